@@ -1,0 +1,7 @@
+import type { CliCommand } from '../command';
+
+/**
+ * The registry of subcommands, in the order `--help` lists them. Each module under this folder
+ * exports one CliCommand; add it here.
+ */
+export const commands: CliCommand[] = [];

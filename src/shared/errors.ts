@@ -1,0 +1,52 @@
+/**
+ * Stable error codes shared by every side (core, main, renderer). Each code has a plain-language
+ * message for people: what happened and what to do next. Details (required and measured values,
+ * the port, the fix) fill the placeholders. The renderer translates by code; these English
+ * texts are the reference wording and what the CLI prints.
+ */
+export const ERROR_MESSAGES = {
+  CABLE_UNPLUGGED: 'The cable to the phone was disconnected. Plug it back in; the update continues where it stopped.',
+  LINK_TIMEOUT: 'The phone stopped answering. Check the cable and that the phone is switched on, then retry.',
+  PERMISSION_DENIED:
+    'The kiosk is not allowed to open {port}. {fix}',
+  DECODE_ERROR: 'The phone sent a message the kiosk could not read ({detail}). Retry; if it happens again, note the phone model for support.',
+  AUTH_FAILED: 'The phone and the kiosk could not authenticate each other ({detail}). Check the phone is set up for this kiosk.',
+  PROTOCOL_ERROR: 'The phone answered in a way the kiosk did not expect ({detail}). Retry; if it happens again, note the phone model for support.',
+  SESSION_ABORTED: 'The phone ended the session ({detail}). Retry the update.',
+  BATTERY_LOW: 'Battery at {measured}%, needs {required}%: charge the phone or connect power.',
+  NO_SPACE: 'The phone has {measured} MB free, the update needs {required} MB: free up space on the phone.',
+  MODEL_MISMATCH: 'This update is for {required}, the phone is {measured}: choose the update for this model.',
+  VERSION_MISMATCH: 'This update applies to version {required}, the phone runs {measured}.',
+  UP_TO_DATE: 'The phone already runs {measured}; nothing to install.',
+  NOT_APPROVED: 'This update has no regulator approval on record: it cannot be installed.',
+  BUNDLE_INVALID: 'The update file is not valid: {detail}. Ask the manufacturer for a new copy.',
+  SIGNATURE_INVALID: 'The update file is not signed by a trusted manufacturer key ({detail}). Do not install it.',
+  DOWNGRADE_REFUSED: 'Version {measured} is older than {required}: downgrades need an administrator.',
+  CONSENT_DECLINED: 'The update was declined. Nothing was changed on the phone.',
+  DEVICE_DECLINED: 'The update was declined on the phone. Nothing was changed.',
+  INSTALL_FAILED: 'The phone could not install the update (result {detail}). It still runs its previous version.',
+  VERIFY_FAILED: 'After the update the phone reports version {measured}, expected {required}. Retry or contact support.',
+  CANCELLED: 'The update was cancelled. Nothing was installed.',
+  DEVICE_NOT_FOUND: 'No phone with id {detail} is connected. Check the cable.',
+  BUSY: 'This phone is already being updated.',
+  INVALID_REQUEST: 'The request was not valid: {detail}.',
+  UNAUTHORIZED: 'Log in with your technician PIN first.',
+  STORE_ERROR: 'The kiosk could not save its records ({detail}). Check free disk space, then retry.',
+  INTERNAL: 'Something unexpected happened inside the kiosk ({detail}). Restart the kiosk; the update history is kept.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_MESSAGES;
+
+export type ErrorDetails = Record<string, string | number | undefined>;
+
+/** Fill a message template with details; missing placeholders are removed with their brackets. */
+export function describeError(code: ErrorCode, details: ErrorDetails = {}): string {
+  return ERROR_MESSAGES[code]
+    .replace(/\{(\w+)\}/g, (_m, key: string) => {
+      const v = details[key];
+      return v === undefined ? '' : String(v);
+    })
+    .replace(/\s\(\)/g, '')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
+}
