@@ -33,6 +33,18 @@ export const ERROR_MESSAGES = {
   UNAUTHORIZED: 'Log in with your technician PIN first.',
   STORE_ERROR: 'The kiosk could not save its records ({detail}). Check free disk space, then retry.',
   INTERNAL: 'Something unexpected happened inside the kiosk ({detail}). Restart the kiosk; the update history is kept.',
+  LINK_CLOSED: 'The connection to the phone was already closed by the kiosk. Reconnect the phone to start again.',
+  ADMIN_REQUIRED: 'Only an administrator may {detail}. Ask an administrator to do it.',
+  BUNDLE_NOT_FOUND: 'No update with id {detail} is in the catalogue. List the catalogue to see what is installed.',
+  BUNDLE_CONFLICT: 'A different update with id {detail} is already in the catalogue. Remove it first, or ask the manufacturer for a bundle with a new id.',
+  RECORD_NOT_FOUND: 'No record {detail} was found. Check the id and retry.',
+  HISTORY_TAMPERED: 'The update history failed its integrity check ({detail}). Keep the kiosk as it is and call support.',
+  BOOTSTRAP_REFUSED: 'The phone did not accept a management account for this kiosk (status {detail}). Nothing was changed; ask the customer to allow it on the phone, then retry.',
+  PAYLOAD_CORRUPT: 'The update did not arrive intact on the phone ({detail}). Nothing was installed; retry the update.',
+  DOWNLOAD_FAILED: 'The update could not be copied to the phone ({detail}). Nothing was installed; check the cable and retry.',
+  JOB_INTERRUPTED: 'The update of {detail} was interrupted before it finished ({measured}). Reconnect the phone to continue, or retry.',
+  REBOOT_TIMEOUT: 'The phone did not come back after installing ({detail}). Check it is switched on and connected, then retry.',
+  HOST_DISCONNECTED: 'The screen lost its connection to the kiosk service. It reconnects by itself; if this stays, restart the kiosk.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

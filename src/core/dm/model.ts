@@ -8,6 +8,11 @@
  *   Numeric meta values (Size, MaxMsgSize, MaxObjSize) are numbers.
  * - Item data is either text or bytes. Bytes come from WBXML OPAQUE, or from XML data whose
  *   effective Meta/Format is b64; the XML encoder writes bytes as base64, the WBXML encoder as OPAQUE.
+ *   Decoders report the Format of decoded bytes as 'bin' (the b64 of XML is only how bytes travel
+ *   there), so both encodings decode to the same model; encoders write b64 (XML) or bin (WBXML)
+ *   wherever a bytes item's effective Format is, adding it to the item when there is none.
+ *   OPAQUE whose effective Format is textual (chr, int, ... or none, whose default is chr) is
+ *   read as UTF-8 text. Item Data is kept verbatim; every other leaf value is trimmed.
  * - Optional elements are absent (undefined), never empty strings, so "present but empty"
  *   (e.g. `<MoreData/>`, `<Final/>`, `<NoResp/>`) is a boolean `true`.
  */

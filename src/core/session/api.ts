@@ -91,6 +91,8 @@ export interface DmSession {
   /** Generic Alerts the client sent after package 1, in arrival order (each answered with 200). */
   readonly genericAlerts: readonly GenericAlert[];
   readonly ended: boolean;
+  /** The device's RespURI, when it sent one (a Link that routes by URI may use it). */
+  readonly respURI?: string;
 
   get(uris: string[]): Promise<GetResult[]>;
   replace(uri: string, data: ItemData, meta?: { format?: string; type?: string }): Promise<number>;

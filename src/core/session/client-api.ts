@@ -16,6 +16,12 @@ export interface CommandReply {
 
 /** Receives a large object chunk by chunk; the engine checks sizes and sends 213/424/413/412. */
 export interface LargeObjectSink {
+  /**
+   * Resume: bytes of this object the sink already holds from an interrupted transfer (chunks it
+   * acknowledged with 213 before). The engine counts them toward Meta/Size; the server resumes
+   * at exactly this offset (ReplaceLargeOptions.startOffset). Absent = a fresh object.
+   */
+  readonly resumeOffset?: number;
   write(chunk: Uint8Array): Promise<void>;
   /** The last chunk has arrived and sizes matched; the reply is the status of the whole Replace/Add. */
   finish(): Promise<CommandReply>;
@@ -50,6 +56,11 @@ export interface ClientHandler {
   /** Open a sink for a large object Replace/Add of `uri` announced with `size` bytes. */
   beginLargeObject(uri: string, size: number, meta: MetInf | undefined): Promise<LargeObjectSink | CommandReply>;
   userInteraction(alert: UserInteraction): Promise<UserInteractionReply>;
+  /**
+   * Generic Alerts to report now (e.g. a FUMO result after an Exec answered 202). The engine
+   * calls it before composing each message and sends what it returns in that message.
+   */
+  takeGenericAlerts?(): GenericAlert[];
 }
 
 export interface ClientSessionOptions {
@@ -64,4 +75,29 @@ export interface ClientSessionOptions {
   encoding: 'xml' | 'wbxml';
   maxMsgSize?: number;
   maxObjSize?: number;
+  /** SyncHdr Target/LocURI of the server; defaults to serverId. */
+  serverUri?: string;
+  /** Scheme the client presents from package 1 on; 'none' (default) = only when challenged. */
+  clientAuth?: 'none' | 'basic' | 'md5' | 'hmac';
+  /** Scheme the client demands of the server's credentials; 'none' (default) = does not check. */
+  serverAuth?: 'none' | 'basic' | 'md5' | 'hmac';
+  /**
+   * Build credentials on the resynchronisation nonce 0x00000000 (after package 0 verified only
+   * with it), and accept the server's credentials built on it.
+   */
+  resyncNonce?: boolean;
+}
+
+/** How a client session ended (failures reject with a KioskError instead). */
+export interface ClientSessionOutcome {
+  messagesSent: number;
+  messagesReceived: number;
+  /** The server presented credentials the client accepted. */
+  serverAuthenticated: boolean;
+  /** Generic Alerts the server acknowledged (200/202). */
+  deliveredAlerts: GenericAlert[];
+  /** Generic Alerts the session ended without delivering (report them in the next session). */
+  undeliveredAlerts: GenericAlert[];
+  /** The server's RespURI, when it sent one. */
+  respURI?: string;
 }

@@ -1,0 +1,81 @@
+/**
+ * Multiple messages in one package (DM protocol 2.1): fills one message at a time with the
+ * statuses owed to the peer first, then as many queued commands as fit the peer's MaxMsgSize.
+ * A command never straddles messages (large objects are chunked by ./large-object instead).
+ * CmdIDs are numbered from 1 in each message, in order; the caller keeps (MsgID, CmdID) of
+ * each placed command to correlate the peer's Status/Results by MsgRef/CmdRef later.
+ * Final is set only on the message that empties the queue and the owed statuses (and only when
+ * the caller allows it).
+ */
+import type { MessageSizer } from './large-object';
+import type { Command, Encoding, SyncHdr, SyncMLMessage } from './model';
+
+export interface PackRequest {
+  header: SyncHdr;
+  /** Statuses (and Results) owed to the peer: they go first, in order. */
+  owed: Command[];
+  /** Commands queued for this package, in order; the packer takes a prefix. */
+  queue: Command[];
+  /** Commands that must ride in this message whatever (e.g. Alert 1222), after the owed ones. */
+  always?: Command[];
+  /** Peer's MaxMsgSize; undefined = no limit. */
+  maxMsgSize?: number;
+  encoding: Encoding;
+  /** May this message close the package when the queue empties? */
+  mayBeFinal: boolean;
+  sizer: MessageSizer;
+}
+
+export interface PackedMessage {
+  message: SyncMLMessage;
+  /** How many of `owed` went into this message. */
+  owedTaken: number;
+  /** How many of `queue` went into this message. */
+  queueTaken: number;
+  /** The queued commands placed, with the CmdID each received. */
+  placed: Array<{ command: Command; cmdID: string }>;
+}
+
+/** Thrown when one command cannot fit in an otherwise empty message. */
+export class CommandTooLargeError extends Error {
+  constructor(
+    readonly kind: string,
+    readonly maxMsgSize: number,
+  ) {
+    super(`a ${kind} command does not fit in a message of ${maxMsgSize} bytes`);
+    this.name = 'CommandTooLargeError';
+  }
+}
+
+function numbered(commands: Command[], start: number): Command[] {
+  return commands.map((c, i) => ({ ...c, cmdID: String(start + i) }));
+}
+
+function build(req: PackRequest, owedN: number, queueN: number, final: boolean): SyncMLMessage {
+  const cmds = [...req.owed.slice(0, owedN), ...(req.always ?? []), ...req.queue.slice(0, queueN)];
+  return { header: req.header, body: numbered(cmds, 1), final };
+}
+
+export function packMessage(req: PackRequest): PackedMessage {
+  const max = req.maxMsgSize;
+  const fits = (o: number, q: number): boolean =>
+    max === undefined || req.sizer(build(req, o, q, true), req.encoding) <= max;
+  let owedN = req.owed.length;
+  let queueN = req.queue.length;
+  if (!fits(owedN, queueN)) {
+    // Greedy: owed entries first, then queued commands, one at a time.
+    owedN = 0;
+    while (owedN < req.owed.length && fits(owedN + 1, 0)) owedN++;
+    queueN = 0;
+    if (owedN === req.owed.length) while (queueN < req.queue.length && fits(owedN, queueN + 1)) queueN++;
+    if (owedN === 0 && queueN === 0 && (req.owed.length > 0 || req.queue.length > 0)) {
+      const first = req.owed[0] ?? req.queue[0];
+      throw new CommandTooLargeError(first?.kind ?? 'command', max ?? 0);
+    }
+  }
+  const final = req.mayBeFinal && queueN === req.queue.length && owedN === req.owed.length;
+  const message = build(req, owedN, queueN, final);
+  const offset = owedN + (req.always?.length ?? 0);
+  const placed = req.queue.slice(0, queueN).map((command, i) => ({ command, cmdID: message.body[offset + i]!.cmdID }));
+  return { message, owedTaken: owedN, queueTaken: queueN, placed };
+}

@@ -1,0 +1,731 @@
+/**
+ * The server side of a DM session (DM protocol 2.1-2.4) driven through a Link.
+ *
+ * acceptSession reads package 1 (Alert 1200/1201, the ./DevInfo Replace, Generic Alerts),
+ * authenticates the device and returns a DmSession whose methods each send one server package
+ * (the statuses owed to the device + the new commands, over several messages when the device's
+ * MaxMsgSize demands) and resolve with the device's statuses and results. Method calls are
+ * serialised: no new commands leave before the statuses of the previous ones have arrived.
+ *
+ * Message rules kept here:
+ * - MsgID counts 1, 2, 3 ... over the session; CmdID counts from 1 in each message.
+ * - Every device message is answered: a Status for its SyncHdr (212 once authenticated, then
+ *   200; 401/407 with Chal), a Status for each command (none for Results).
+ * - While the device's package is not final, the kiosk answers with the "Next Message"
+ *   response (Status + Alert 1222, no Final) unless it still has messages of its own package
+ *   to send (a split package or a large object), which it sends instead.
+ * - Final on every server message except inside a split package/large object and the
+ *   Next Message response. A package with no commands ends the session (`end`).
+ *
+ * Waiting for a Generic Alert (FUMO result) in the same session: a DM server may not send an
+ * empty package without ending the session, and the device decides when its next package goes.
+ * So `waitForGenericAlert` keeps the session alive by polling: every `keepAliveIntervalMs` it
+ * sends a package with one harmless Get (of `keepAliveUri`, ./DevInfo/DevId by default, a
+ * node every DM client has). The device answers and carries any pending 1226 in that reply,
+ * which is answered 200 in the kiosk's next package. When the device reboots instead, the
+ * link breaks or times out and the result arrives in package 1 of a new session
+ * (`hello.genericAlerts`); the caller then calls acceptSession again.
+ */
+import { systemClock, type Clock, type RandomSource } from '../clock';
+import { KioskError } from '../errors';
+import {
+  CredentialPresenter,
+  CredentialVerifier,
+  MemoryAuthAccountStore,
+  type AuthAccount,
+  type AuthAccountStore,
+  type AuthRequirement,
+} from '../dm/auth';
+import { encodedSize } from '../dm/codec';
+import { ChunkDoesNotFitError, LargeObjectSender } from '../dm/large-object';
+import type { Alert, Command, Encoding, Exec, Item, ItemCommand, ItemData, MetInf, Results, Status, SyncHdr, SyncMLMessage } from '../dm/model';
+import { CommandTooLargeError, packMessage } from '../dm/packer';
+import type { Link } from '../link';
+import type {
+  ClientHello,
+  ConfirmAnswer,
+  DmSession,
+  GenericAlert,
+  GetResult,
+  LargeObjectSource,
+  NodeValue,
+  ReplaceLargeOptions,
+  UserInteractionOptions,
+} from './api';
+import { alert, isRealCommand, itemText, noResp, parseGenericAlerts, receiveMessage, sendMessage, statusFor, type Received } from './wire';
+
+export interface ServerSessionOptions {
+  /** The kiosk's server identifier (DMAcc ServerID, package 0 server-id, account key). */
+  serverId: string;
+  /** SyncHdr Source/LocURI of the kiosk's messages; defaults to serverId. */
+  serverUri?: string;
+  /** What the device must present: 'none' (default), 'basic', 'md5' or 'hmac'. */
+  clientAuth?: AuthRequirement;
+  /** Scheme of the kiosk's own credentials toward the device (default: the account's, else md5). */
+  serverAuth?: AuthRequirement;
+  /**
+   * When the kiosk sends its Cred: 'always' = in its first message and until the device
+   * accepts (for devices that trust only servers that authenticate themselves);
+   * 'when-challenged' (default) = after the device answers 401/407 with a Chal.
+   */
+  serverCredentials?: 'always' | 'when-challenged';
+  /** Accounts (secrets and nonces) per device; required when any authentication is used. */
+  accounts?: AuthAccountStore;
+  /** Accept client credentials built on the resynchronisation nonce 0x00000000 (after a package 0 resync). */
+  acceptResyncNonce?: boolean;
+  clock?: Clock;
+  random?: RandomSource;
+  /** How long to wait for each device message (default 60 s). */
+  timeoutMs?: number;
+  /** MaxMsgSize / MaxObjSize the kiosk advertises in its SyncHdr Meta. */
+  maxMsgSize?: number;
+  maxObjSize?: number;
+  /** Message size used for large objects when the device states no MaxMsgSize (default 65536). */
+  defaultPeerMaxMsgSize?: number;
+  /** Node read to keep the session alive while waiting for a Generic Alert (default ./DevInfo/DevId). */
+  keepAliveUri?: string;
+  /** Pause between keep-alive packages (default 5000 ms). */
+  keepAliveIntervalMs?: number;
+}
+
+interface Entry {
+  command: Command;
+  /** MsgID:CmdID under which the command went out (more than one after a resend). */
+  keys?: string[];
+  status?: number;
+  statusItems: Item[];
+  results: Results[];
+}
+
+const HDR_OK = new Set([200, 212]);
+
+class ServerSession implements DmSession {
+  readonly genericAlerts: GenericAlert[] = [];
+  hello!: ClientHello;
+  private endedFlag = false;
+  private msgID = 0;
+  private owed: Status[] = [];
+  private encoding: Encoding = 'wbxml';
+  private peerMaxMsgSize: number | undefined;
+  private peerMaxObjSize: number | undefined;
+  private devId = '';
+  private sessionId = '';
+  private lastClientMsgId = '0';
+  private lastClientFinal = true;
+  private lastSentFinal = true;
+  private readonly pending = new Map<string, Entry>();
+  private verifier: CredentialVerifier | undefined;
+  private presenter: CredentialPresenter | undefined;
+  private presenterResend = false;
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly clock: Clock;
+  private readonly timeoutMs: number;
+  private readonly matchedAlerts = new Set<GenericAlert>();
+  /** The device's RespURI, when it sent one (a Link may route replies by it). */
+  respURI: string | undefined;
+  /** Alert 1225 received: a large object the kiosk was sending was abandoned by the device. */
+  private objectInterrupted = false;
+
+  constructor(
+    private readonly link: Link,
+    private readonly options: ServerSessionOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+  }
+
+  get ended(): boolean {
+    return this.endedFlag;
+  }
+
+  // ---------------------------------------------------------------- package 1
+
+  async open(): Promise<void> {
+    let rx = await this.receive('package 1');
+    const first = rx.message.header;
+    this.devId = first.source.locURI;
+    this.sessionId = first.sessionID;
+    this.encoding = rx.encoding;
+    try {
+      await this.setUpAuth();
+    } catch (e) {
+      // No account for this device: refuse with statuses only, then give up.
+      const hdr = rx.message.header;
+      this.owed.push(statusFor(hdr.msgID, { kind: 'SyncHdr', header: hdr }, 401));
+      for (const c of rx.message.body) if (isRealCommand(c) && !noResp(c)) this.owed.push(statusFor(hdr.msgID, c, 401));
+      await this.sendPacked([], true).catch(() => undefined);
+      this.endedFlag = true;
+      throw e;
+    }
+    for (;;) {
+      this.noteHeader(rx.message.header);
+      const verdict = await this.verifyClient(rx);
+      if (HDR_OK.has(verdict.status)) {
+        this.owed.push(statusFor(rx.message.header.msgID, { kind: 'SyncHdr', header: rx.message.header }, verdict.status, verdict.chal ? { chal: verdict.chal } : {}));
+        break;
+      }
+      // Refused or missing credentials: only Status commands, one per received command.
+      const code = verdict.status;
+      this.owed.push(statusFor(rx.message.header.msgID, { kind: 'SyncHdr', header: rx.message.header }, code, verdict.chal ? { chal: verdict.chal } : {}));
+      for (const c of rx.message.body) if (isRealCommand(c) && !noResp(c)) this.owed.push(statusFor(rx.message.header.msgID, c, code));
+      await this.sendPacked([], true);
+      rx = await this.receive('package 1 with credentials');
+    }
+    const hello: ClientHello = {
+      devId: this.devId,
+      sessionId: this.sessionId,
+      initiator: 'client',
+      devInfo: {},
+      genericAlerts: [],
+      encoding: this.encoding,
+      ...(this.verifier?.authenticated && this.options.clientAuth && this.options.clientAuth !== 'none'
+        ? { authenticatedAs: this.verifier.account.clientName }
+        : {}),
+    };
+    this.hello = hello;
+    let sawAlert = false;
+    for (;;) {
+      for (const c of rx.message.body) {
+        if (c.kind === 'Alert' && (c.data === '1200' || c.data === '1201')) {
+          hello.initiator = c.data === '1200' ? 'server' : 'client';
+          sawAlert = true;
+        }
+        if (c.kind === 'Replace' || c.kind === 'Add') {
+          for (const item of c.items) {
+            const uri = item.source?.locURI ?? item.target?.locURI ?? '';
+            const m = /^(?:\.\/)?DevInfo\/(.+)$/.exec(uri);
+            const value = itemText(item.data);
+            if (m && value !== undefined) hello.devInfo[m[1]!] = value;
+          }
+        }
+      }
+      this.handleBody(rx, (g) => hello.genericAlerts.push(g));
+      if (rx.message.final) break;
+      await this.sendPacked([], false, true);
+      rx = await this.receive('the rest of package 1');
+      this.noteHeader(rx.message.header);
+      const v = await this.verifyClient(rx);
+      if (!HDR_OK.has(v.status)) throw new KioskError('AUTH_FAILED', { detail: 'credentials refused in the middle of package 1' });
+      this.owed.push(statusFor(rx.message.header.msgID, { kind: 'SyncHdr', header: rx.message.header }, v.status, v.chal ? { chal: v.chal } : {}));
+    }
+    if (!sawAlert) hello.initiator = 'client';
+    if (this.peerMaxMsgSize !== undefined) hello.maxMsgSize = this.peerMaxMsgSize;
+    if (this.peerMaxObjSize !== undefined) hello.maxObjSize = this.peerMaxObjSize;
+  }
+
+  private async setUpAuth(): Promise<void> {
+    const o = this.options;
+    const clientAuth = o.clientAuth ?? 'none';
+    const wantServerCred = o.serverCredentials ?? 'when-challenged';
+    if (clientAuth === 'none' && !o.accounts) return;
+    const store = o.accounts ?? new MemoryAuthAccountStore();
+    const account: AuthAccount = (await store.get(this.devId, o.serverId)) ?? {
+      deviceId: this.devId,
+      serverId: o.serverId,
+      clientName: '',
+      clientSecret: '',
+      serverName: '',
+      serverSecret: '',
+      clientNonce: '',
+      serverNonce: '',
+    };
+    const random: RandomSource = o.random ?? {
+      bytes: () => {
+        throw new KioskError('INTERNAL', { detail: 'nonces need a RandomSource (ServerSessionOptions.random)' });
+      },
+    };
+    if (clientAuth !== 'none') {
+      if (!account.clientName) {
+        throw new KioskError('AUTH_FAILED', { detail: `no account for ${this.devId} on this kiosk` });
+      }
+      this.verifier = new CredentialVerifier({
+        requirement: clientAuth,
+        store,
+        account,
+        random,
+        role: 'client-credentials',
+        ...(o.acceptResyncNonce ? { acceptResyncNonce: true } : {}),
+      });
+    }
+    if (account.serverName) {
+      const type = o.serverAuth ?? account.authType ?? 'md5';
+      this.presenter = new CredentialPresenter({
+        type: wantServerCred === 'always' ? type : 'none',
+        ...(type !== 'none' ? { fallbackType: type } : {}),
+        store,
+        account,
+        role: 'server-credentials',
+      });
+    }
+  }
+
+  private async verifyClient(rx: Received): Promise<{ status: number; chal?: Status['chal'] }> {
+    if (!this.verifier) return { status: 200 };
+    const hdr = rx.message.header;
+    try {
+      const v = await this.verifier.verify({
+        ...(hdr.cred ? { cred: hdr.cred } : {}),
+        ...(hdr.source.locName !== undefined ? { locName: hdr.source.locName } : {}),
+        ...(rx.payload.headers?.['x-syncml-hmac'] ? { hmacHeader: rx.payload.headers['x-syncml-hmac'] } : {}),
+        body: rx.payload.body,
+      });
+      return { status: v.status, ...(v.chal ? { chal: v.chal } : {}) };
+    } catch (e) {
+      // Second refusal: tell the device (401, no new challenge, only statuses), then give up.
+      this.owed.push(statusFor(hdr.msgID, { kind: 'SyncHdr', header: hdr }, 401));
+      for (const c of rx.message.body) if (isRealCommand(c) && !noResp(c)) this.owed.push(statusFor(hdr.msgID, c, 401));
+      await this.sendPacked([], true).catch(() => undefined);
+      this.endedFlag = true;
+      throw e;
+    }
+  }
+
+  private noteHeader(h: SyncHdr): void {
+    this.lastClientMsgId = h.msgID;
+    if (h.meta?.maxMsgSize !== undefined) this.peerMaxMsgSize = h.meta.maxMsgSize;
+    if (h.meta?.maxObjSize !== undefined) this.peerMaxObjSize = h.meta.maxObjSize;
+    if (h.respURI !== undefined) this.respURI = h.respURI;
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  private async receive(what: string): Promise<Received> {
+    try {
+      const rx = await receiveMessage(this.link, this.clock, this.timeoutMs, what);
+      this.lastClientFinal = rx.message.final;
+      return rx;
+    } catch (e) {
+      this.endedFlag = true;
+      throw e;
+    }
+  }
+
+  private header(): SyncHdr {
+    const o = this.options;
+    const h: SyncHdr = {
+      verDTD: '1.2',
+      verProto: 'DM/1.2',
+      sessionID: this.sessionId,
+      msgID: String(++this.msgID),
+      target: { locURI: this.devId },
+      source: { locURI: o.serverUri ?? o.serverId },
+    };
+    const p = this.presenter;
+    if (p && p.mustSend) {
+      const cred = p.cred();
+      if (cred) h.cred = cred;
+      if (p.type !== 'none') h.source.locName = p.userName;
+    }
+    if (o.maxMsgSize !== undefined || o.maxObjSize !== undefined) {
+      h.meta = { ...(o.maxMsgSize !== undefined ? { maxMsgSize: o.maxMsgSize } : {}), ...(o.maxObjSize !== undefined ? { maxObjSize: o.maxObjSize } : {}) };
+    }
+    return h;
+  }
+
+  private hmac = (body: Uint8Array): string | undefined => (this.presenter?.mustSend ? this.presenter.hmacHeader(body) : undefined);
+
+  private async send(message: SyncMLMessage): Promise<void> {
+    try {
+      await sendMessage(this.link, message, this.encoding, this.hmac);
+    } catch (e) {
+      this.endedFlag = true;
+      throw e;
+    }
+  }
+
+  /**
+   * Pack and send one message: owed statuses, then queued commands as they fit. Returns the
+   * number of queued commands placed. `nextMessage` adds Alert 1222 (the Next Message response).
+   */
+  private async sendPacked(queue: Entry[], mayBeFinal: boolean, nextMessage = false, extra: Command[] = []): Promise<number> {
+    const header = this.header();
+    let packed;
+    try {
+      packed = packMessage({
+        header,
+        owed: this.owed,
+        queue: queue.map((e) => e.command),
+        always: [...(nextMessage ? [alert('1222')] : []), ...extra],
+        ...(this.peerMaxMsgSize !== undefined ? { maxMsgSize: this.peerMaxMsgSize } : {}),
+        encoding: this.encoding,
+        mayBeFinal: mayBeFinal && !nextMessage,
+        sizer: encodedSize,
+      });
+    } catch (e) {
+      if (e instanceof CommandTooLargeError) throw new KioskError('PROTOCOL_ERROR', { detail: e.message });
+      throw e;
+    }
+    this.owed = this.owed.slice(packed.owedTaken);
+    packed.placed.forEach((p, i) => {
+      const key = `${header.msgID}:${p.cmdID}`;
+      const entry = queue[i]!;
+      this.pending.set(key, entry);
+      (entry.keys ??= []).push(key);
+    });
+    await this.send(packed.message);
+    this.lastSentFinal = packed.message.final;
+    return packed.queueTaken;
+  }
+
+  /** Read one device message after the kiosk's: record statuses/results, owe statuses. */
+  private async receiveReply(): Promise<Received> {
+    const rx = await this.receive('the phone\'s answer');
+    this.noteHeader(rx.message.header);
+    const v = await this.verifyClient(rx);
+    this.owed.push(statusFor(rx.message.header.msgID, { kind: 'SyncHdr', header: rx.message.header }, v.status, v.chal ? { chal: v.chal } : {}));
+    if (!HDR_OK.has(v.status)) {
+      for (const c of rx.message.body) if (isRealCommand(c) && !noResp(c)) this.owed.push(statusFor(rx.message.header.msgID, c, v.status));
+      return rx;
+    }
+    this.handleBody(rx, (g) => this.genericAlerts.push(g));
+    return rx;
+  }
+
+  private handleBody(rx: Received, onAlert: (g: GenericAlert) => void): void {
+    const msgID = rx.message.header.msgID;
+    for (const c of rx.message.body) {
+      switch (c.kind) {
+        case 'Status': {
+          if (c.cmdRef === '0' || c.cmd === 'SyncHdr') {
+            this.onServerHeaderStatus(Number(c.data), c.chal);
+            break;
+          }
+          const e = this.pending.get(`${c.msgRef}:${c.cmdRef}`);
+          if (e) {
+            e.status = Number(c.data);
+            e.statusItems = c.items;
+          }
+          break;
+        }
+        case 'Results': {
+          const e = this.pending.get(`${c.msgRef ?? String(this.msgID)}:${c.cmdRef}`);
+          if (e) e.results.push(c);
+          break;
+        }
+        case 'Alert': {
+          if (c.data === '1223') {
+            this.endedFlag = true;
+            throw new KioskError('SESSION_ABORTED', { detail: 'the phone sent Alert 1223' });
+          }
+          if (c.data === '1226') for (const g of parseGenericAlerts(c)) onAlert(g);
+          if (c.data === '1225') this.objectInterrupted = true;
+          if (!noResp(c)) this.owed.push(statusFor(msgID, c, 200));
+          break;
+        }
+        case 'Replace':
+        case 'Add':
+          if (!noResp(c)) this.owed.push(statusFor(msgID, c, 200));
+          break;
+        default:
+          // The kiosk does not take management commands from a device.
+          if (!noResp(c)) this.owed.push(statusFor(msgID, c, 406));
+      }
+    }
+  }
+
+  private onServerHeaderStatus(code: number, chal: Status['chal']): void {
+    if (!this.presenter) {
+      if (code === 401 || code === 407) throw new KioskError('AUTH_FAILED', { detail: 'the phone asks for kiosk credentials, and none are set up for it' });
+      return;
+    }
+    // Settled synchronously enough: the presenter's store write is awaited in `settle`.
+    const settled = this.presenter.onHeaderStatus(code, chal).then((r) => {
+      if (r === 'resend') this.presenterResend = true;
+    });
+    settled.catch(() => undefined); // observed in settle()
+    this.presenterPromise = settled;
+  }
+
+  private presenterPromise: Promise<void> = Promise.resolve();
+
+  private async settle(): Promise<boolean> {
+    await this.presenterPromise;
+    const resend = this.presenterResend;
+    this.presenterResend = false;
+    return resend;
+  }
+
+  // ---------------------------------------------------------------- packages
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private ensureOpen(): void {
+    if (this.endedFlag) throw new KioskError('PROTOCOL_ERROR', { detail: 'the session has ended' });
+  }
+
+  /** Send one package of commands and collect the device's answering package. */
+  private async runPackage(commands: Command[]): Promise<Entry[]> {
+    this.ensureOpen();
+    const entries: Entry[] = commands.map((command) => ({ command, statusItems: [], results: [] }));
+    try {
+      return await this.exchangePackage(entries);
+    } finally {
+      // Forget the package once answered: nothing of it stays referenced (memory stays flat).
+      for (const e of entries) for (const k of e.keys ?? []) this.pending.delete(k);
+    }
+  }
+
+  private async exchangePackage(entries: Entry[]): Promise<Entry[]> {
+    let queue = [...entries];
+    for (;;) {
+      const nextMessage = queue.length === 0 && !this.lastClientFinal;
+      const taken = await this.sendPacked(queue, true, nextMessage);
+      queue = queue.slice(taken);
+      const rx = await this.receiveReply();
+      if (await this.settle()) {
+        // The device refused or asked for the kiosk's credentials: repeat what it did not execute.
+        queue = entries.filter((e) => e.status === undefined || e.status === 401 || e.status === 407);
+        for (const e of queue) delete e.status;
+        this.lastClientFinal = true;
+        continue;
+      }
+      if (queue.length > 0) continue;
+      if (!rx.message.final) continue;
+      break;
+    }
+    for (const e of entries) {
+      if (e.status === undefined && !noResp(e.command)) {
+        if (e.results.length > 0) e.status = 200;
+        else throw new KioskError('PROTOCOL_ERROR', { detail: `no status for ${e.command.kind} ${targetOf(e.command)}` });
+      }
+    }
+    return entries;
+  }
+
+  get(uris: string[]): Promise<GetResult[]> {
+    return this.serial(async () => {
+      const cmds = uris.map<ItemCommand>((uri) => ({ kind: 'Get', cmdID: '', items: [{ target: { locURI: uri } }] }));
+      const entries = await this.runPackage(cmds);
+      return entries.map((e) => ({ status: e.status ?? 0, values: e.results.flatMap(valuesOf) }));
+    });
+  }
+
+  private async one(cmd: Command): Promise<Entry> {
+    const [e] = await this.runPackage([cmd]);
+    return e!;
+  }
+
+  replace(uri: string, data: ItemData, meta?: { format?: string; type?: string }): Promise<number> {
+    return this.serial(async () => (await this.one(itemCommand('Replace', uri, data, meta))).status ?? 0);
+  }
+
+  add(uri: string, data: ItemData | undefined, meta?: { format?: string; type?: string }): Promise<number> {
+    return this.serial(async () => (await this.one(itemCommand('Add', uri, data, meta))).status ?? 0);
+  }
+
+  delete(uri: string): Promise<number> {
+    return this.serial(async () => (await this.one({ kind: 'Delete', cmdID: '', items: [{ target: { locURI: uri } }] })).status ?? 0);
+  }
+
+  exec(uri: string, options: { correlator?: string; data?: string } = {}): Promise<number> {
+    const cmd: Exec = {
+      kind: 'Exec',
+      cmdID: '',
+      ...(options.correlator !== undefined ? { correlator: options.correlator } : {}),
+      items: [{ target: { locURI: uri }, ...(options.data !== undefined ? { data: options.data } : {}) }],
+    };
+    return this.serial(async () => (await this.one(cmd)).status ?? 0);
+  }
+
+  display(text: string, options?: UserInteractionOptions): Promise<number> {
+    return this.serial(async () => (await this.one(uiAlert('1100', text, options))).status ?? 0);
+  }
+
+  confirm(text: string, options?: UserInteractionOptions): Promise<ConfirmAnswer> {
+    return this.serial(async () => {
+      const s = (await this.one(uiAlert('1101', text, options))).status;
+      switch (s) {
+        case 200:
+          return 'yes';
+        case 304:
+          return 'no';
+        case 214:
+          return 'cancelled';
+        case 408:
+          return 'timeout';
+        case 406:
+        case 405:
+        case 501:
+          return 'unsupported';
+        default:
+          return 'no';
+      }
+    });
+  }
+
+  replaceLarge(uri: string, source: LargeObjectSource, options: ReplaceLargeOptions = {}): Promise<number> {
+    return this.serial(() => this.sendLarge(uri, source, options));
+  }
+
+  private async sendLarge(uri: string, source: LargeObjectSource, options: ReplaceLargeOptions): Promise<number> {
+    this.ensureOpen();
+    const maxMsgSize = this.peerMaxMsgSize ?? this.options.defaultPeerMaxMsgSize ?? 65536;
+    const sender = new LargeObjectSender({
+      uri,
+      source,
+      encoding: this.encoding,
+      maxMsgSize,
+      ...(this.peerMaxObjSize !== undefined ? { maxObjSize: this.peerMaxObjSize } : {}),
+      ...(options.type ? { type: options.type } : {}),
+      ...(options.startOffset ? { startOffset: options.startOffset } : {}),
+      sizer: encodedSize,
+    });
+    const refusal = sender.refusal();
+    if (refusal !== undefined) return refusal;
+    let acknowledged = options.startOffset ?? 0;
+    this.objectInterrupted = false;
+    let lastEntry: Entry | undefined;
+    for (;;) {
+      if (options.signal?.aborted) {
+        // Abandon the object and the session: Alert 1223 (session abort) in place of the next chunk.
+        await this.sendPacked([], true, false, [alert('1223')]).catch(() => undefined);
+        this.endedFlag = true;
+        throw new KioskError('CANCELLED');
+      }
+      // Owed statuses go first; the chunk fills the rest of the message.
+      const header = this.header();
+      const owed = this.owed;
+      const planned = await sender
+        .next((command, last) => ({
+          header,
+          body: [...owed, command].map((c, i) => ({ ...c, cmdID: String(i + 1) })),
+          final: last,
+        }))
+        .catch((e: unknown) => {
+          if (e instanceof ChunkDoesNotFitError) throw new KioskError('PROTOCOL_ERROR', { detail: e.message });
+          throw e;
+        });
+      this.owed = [];
+      const cmdID = String(owed.length + 1);
+      const entry: Entry = { command: planned.command, statusItems: [], results: [] };
+      const key = `${header.msgID}:${cmdID}`;
+      this.pending.set(key, entry);
+      lastEntry = entry;
+      let rx: Received;
+      try {
+        await this.send(planned.message);
+        rx = await this.receiveReply();
+        // The last chunk's status may come in a later message of the device's package.
+        while (planned.last && entry.status === undefined && !rx.message.final) {
+          await this.sendPacked([], false, true);
+          rx = await this.receiveReply();
+        }
+      } finally {
+        this.pending.delete(key);
+        // The chunk's bytes are not needed once sent.
+        entry.command = { ...entry.command, items: [] } as ItemCommand;
+      }
+      if (await this.settle()) throw new KioskError('AUTH_FAILED', { detail: 'the phone refused the kiosk\'s credentials during a download' });
+      if (this.objectInterrupted) return 412;
+      const s = entry.status;
+      if (!planned.last) {
+        if (s !== 213) return s ?? 500;
+        acknowledged += planned.length;
+        options.onProgress?.({ acknowledgedBytes: acknowledged, totalBytes: source.size });
+        continue;
+      }
+      // Last chunk: the device's package may still span messages.
+      while (!rx.message.final) {
+        await this.sendPacked([], false, true);
+        rx = await this.receiveReply();
+      }
+      break;
+    }
+    const final = lastEntry?.status ?? 500;
+    if (final >= 200 && final < 300) options.onProgress?.({ acknowledgedBytes: source.size, totalBytes: source.size });
+    return final;
+  }
+
+  waitForGenericAlert(predicate: (alert: GenericAlert) => boolean, timeoutMs: number): Promise<GenericAlert> {
+    return this.serial(async () => {
+      const deadline = this.clock.now() + timeoutMs;
+      const find = (): GenericAlert | undefined =>
+        [...this.hello.genericAlerts, ...this.genericAlerts].find((g) => !this.matchedAlerts.has(g) && predicate(g));
+      for (;;) {
+        const found = find();
+        if (found) {
+          this.matchedAlerts.add(found);
+          return found;
+        }
+        const left = deadline - this.clock.now();
+        if (left <= 0) throw new KioskError('LINK_TIMEOUT', { detail: `no result alert within ${Math.round(timeoutMs / 1000)} s` });
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, Math.min(left, this.options.keepAliveIntervalMs ?? 5000)));
+        await this.runPackage([{ kind: 'Get', cmdID: '', items: [{ target: { locURI: this.options.keepAliveUri ?? './DevInfo/DevId' } }] }]);
+      }
+    });
+  }
+
+  end(): Promise<void> {
+    return this.serial(async () => {
+      if (this.endedFlag) return;
+      // If the device's package is still open, ask for the rest first.
+      while (!this.lastClientFinal) {
+        await this.sendPacked([], false, true);
+        await this.receiveReply();
+      }
+      // The owed statuses may not fit one message: the device asks for the rest with 1222.
+      for (;;) {
+        await this.sendPacked([], true);
+        if (this.lastSentFinal) break;
+        await this.receiveReply();
+      }
+      this.endedFlag = true;
+    });
+  }
+}
+
+function targetOf(c: Command): string {
+  const items = 'items' in c ? (c.items as Item[]) : [];
+  return items[0]?.target?.locURI ?? '';
+}
+
+function itemCommand(kind: 'Replace' | 'Add', uri: string, data: ItemData | undefined, meta?: { format?: string; type?: string }): ItemCommand {
+  const m: MetInf = {};
+  if (meta?.format) m.format = meta.format;
+  else if (data instanceof Uint8Array) m.format = 'bin';
+  if (meta?.type) m.type = meta.type;
+  return {
+    kind,
+    cmdID: '',
+    ...(Object.keys(m).length ? { meta: m } : {}),
+    items: [{ target: { locURI: uri }, ...(data !== undefined ? { data } : {}) }],
+  };
+}
+
+function uiOptions(o: UserInteractionOptions | undefined): string | undefined {
+  const parts: string[] = [];
+  if (o?.minDisplaySeconds !== undefined) parts.push(`MINDT=${Math.round(o.minDisplaySeconds)}`);
+  if (o?.maxDisplaySeconds !== undefined) parts.push(`MAXDT=${Math.round(o.maxDisplaySeconds)}`);
+  if (o?.defaultResponse !== undefined) parts.push(`DR=${encodeURIComponent(o.defaultResponse)}`);
+  return parts.length ? parts.join('&') : undefined;
+}
+
+function uiAlert(code: '1100' | '1101', text: string, o?: UserInteractionOptions): Alert {
+  const opts = uiOptions(o);
+  return alert(code, [opts !== undefined ? { data: opts } : {}, { data: text }]);
+}
+
+function valuesOf(r: Results): NodeValue[] {
+  return r.items.map((item, i) => {
+    const v: NodeValue = { uri: item.source?.locURI ?? item.target?.locURI ?? r.sourceRefs[i] ?? r.targetRefs[i] ?? '' };
+    const format = item.meta?.format ?? r.meta?.format;
+    const type = item.meta?.type ?? r.meta?.type;
+    if (format) v.format = format;
+    if (type) v.type = type;
+    if (item.data !== undefined) v.data = item.data;
+    return v;
+  });
+}
+
+/** Read package 1, authenticate the device, and return the session. */
+export async function acceptSession(link: Link, options: ServerSessionOptions): Promise<DmSession> {
+  const s = new ServerSession(link, options);
+  await s.open();
+  return s;
+}
+
+export type { ServerSession };
