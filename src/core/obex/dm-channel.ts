@@ -1,0 +1,665 @@
+/**
+ * The OMA DM OBEX binding as a Link: CONNECT (Target SYNCML-DM) -> PUT the message -> GET the
+ * reply -> ... -> DISCONNECT. Either end of a cable may be the OBEX client.
+ *
+ * Client role: send() = PUT, receive() = GET. Server role: receive() = the next complete PUT,
+ * send() = the answer to the next GET. Packets are as large as both sides allow (the smaller
+ * of the two announced maximum packet lengths, at most 64 KiB); single response mode (OBEX 1.5)
+ * is used for an operation when both sides offer it, so bulk data streams without a round trip
+ * per packet. Failures are KioskErrors: CABLE_UNPLUGGED (the stream ended mid-exchange),
+ * LINK_TIMEOUT (no answer in time, measured on the injected clock), PROTOCOL_ERROR.
+ */
+import { systemClock, type Clock } from '../clock';
+import { KioskError, isKioskError } from '../errors';
+import type { DmPayload, Link, LinkKind, ReceiveOptions } from '../link';
+import type { ByteStream } from './byte-stream';
+import {
+  decodeObexPacket,
+  encodeObexPacket,
+  findHeader,
+  obexHeaderSize,
+  ObexFramer,
+  OBEX_FINAL,
+  OBEX_HDR,
+  OBEX_MAX_PACKET,
+  OBEX_MIN_PACKET,
+  OBEX_OP,
+  OBEX_RSP,
+  OBEX_SRM,
+  OBEX_SRMP,
+  OBEX_VERSION,
+  type ObexHeader,
+  type ObexRequest,
+  type ObexResponse,
+} from './packet';
+
+export const SYNCML_DM_TARGET = new Uint8Array([0x53, 0x59, 0x4e, 0x43, 0x4d, 0x4c, 0x2d, 0x44, 0x4d]); // "SYNCML-DM"
+export const OBEX_DM_WBXML = 'application/vnd.syncml.dm+wbxml';
+export const OBEX_DM_XML = 'application/vnd.syncml.dm+xml';
+export const OBEX_DM_NOTIFICATION = 'application/vnd.syncml.notification';
+
+export type ObexRole = 'client' | 'server';
+
+export interface ObexDmLinkOptions {
+  role: ObexRole;
+  id?: string;
+  /** What the stream runs over; default 'serial'. */
+  kind?: LinkKind;
+  /** Largest packet this side accepts, 255..65535; default 65535. */
+  maxPacketLength?: number;
+  /** Offer / accept OBEX 1.5 single response mode; default true. */
+  srm?: boolean;
+  clock?: Clock;
+  /** How long to wait for each answer of the peer inside an exchange; default 60 s. */
+  responseTimeoutMs?: number;
+  /** Client: Type header of a GET before any message was sent; default WBXML. */
+  defaultContentType?: string;
+  /** Server: the Connection-ID handed out on CONNECT; default 1. */
+  connectionId?: number;
+}
+
+/** Statistics, for tests and benchmarks. */
+export interface ObexDmLinkInfo {
+  connected: boolean;
+  /** Packet size used when sending (minimum of both sides). */
+  sendPacketLength: number;
+  peerMaxPacketLength: number | undefined;
+  connectionId: number | undefined;
+  /** Whether the last PUT / GET ran in single response mode. */
+  lastPutSrm: boolean;
+  lastGetSrm: boolean;
+}
+
+interface Waiter<T> {
+  resolve(v: T): void;
+  reject(e: Error): void;
+  timer?: unknown;
+}
+
+const TEXT_ENCODER = new TextEncoder();
+const TEXT_DECODER = new TextDecoder();
+
+function protocolError(detail: string): KioskError {
+  return new KioskError('PROTOCOL_ERROR', { detail });
+}
+
+function rspName(code: number): string {
+  return `0x${(code | OBEX_FINAL).toString(16).toUpperCase()}`;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1 && chunks[0]!.length === size) return chunks[0]!.slice();
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Transport headers (e.g. x-syncml-hmac) travel in the OBEX HTTP header as "name: value" lines. */
+function encodeHttpHeader(headers: Record<string, string> | undefined): ObexHeader | undefined {
+  if (!headers) return undefined;
+  const entries = Object.entries(headers);
+  if (entries.length === 0) return undefined;
+  const text = entries.map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  return { id: OBEX_HDR.HTTP, value: TEXT_ENCODER.encode(text) };
+}
+
+function decodeHttpHeader(value: unknown): Record<string, string> | undefined {
+  if (!(value instanceof Uint8Array)) return undefined;
+  const out: Record<string, string> = {};
+  for (const line of TEXT_DECODER.decode(value).split(/\r?\n/)) {
+    const i = line.indexOf(':');
+    if (i <= 0) continue;
+    out[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Accumulates the body and metadata of one object spread over packets. */
+class ObjectCollector {
+  chunks: Uint8Array[] = [];
+  size = 0;
+  type: string | undefined;
+  headers: Record<string, string> | undefined;
+
+  add(headers: readonly ObexHeader[]): void {
+    for (const h of headers) {
+      if ((h.id === OBEX_HDR.BODY || h.id === OBEX_HDR.END_OF_BODY) && h.value instanceof Uint8Array) {
+        if (h.value.length > 0) {
+          this.chunks.push(h.value);
+          this.size += h.value.length;
+        }
+      } else if (h.id === OBEX_HDR.TYPE && typeof h.value === 'string' && this.type === undefined) {
+        this.type = h.value;
+      } else if (h.id === OBEX_HDR.HTTP) {
+        const parsed = decodeHttpHeader(h.value);
+        if (parsed) this.headers = { ...this.headers, ...parsed };
+      }
+    }
+  }
+
+  payload(fallbackType: string): DmPayload {
+    const p: DmPayload = { body: concat(this.chunks, this.size), contentType: this.type ?? fallbackType };
+    if (this.headers) p.headers = this.headers;
+    return p;
+  }
+}
+
+/** Packet plan for one object: the leading headers go in the first packet, the body is cut to fit. */
+function planPackets(
+  lead: ObexHeader[],
+  body: Uint8Array,
+  packetLength: number,
+  prefix: number,
+): Array<{ headers: ObexHeader[]; last: boolean }> {
+  const packets: Array<{ headers: ObexHeader[]; last: boolean }> = [];
+  let offset = 0;
+  let headers = lead;
+  for (;;) {
+    let used = prefix;
+    for (const h of headers) used += obexHeaderSize(h);
+    const room = packetLength - used - 3;
+    const remaining = body.length - offset;
+    if (remaining <= room) {
+      packets.push({ headers: [...headers, { id: OBEX_HDR.END_OF_BODY, value: body.subarray(offset) }], last: true });
+      return packets;
+    }
+    if (room <= 0) {
+      packets.push({ headers, last: false });
+    } else {
+      packets.push({ headers: [...headers, { id: OBEX_HDR.BODY, value: body.subarray(offset, offset + room) }], last: false });
+      offset += room;
+    }
+    headers = [];
+  }
+}
+
+let linkCounter = 0;
+
+export class ObexDmLink implements Link {
+  readonly id: string;
+  readonly kind: LinkKind;
+  readonly role: ObexRole;
+
+  private readonly clock: Clock;
+  private readonly localMax: number;
+  private readonly srm: boolean;
+  private readonly responseTimeoutMs: number;
+  private readonly framer: ObexFramer;
+  private fatal: KioskError | undefined;
+  private closing = false;
+  private connected = false;
+  private peerMax: number | undefined;
+  private connectionId: number | undefined;
+  private lastPutSrm = false;
+  private lastGetSrm = false;
+  private opChain: Promise<unknown> = Promise.resolve();
+
+  // client side
+  private inbox: Uint8Array[] = [];
+  private inboxWaiter: Waiter<Uint8Array> | undefined;
+  private dmType: string;
+
+  // server side
+  private readonly serverConnectionId: number;
+  private serverChain: Promise<void> = Promise.resolve();
+  private put: (ObjectCollector & { srm: boolean; first: boolean }) | undefined;
+  private get: { srm: boolean; type: string | undefined; started: boolean; ready: boolean } | undefined;
+  private outgoing: { payload: DmPayload; waiter: Waiter<void>; packets?: Array<{ headers: ObexHeader[]; last: boolean }>; next: number } | undefined;
+  private messages: DmPayload[] = [];
+  private messageWaiters: Array<Waiter<DmPayload>> = [];
+
+  constructor(
+    private readonly stream: ByteStream,
+    options: ObexDmLinkOptions,
+  ) {
+    this.role = options.role;
+    this.id = options.id ?? `obex-${options.role}-${++linkCounter}`;
+    this.kind = options.kind ?? 'serial';
+    this.clock = options.clock ?? systemClock;
+    this.localMax = Math.max(OBEX_MIN_PACKET, Math.min(OBEX_MAX_PACKET, Math.floor(options.maxPacketLength ?? OBEX_MAX_PACKET)));
+    this.srm = options.srm ?? true;
+    this.responseTimeoutMs = options.responseTimeoutMs ?? 60_000;
+    this.dmType = options.defaultContentType ?? OBEX_DM_WBXML;
+    this.serverConnectionId = options.connectionId ?? 1;
+    // Incoming packets may be as large as we announced; be liberal up to the format's limit.
+    this.framer = new ObexFramer(OBEX_MAX_PACKET);
+    stream.onData((chunk) => this.onData(chunk));
+    stream.onClose((error) => {
+      if (this.closing) this.fail(new KioskError('LINK_CLOSED'));
+      else this.fail(new KioskError('CABLE_UNPLUGGED', {}, { cause: error }));
+    });
+  }
+
+  get info(): ObexDmLinkInfo {
+    return {
+      connected: this.connected,
+      sendPacketLength: this.sendPacketLength(),
+      peerMaxPacketLength: this.peerMax,
+      connectionId: this.connectionId,
+      lastPutSrm: this.lastPutSrm,
+      lastGetSrm: this.lastGetSrm,
+    };
+  }
+
+  private sendPacketLength(): number {
+    return Math.min(this.localMax, this.peerMax ?? OBEX_MIN_PACKET);
+  }
+
+  // ---------------------------------------------------------------- Link
+
+  send(message: DmPayload): Promise<void> {
+    return this.serialise(() => (this.role === 'client' ? this.clientPut(message) : this.serverAnswerGet(message)));
+  }
+
+  receive(options: ReceiveOptions = {}): Promise<DmPayload> {
+    return this.serialise(() => (this.role === 'client' ? this.clientGet(options) : this.serverNextPut(options)));
+  }
+
+  /** Client: CONNECT now rather than on the first send or receive. */
+  connect(): Promise<void> {
+    return this.serialise(() => this.clientConnect());
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    if (this.role === 'client' && this.connected && !this.fatal) {
+      try {
+        await this.serialise(async () => {
+          const headers: ObexHeader[] = this.connectionId !== undefined ? [{ id: OBEX_HDR.CONNECTION_ID, value: this.connectionId }] : [];
+          await this.writePacket({ type: 'request', opcode: OBEX_OP.DISCONNECT, final: true, headers });
+          await this.nextResponse(OBEX_OP.DISCONNECT, Math.min(this.responseTimeoutMs, 5_000));
+          this.connected = false;
+        });
+      } catch {
+        // The peer may already be gone: closing goes on regardless.
+      }
+    } else if (this.role === 'server') {
+      await this.serverChain.catch(() => undefined);
+    }
+    this.closing = true;
+    this.fail(new KioskError('LINK_CLOSED'));
+    await this.stream.close();
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private serialise<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.opChain.then(
+      () => {
+        if (this.fatal) throw this.fatal;
+        return op();
+      },
+      () => {
+        if (this.fatal) throw this.fatal;
+        return op();
+      },
+    );
+    this.opChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private fail(error: KioskError): void {
+    if (this.fatal) return;
+    this.fatal = error;
+    this.connected = false;
+    const w = this.inboxWaiter;
+    this.inboxWaiter = undefined;
+    if (w) this.settle(w, () => w.reject(error));
+    for (const m of this.messageWaiters.splice(0)) this.settle(m, () => m.reject(error));
+    const out = this.outgoing;
+    this.outgoing = undefined;
+    if (out) this.settle(out.waiter, () => out.waiter.reject(error));
+  }
+
+  private settle<T>(w: Waiter<T>, f: () => void): void {
+    if (w.timer !== undefined) this.clock.clearTimeout(w.timer);
+    f();
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.fatal) return;
+    let packets: Uint8Array[];
+    try {
+      packets = this.framer.push(chunk);
+    } catch (e) {
+      this.fail(isKioskError(e) ? e : protocolError(String(e)));
+      void this.stream.close().catch(() => undefined);
+      return;
+    }
+    for (const p of packets) {
+      if (this.role === 'client') this.deliverResponse(p);
+      else this.serverChain = this.serverChain.then(() => this.handleRequest(p)).catch((e: unknown) => this.failFrom(e));
+    }
+  }
+
+  private failFrom(e: unknown): void {
+    this.fail(isKioskError(e) ? e : new KioskError('CABLE_UNPLUGGED', {}, { cause: e }));
+  }
+
+  private async writePacket(p: ObexRequest | ObexResponse): Promise<void> {
+    const bytes = encodeObexPacket(p);
+    try {
+      await this.stream.write(bytes);
+    } catch (e) {
+      const err = this.fatal ?? new KioskError('CABLE_UNPLUGGED', {}, { cause: e });
+      this.fail(err);
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------- client
+
+  private deliverResponse(p: Uint8Array): void {
+    const w = this.inboxWaiter;
+    if (w) {
+      this.inboxWaiter = undefined;
+      this.settle(w, () => w.resolve(p));
+    } else {
+      this.inbox.push(p);
+    }
+  }
+
+  /** The next response packet; a timeout or abort leaves the exchange broken, so the link fails. */
+  private async nextResponse(requestOpcode: number, timeoutMs?: number, signal?: AbortSignal): Promise<ObexResponse> {
+    const raw = await new Promise<Uint8Array>((resolve, reject) => {
+      if (this.fatal) return reject(this.fatal);
+      const queued = this.inbox.shift();
+      if (queued) return resolve(queued);
+      const w: Waiter<Uint8Array> = { resolve, reject };
+      const ms = timeoutMs ?? this.responseTimeoutMs;
+      if (ms > 0 && Number.isFinite(ms)) w.timer = this.clock.setTimeout(() => this.fail(new KioskError('LINK_TIMEOUT')), ms);
+      if (signal?.aborted) return reject(new KioskError('CANCELLED'));
+      this.inboxWaiter = w;
+    });
+    try {
+      return decodeObexPacket(raw, 'response', { requestOpcode }) as ObexResponse;
+    } catch (e) {
+      this.failFrom(e);
+      throw e;
+    }
+  }
+
+  private async clientConnect(): Promise<void> {
+    if (this.role !== 'client' || this.connected) return;
+    await this.writePacket({
+      type: 'request',
+      opcode: OBEX_OP.CONNECT,
+      final: true,
+      connect: { version: OBEX_VERSION, flags: 0, maxPacketLength: this.localMax },
+      headers: [{ id: OBEX_HDR.TARGET, value: SYNCML_DM_TARGET }],
+    });
+    const rsp = await this.nextResponse(OBEX_OP.CONNECT);
+    if (rsp.code !== OBEX_RSP.SUCCESS) {
+      const err = protocolError(`OBEX CONNECT to SYNCML-DM answered ${rspName(rsp.code)}`);
+      this.fail(err);
+      throw err;
+    }
+    this.peerMax = Math.max(OBEX_MIN_PACKET, rsp.connect?.maxPacketLength ?? OBEX_MIN_PACKET);
+    const cid = findHeader(rsp.headers, OBEX_HDR.CONNECTION_ID);
+    this.connectionId = typeof cid === 'number' ? cid : undefined;
+    this.connected = true;
+  }
+
+  private connectionHeader(): ObexHeader[] {
+    return this.connectionId !== undefined ? [{ id: OBEX_HDR.CONNECTION_ID, value: this.connectionId }] : [];
+  }
+
+  private async clientPut(message: DmPayload): Promise<void> {
+    await this.clientConnect();
+    if (message.contentType !== OBEX_DM_NOTIFICATION) this.dmType = message.contentType;
+    const lead: ObexHeader[] = [
+      ...this.connectionHeader(),
+      { id: OBEX_HDR.TYPE, value: message.contentType },
+      { id: OBEX_HDR.LENGTH, value: message.body.length },
+    ];
+    const http = encodeHttpHeader(message.headers);
+    if (http) lead.push(http);
+    if (this.srm) lead.push({ id: OBEX_HDR.SRM, value: OBEX_SRM.ENABLE });
+    const plan = planPackets(lead, message.body, this.sendPacketLength(), 3);
+    let srmActive = false;
+    this.lastPutSrm = false;
+    for (let i = 0; i < plan.length; i++) {
+      const p = plan[i]!;
+      await this.writePacket({ type: 'request', opcode: OBEX_OP.PUT, final: p.last, headers: p.headers });
+      if (p.last) break;
+      if (srmActive) continue;
+      const rsp = await this.nextResponse(OBEX_OP.PUT);
+      if (rsp.code !== OBEX_RSP.CONTINUE) throw this.failWith(protocolError(`OBEX PUT answered ${rspName(rsp.code)}`));
+      if (i === 0 && this.srm && findHeader(rsp.headers, OBEX_HDR.SRM) === OBEX_SRM.ENABLE) {
+        srmActive = true;
+        this.lastPutSrm = true;
+      }
+    }
+    const final = await this.nextResponse(OBEX_OP.PUT);
+    if (final.code !== OBEX_RSP.SUCCESS && final.code !== OBEX_RSP.CREATED && final.code !== OBEX_RSP.ACCEPTED) {
+      throw this.failWith(protocolError(`OBEX PUT answered ${rspName(final.code)}`));
+    }
+  }
+
+  private failWith(err: KioskError): KioskError {
+    this.fail(err);
+    return err;
+  }
+
+  private async clientGet(options: ReceiveOptions): Promise<DmPayload> {
+    await this.clientConnect();
+    const headers: ObexHeader[] = [...this.connectionHeader(), { id: OBEX_HDR.TYPE, value: this.dmType }];
+    if (this.srm) headers.push({ id: OBEX_HDR.SRM, value: OBEX_SRM.ENABLE });
+    await this.writePacket({ type: 'request', opcode: OBEX_OP.GET, final: true, headers });
+    const collector = new ObjectCollector();
+    this.lastGetSrm = false;
+    // An abort mid-exchange leaves the OBEX operation half done: the link cannot be reused.
+    const onAbort = () => this.fail(new KioskError('CANCELLED'));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.collectGet(collector, options);
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async collectGet(collector: ObjectCollector, options: ReceiveOptions): Promise<DmPayload> {
+    let srmActive = false;
+    let first = true;
+    for (;;) {
+      // The first answer waits for the peer to produce its reply: the caller's timeout applies.
+      const rsp = await this.nextResponse(OBEX_OP.GET, first ? options.timeoutMs : undefined, options.signal);
+      collector.add(rsp.headers);
+      if (rsp.code === OBEX_RSP.SUCCESS) break;
+      if (rsp.code !== OBEX_RSP.CONTINUE) throw this.failWith(protocolError(`OBEX GET answered ${rspName(rsp.code)}`));
+      if (first && this.srm && findHeader(rsp.headers, OBEX_HDR.SRM) === OBEX_SRM.ENABLE) {
+        srmActive = true;
+        this.lastGetSrm = true;
+      }
+      first = false;
+      if (!srmActive) await this.writePacket({ type: 'request', opcode: OBEX_OP.GET, final: true, headers: this.connectionHeader() });
+    }
+    return collector.payload(this.dmType);
+  }
+
+  // ---------------------------------------------------------------- server
+
+  private respond(code: number, headers: ObexHeader[] = [], connect?: ObexResponse['connect']): Promise<void> {
+    const p: ObexResponse = { type: 'response', code, final: true, headers };
+    if (connect) p.connect = connect;
+    return this.writePacket(p);
+  }
+
+  private async handleRequest(raw: Uint8Array): Promise<void> {
+    if (this.fatal) return;
+    const req = decodeObexPacket(raw, 'request') as ObexRequest;
+    switch (req.opcode) {
+      case OBEX_OP.CONNECT:
+        return this.onConnect(req);
+      case OBEX_OP.DISCONNECT:
+        this.connected = false;
+        this.put = undefined;
+        this.get = undefined;
+        return this.respond(OBEX_RSP.SUCCESS);
+      case OBEX_OP.ABORT:
+        this.put = undefined;
+        if (this.get) this.get = undefined;
+        if (this.outgoing) {
+          this.outgoing.packets = undefined;
+          this.outgoing.next = 0;
+        }
+        return this.respond(OBEX_RSP.SUCCESS);
+      case OBEX_OP.PUT:
+        return this.onPut(req);
+      case OBEX_OP.GET:
+        return this.onGet(req);
+      default:
+        return this.respond(OBEX_RSP.NOT_IMPLEMENTED);
+    }
+  }
+
+  private async onConnect(req: ObexRequest): Promise<void> {
+    const target = findHeader(req.headers, OBEX_HDR.TARGET);
+    if (!(target instanceof Uint8Array) || !equalBytes(target, SYNCML_DM_TARGET)) {
+      return this.respond(OBEX_RSP.SERVICE_UNAVAILABLE, [], { version: OBEX_VERSION, flags: 0, maxPacketLength: this.localMax });
+    }
+    this.peerMax = Math.max(OBEX_MIN_PACKET, Math.min(OBEX_MAX_PACKET, req.connect?.maxPacketLength ?? OBEX_MIN_PACKET));
+    this.connectionId = this.serverConnectionId;
+    this.connected = true;
+    this.put = undefined;
+    this.get = undefined;
+    await this.respond(
+      OBEX_RSP.SUCCESS,
+      [
+        { id: OBEX_HDR.CONNECTION_ID, value: this.serverConnectionId },
+        { id: OBEX_HDR.WHO, value: SYNCML_DM_TARGET },
+      ],
+      { version: OBEX_VERSION, flags: 0, maxPacketLength: this.localMax },
+    );
+  }
+
+  /** Whether a request belongs to our connection (liberal: a missing Connection-ID is accepted). */
+  private ours(req: ObexRequest): boolean {
+    if (!this.connected) return false;
+    const cid = findHeader(req.headers, OBEX_HDR.CONNECTION_ID);
+    return cid === undefined || cid === this.serverConnectionId;
+  }
+
+  private async onPut(req: ObexRequest): Promise<void> {
+    if (!this.put && !this.ours(req)) return this.respond(OBEX_RSP.SERVICE_UNAVAILABLE);
+    let started = false;
+    if (!this.put) {
+      const srm = this.srm && findHeader(req.headers, OBEX_HDR.SRM) === OBEX_SRM.ENABLE;
+      this.put = Object.assign(new ObjectCollector(), { srm, first: true });
+      started = true;
+      this.lastPutSrm = srm;
+    }
+    const put = this.put;
+    put.add(req.headers);
+    if (req.final) {
+      this.put = undefined;
+      const payload = put.payload(OBEX_DM_WBXML);
+      await this.respond(OBEX_RSP.SUCCESS);
+      this.deliverMessage(payload);
+      return;
+    }
+    if (put.srm && !started && findHeader(req.headers, OBEX_HDR.SRMP) !== OBEX_SRMP.WAIT) return;
+    await this.respond(OBEX_RSP.CONTINUE, started && put.srm ? [{ id: OBEX_HDR.SRM, value: OBEX_SRM.ENABLE }] : []);
+  }
+
+  private deliverMessage(payload: DmPayload): void {
+    const w = this.messageWaiters.shift();
+    if (w) this.settle(w, () => w.resolve(payload));
+    else this.messages.push(payload);
+  }
+
+  private async onGet(req: ObexRequest): Promise<void> {
+    if (!this.get) {
+      if (!this.ours(req)) return this.respond(OBEX_RSP.SERVICE_UNAVAILABLE);
+      const type = findHeader(req.headers, OBEX_HDR.TYPE);
+      this.get = {
+        srm: this.srm && findHeader(req.headers, OBEX_HDR.SRM) === OBEX_SRM.ENABLE,
+        type: typeof type === 'string' ? type : undefined,
+        started: false,
+        ready: req.final,
+      };
+      // A GET whose request headers span packets: acknowledge until its final packet.
+      if (!req.final) return this.respond(OBEX_RSP.CONTINUE);
+    } else if (!this.get.ready) {
+      this.get.ready = req.final;
+      if (!req.final) return this.respond(OBEX_RSP.CONTINUE);
+    }
+    await this.serveGet();
+  }
+
+  /** Answer the pending GET from the queued reply, if both are there. */
+  private async serveGet(): Promise<void> {
+    const get = this.get;
+    const out = this.outgoing;
+    if (!get || !get.ready || !out || this.fatal) return;
+    if (!out.packets) {
+      const lead: ObexHeader[] = [
+        { id: OBEX_HDR.TYPE, value: out.payload.contentType },
+        { id: OBEX_HDR.LENGTH, value: out.payload.body.length },
+      ];
+      const http = encodeHttpHeader(out.payload.headers);
+      if (http) lead.push(http);
+      if (get.srm) lead.push({ id: OBEX_HDR.SRM, value: OBEX_SRM.ENABLE });
+      out.packets = planPackets(lead, out.payload.body, this.sendPacketLength(), 3);
+      out.next = 0;
+      this.lastGetSrm = get.srm;
+    }
+    get.started = true;
+    for (;;) {
+      const p = out.packets[out.next++]!;
+      await this.respond(p.last ? OBEX_RSP.SUCCESS : OBEX_RSP.CONTINUE, p.headers);
+      if (this.outgoing !== out) return; // failed or aborted meanwhile
+      if (out.waiter.timer !== undefined) {
+        // Progress: the peer is taking the data, restart its answer timer.
+        this.clock.clearTimeout(out.waiter.timer);
+        out.waiter.timer = this.clock.setTimeout(() => this.fail(new KioskError('LINK_TIMEOUT')), this.responseTimeoutMs);
+      }
+      if (p.last) {
+        this.outgoing = undefined;
+        this.get = undefined;
+        this.settle(out.waiter, () => out.waiter.resolve());
+        return;
+      }
+      if (!get.srm) return; // wait for the next GET packet
+    }
+  }
+
+  private serverAnswerGet(message: DmPayload): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter<void> = { resolve, reject };
+      waiter.timer = this.clock.setTimeout(() => this.fail(new KioskError('LINK_TIMEOUT')), this.responseTimeoutMs);
+      this.outgoing = { payload: message, waiter, next: 0 };
+      // Serve through the request chain so responses never interleave.
+      this.serverChain = this.serverChain.then(() => this.serveGet()).catch((e: unknown) => this.failFrom(e));
+    });
+  }
+
+  private serverNextPut(options: ReceiveOptions): Promise<DmPayload> {
+    return new Promise<DmPayload>((resolve, reject) => {
+      const queued = this.messages.shift();
+      if (queued) return resolve(queued);
+      if (options.signal?.aborted) return reject(new KioskError('CANCELLED'));
+      const w: Waiter<DmPayload> = { resolve, reject };
+      const drop = (err: KioskError) => {
+        const i = this.messageWaiters.indexOf(w);
+        if (i >= 0) this.messageWaiters.splice(i, 1);
+        this.settle(w, () => reject(err));
+      };
+      if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
+        w.timer = this.clock.setTimeout(() => drop(new KioskError('LINK_TIMEOUT')), options.timeoutMs);
+      }
+      options.signal?.addEventListener('abort', () => drop(new KioskError('CANCELLED')), { once: true });
+      this.messageWaiters.push(w);
+    });
+  }
+}

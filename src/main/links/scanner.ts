@@ -1,0 +1,338 @@
+/**
+ * Finds phones: adapters for serial ports (polled), USB (hotplug events) and simulated devices
+ * (the sim registry folder) emit attach/detach; the scanner merges them and names each device's
+ * profile by VID/PID. A device that re-enumerates under a new port is matched again by DevId
+ * through `DeviceIdentityMap`.
+ */
+import { EventEmitter } from 'node:events';
+import { watch, type FSWatcher } from 'node:fs';
+import { systemClock, type Clock } from '../../core/clock';
+import { findProfile, GENERIC_SERIAL_PROFILE_ID, normaliseId, type DeviceProfile } from './profiles';
+import { listSimulatedDevices, simRegistryDir } from './sim-registry';
+
+export type DiscoveredLinkKind = 'serial' | 'usb' | 'http';
+
+export interface DiscoveredDevice {
+  /** Stable for as long as the device stays on this port, e.g. "serial:/dev/ttyACM0", "sim:sim-123-1". */
+  portId: string;
+  linkKind: DiscoveredLinkKind;
+  /** Serial: the port path; usb: "bus-port.port"; http: the DM URL. */
+  path: string;
+  profileId: string;
+  vid?: string;
+  pid?: string;
+  simulated?: boolean;
+  serialNumber?: string;
+  /** A DevId known before any session (simulators announce theirs). */
+  devIdHint?: string;
+}
+
+export interface ScannerSink {
+  attach(device: DiscoveredDevice): void;
+  detach(portId: string): void;
+}
+
+export interface ScannerAdapter {
+  readonly name: string;
+  start(sink: ScannerSink): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface DeviceScannerEvents {
+  attach: [device: DiscoveredDevice];
+  detach: [device: DiscoveredDevice];
+  /** An adapter failed; scanning goes on with the others. */
+  warning: [message: string];
+}
+
+export class DeviceScanner extends EventEmitter<DeviceScannerEvents> {
+  private readonly present = new Map<string, DiscoveredDevice>();
+  private started = false;
+
+  constructor(private readonly adapters: ScannerAdapter[]) {
+    super();
+  }
+
+  /** Devices attached now. */
+  devices(): DiscoveredDevice[] {
+    return [...this.present.values()];
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const sink: ScannerSink = {
+      attach: (d) => {
+        const before = this.present.get(d.portId);
+        if (before && sameDevice(before, d)) return;
+        if (before) this.emit('detach', before);
+        this.present.set(d.portId, d);
+        this.emit('attach', d);
+      },
+      detach: (portId) => {
+        const d = this.present.get(portId);
+        if (!d) return;
+        this.present.delete(portId);
+        this.emit('detach', d);
+      },
+    };
+    for (const a of this.adapters) {
+      try {
+        await a.start(sink);
+      } catch (e) {
+        this.emit('warning', `${a.name} scanning is off: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    for (const a of this.adapters) await a.stop().catch(() => undefined);
+  }
+}
+
+function sameDevice(a: DiscoveredDevice, b: DiscoveredDevice): boolean {
+  return a.path === b.path && a.profileId === b.profileId && a.vid === b.vid && a.pid === b.pid && a.serialNumber === b.serialNumber;
+}
+
+/** What SerialPort.list() returns, in the parts used here. */
+export interface SerialPortListing {
+  path: string;
+  vendorId?: string;
+  productId?: string;
+  serialNumber?: string;
+}
+
+export interface SerialAdapterOptions {
+  /** Default: SerialPort.list from the serialport package. */
+  list?: () => Promise<SerialPortListing[]>;
+  /** Poll interval; default 1000 ms. */
+  intervalMs?: number;
+  clock?: Clock;
+  profiles?: readonly DeviceProfile[];
+  /** Also report ports without USB ids (on-board UARTs) with the generic profile; default false. */
+  includeNonUsb?: boolean;
+}
+
+/** Serial ports, polled: VID/PID picks the profile, an unknown USB serial adapter gets generic-serial. */
+export function serialAdapter(options: SerialAdapterOptions = {}): ScannerAdapter {
+  const clock = options.clock ?? systemClock;
+  const interval = options.intervalMs ?? 1000;
+  let timer: unknown;
+  let running = false;
+  let known = new Set<string>();
+  const list =
+    options.list ??
+    (async () => {
+      const { SerialPort } = await import('serialport');
+      return SerialPort.list();
+    });
+  const scan = async (sink: ScannerSink) => {
+    const ports = await list();
+    const seen = new Set<string>();
+    for (const p of ports) {
+      const vid = p.vendorId ? normaliseId(p.vendorId) : undefined;
+      const pid = p.productId ? normaliseId(p.productId) : undefined;
+      if (!vid && !options.includeNonUsb) continue;
+      const profile = findProfile(vid, pid, options.profiles);
+      if (profile && profile.linkKind !== 'serial') continue;
+      const portId = `serial:${p.path}`;
+      seen.add(portId);
+      const d: DiscoveredDevice = { portId, linkKind: 'serial', path: p.path, profileId: profile?.id ?? GENERIC_SERIAL_PROFILE_ID };
+      if (vid) d.vid = vid;
+      if (pid) d.pid = pid;
+      if (p.serialNumber) d.serialNumber = p.serialNumber;
+      sink.attach(d);
+    }
+    for (const id of known) if (!seen.has(id)) sink.detach(id);
+    known = seen;
+  };
+  return {
+    name: 'serial',
+    async start(sink) {
+      running = true;
+      await scan(sink);
+      const loop = () => {
+        timer = clock.setTimeout(() => {
+          if (!running) return;
+          scan(sink)
+            .catch(() => undefined)
+            .finally(() => running && loop());
+        }, interval);
+      };
+      loop();
+    },
+    async stop() {
+      running = false;
+      if (timer !== undefined) clock.clearTimeout(timer);
+    },
+  };
+}
+
+export interface SimulatedAdapterOptions {
+  dir?: string;
+  /** Rescan interval (also catches simulators that died without withdrawing); default 1000 ms. */
+  intervalMs?: number;
+  clock?: Clock;
+}
+
+/** Simulated phones from the sim registry folder (watched, and rescanned at an interval). */
+export function simulatedAdapter(options: SimulatedAdapterOptions = {}): ScannerAdapter {
+  const clock = options.clock ?? systemClock;
+  const dir = options.dir ?? simRegistryDir();
+  let timer: unknown;
+  let watcher: FSWatcher | undefined;
+  let running = false;
+  let known = new Set<string>();
+  const scan = (sink: ScannerSink) => {
+    const seen = new Set<string>();
+    for (const e of listSimulatedDevices(dir)) {
+      const portId = `sim:${e.id}`;
+      seen.add(portId);
+      const d: DiscoveredDevice = { portId, linkKind: e.linkKind, path: e.path ?? e.url ?? '', profileId: e.profileId, simulated: true };
+      if (e.devIdHint) d.devIdHint = e.devIdHint;
+      sink.attach(d);
+    }
+    for (const id of known) if (!seen.has(id)) sink.detach(id);
+    known = seen;
+  };
+  return {
+    name: 'simulated',
+    async start(sink) {
+      running = true;
+      scan(sink);
+      try {
+        watcher = watch(dir, () => running && scan(sink));
+        watcher.on('error', () => undefined);
+      } catch {
+        // The folder appears with the first simulator: the interval scan covers it.
+      }
+      const loop = () => {
+        timer = clock.setTimeout(() => {
+          if (!running) return;
+          scan(sink);
+          loop();
+        }, options.intervalMs ?? 1000);
+      };
+      loop();
+    },
+    async stop() {
+      running = false;
+      watcher?.close();
+      if (timer !== undefined) clock.clearTimeout(timer);
+    },
+  };
+}
+
+/** The parts of the `usb` package's legacy device used for hotplug. */
+export interface UsbHotplugDevice {
+  busNumber: number;
+  deviceAddress: number;
+  portNumbers?: number[];
+  deviceDescriptor: { idVendor: number; idProduct: number };
+}
+
+export interface UsbHotplugSource {
+  getDeviceList(): UsbHotplugDevice[];
+  on(event: 'attach' | 'detach', cb: (d: UsbHotplugDevice) => void): unknown;
+  off?(event: 'attach' | 'detach', cb: (d: UsbHotplugDevice) => void): unknown;
+}
+
+export interface UsbAdapterOptions {
+  /** Default: the `usb` package (loaded lazily; a machine without a USB bus is handled quietly). */
+  source?: UsbHotplugSource;
+  profiles?: readonly DeviceProfile[];
+}
+
+export function usbPortPath(d: UsbHotplugDevice): string {
+  return d.portNumbers && d.portNumbers.length > 0 ? `${d.busNumber}-${d.portNumbers.join('.')}` : `${d.busNumber}-@${d.deviceAddress}`;
+}
+
+/** USB devices whose VID/PID match a usb-kind profile, from hotplug events. */
+export function usbAdapter(options: UsbAdapterOptions = {}): ScannerAdapter {
+  let source: UsbHotplugSource | undefined;
+  let onAttach: ((d: UsbHotplugDevice) => void) | undefined;
+  let onDetach: ((d: UsbHotplugDevice) => void) | undefined;
+  const describe = (d: UsbHotplugDevice): DiscoveredDevice | undefined => {
+    const vid = normaliseId(d.deviceDescriptor.idVendor);
+    const pid = normaliseId(d.deviceDescriptor.idProduct);
+    const profile = findProfile(vid, pid, options.profiles);
+    if (!profile || profile.linkKind !== 'usb') return undefined;
+    const path = usbPortPath(d);
+    return { portId: `usb:${path}`, linkKind: 'usb', path, profileId: profile.id, vid, pid };
+  };
+  return {
+    name: 'usb',
+    async start(sink) {
+      try {
+        source = options.source ?? ((await import('usb')).usb as unknown as UsbHotplugSource);
+        const list = source.getDeviceList();
+        for (const d of list) {
+          const found = describe(d);
+          if (found) sink.attach(found);
+        }
+      } catch {
+        // No USB bus or no libusb access here: USB scanning stays quiet.
+        source = undefined;
+        return;
+      }
+      onAttach = (d) => {
+        const found = describe(d);
+        if (found) sink.attach(found);
+      };
+      onDetach = (d) => sink.detach(`usb:${usbPortPath(d)}`);
+      source.on('attach', onAttach);
+      source.on('detach', onDetach);
+    },
+    async stop() {
+      if (source && onAttach && onDetach) {
+        source.off?.('attach', onAttach);
+        source.off?.('detach', onDetach);
+      }
+      source = undefined;
+    },
+  };
+}
+
+/** The usual set: serial, usb and simulated adapters. */
+export function createDeviceScanner(options: { serial?: SerialAdapterOptions; usb?: UsbAdapterOptions; simulated?: SimulatedAdapterOptions } = {}): DeviceScanner {
+  return new DeviceScanner([serialAdapter(options.serial), usbAdapter(options.usb), simulatedAdapter(options.simulated)]);
+}
+
+/**
+ * Which DevId is on which port. The session tells it the DevId once known (`bind`); when the
+ * same DevId later shows up on another port (the phone rebooted and re-enumerated), `bind`
+ * returns the port it was on before, so the job there carries on.
+ */
+export class DeviceIdentityMap {
+  private readonly byPort = new Map<string, string>();
+  private readonly byDevId = new Map<string, string>();
+
+  /** Record that `portId` carries `devId`; returns the previous port of that DevId, if different. */
+  bind(portId: string, devId: string): { previousPortId?: string } {
+    const previous = this.byDevId.get(devId);
+    const oldDev = this.byPort.get(portId);
+    if (oldDev !== undefined && oldDev !== devId && this.byDevId.get(oldDev) === portId) this.byDevId.delete(oldDev);
+    this.byPort.set(portId, devId);
+    this.byDevId.set(devId, portId);
+    if (previous !== undefined && previous !== portId) {
+      this.byPort.delete(previous);
+      return { previousPortId: previous };
+    }
+    return {};
+  }
+
+  devIdOf(portId: string): string | undefined {
+    return this.byPort.get(portId);
+  }
+
+  portOf(devId: string): string | undefined {
+    return this.byDevId.get(devId);
+  }
+
+  /** The DevId of a device as it attaches: bound before on this port, or announced as a hint. */
+  recognise(device: DiscoveredDevice): string | undefined {
+    return this.byPort.get(device.portId) ?? device.devIdHint;
+  }
+}
