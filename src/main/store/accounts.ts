@@ -1,0 +1,88 @@
+import type { AuthAccount, AuthAccountStore } from '../../core/dm/auth';
+import { KioskError } from '../../core/errors';
+import { storeError, type StoreContext } from './context';
+
+/** Fields a freshly bootstrapped account may preset; secrets and nonces are generated when absent. */
+export type AccountSeed = Pick<AuthAccount, 'deviceId' | 'serverId'> & Partial<Omit<AuthAccount, 'deviceId' | 'serverId'>>;
+
+/**
+ * Per-device DM accounts (credentials both ways and the current nonces). Implements
+ * AuthAccountStore of src/core/dm/auth.ts; every put is committed before it resolves, so a
+ * rotated nonce is never lost.
+ */
+export class AccountStore implements AuthAccountStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  getSync(deviceId: string, serverId: string): AuthAccount | undefined {
+    const r = this.ctx.db.prepare('SELECT data FROM accounts WHERE device_id = ? AND server_id = ?').get(deviceId, serverId) as { data: string } | undefined;
+    return r ? (JSON.parse(r.data) as AuthAccount) : undefined;
+  }
+
+  putSync(account: AuthAccount): void {
+    if (!account.deviceId || !account.serverId) throw new KioskError('INVALID_REQUEST', { detail: 'an account needs deviceId and serverId' });
+    try {
+      this.ctx.db
+        .prepare(
+          `INSERT INTO accounts (device_id, server_id, data, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT(device_id, server_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
+        )
+        .run(account.deviceId, account.serverId, JSON.stringify(account), this.ctx.clock.now());
+    } catch (e) {
+      throw storeError(e);
+    }
+  }
+
+  get(deviceId: string, serverId: string): Promise<AuthAccount | undefined> {
+    try {
+      return Promise.resolve(this.getSync(deviceId, serverId));
+    } catch (e) {
+      return Promise.reject(storeError(e));
+    }
+  }
+
+  put(account: AuthAccount): Promise<void> {
+    try {
+      this.putSync(account);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(storeError(e));
+    }
+  }
+
+  /** Accounts of one device (any server id), or all accounts. */
+  list(deviceId?: string): AuthAccount[] {
+    const rows = (
+      deviceId === undefined
+        ? this.ctx.db.prepare('SELECT data FROM accounts ORDER BY device_id, server_id').all()
+        : this.ctx.db.prepare('SELECT data FROM accounts WHERE device_id = ? ORDER BY server_id').all(deviceId)
+    ) as { data: string }[];
+    return rows.map((r) => JSON.parse(r.data) as AuthAccount);
+  }
+
+  remove(deviceId: string, serverId: string): boolean {
+    return this.ctx.db.prepare('DELETE FROM accounts WHERE device_id = ? AND server_id = ?').run(deviceId, serverId).changes > 0;
+  }
+
+  /**
+   * The account for a device, created at bootstrap when missing: random secrets (24 bytes,
+   * base64url) and random nonces (16 bytes, base64) from the store's RandomSource.
+   */
+  ensure(seed: AccountSeed): AuthAccount {
+    const existing = this.getSync(seed.deviceId, seed.serverId);
+    if (existing) return existing;
+    const r = (n: number) => Buffer.from(this.ctx.random.bytes(n));
+    const account: AuthAccount = {
+      deviceId: seed.deviceId,
+      serverId: seed.serverId,
+      clientName: seed.clientName ?? seed.deviceId,
+      clientSecret: seed.clientSecret ?? r(24).toString('base64url'),
+      serverName: seed.serverName ?? seed.serverId,
+      serverSecret: seed.serverSecret ?? r(24).toString('base64url'),
+      clientNonce: seed.clientNonce ?? r(16).toString('base64'),
+      serverNonce: seed.serverNonce ?? r(16).toString('base64'),
+      ...(seed.authType !== undefined ? { authType: seed.authType } : {}),
+    };
+    this.putSync(account);
+    return account;
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The store seen through the FUMO job's ports (src/core/fumo/ports.ts): catalogue matching and
+ * payload reading, the job journal and the audit history. The service wires these into FumoPorts.
+ */
+import { createBundleVerifier } from '../../core/catalog/bundle';
+import { checkApproval, checkCompatibility, checkRollback, compareVersions, pickBundle, versionMatches } from '../../core/catalog/rules';
+import type {
+  AuditBegin,
+  AuditCompletion,
+  AuditPort,
+  CatalogMatch,
+  CatalogPort,
+  DeviceFacts,
+  JobSnapshot,
+  JobState,
+  JournalPort,
+  PayloadVerifier,
+  UpdateOffer,
+} from '../../core/fumo/ports';
+import type { ErrorCode, ErrorDetails } from '../../shared/errors';
+import type { AttemptResult, AuditConsent } from './audit';
+import type { CatalogEntry } from './catalog';
+import type { KioskStore } from './index';
+import type { JsonObject } from './journal';
+
+const TERMINAL: ReadonlySet<JobState> = new Set<JobState>(['up-to-date', 'done', 'declined', 'failed', 'cancelled']);
+
+export function offerOf(entry: CatalogEntry): UpdateOffer {
+  const m = entry.manifest;
+  return {
+    bundleId: entry.id,
+    manufacturer: m.manufacturer,
+    models: [...m.models],
+    fromVersions: [...m.fromVersions],
+    targetVersion: m.targetVersion,
+    // The whole bundle file is sent as PkgData; the device verifies hash and signature itself.
+    sizeBytes: entry.fileSize,
+    sha256: m.sha256,
+    severity: m.severity,
+    releaseNotes: { ...m.releaseNotes },
+    ...(m.approval ? { approvalRef: `${m.approval.regulator} ${m.approval.reference}` } : {}),
+  };
+}
+
+function refused(e: { code: ErrorCode; details: ErrorDetails }): CatalogMatch {
+  return { kind: 'refused', refusal: { code: e.code, details: e.details } };
+}
+
+function sameModel(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/**
+ * Find the update for a device: the highest approved compatible upgrade; 'up-to-date' when the
+ * device already runs the newest version the catalogue has for its model; otherwise the reason.
+ * With a bundle id, that bundle is checked against the device (compatibility, rollback, approval).
+ */
+export function matchCatalog(entries: readonly CatalogEntry[], facts: Pick<DeviceFacts, 'model' | 'fwVersion'>, bundleId?: string, allowDowngrade = false): CatalogMatch {
+  const device = { model: facts.model, firmwareVersion: facts.fwVersion };
+  if (bundleId !== undefined) {
+    const entry = entries.find((e) => e.id === bundleId);
+    if (!entry) return refused({ code: 'BUNDLE_NOT_FOUND', details: { detail: bundleId } });
+    const compat = checkCompatibility(entry.manifest, device);
+    if (compat?.code === 'UP_TO_DATE') return { kind: 'up-to-date' };
+    const problem = compat ?? checkRollback(entry.manifest, facts.fwVersion, { allowDowngrade: allowDowngrade || entry.downgradeAllowed }) ?? checkApproval(entry.manifest);
+    if (problem?.code === 'UP_TO_DATE') return { kind: 'up-to-date' };
+    return problem ? refused(problem) : { kind: 'offer', offer: offerOf(entry) };
+  }
+  const best = pickBundle(entries, device);
+  if (best) return { kind: 'offer', offer: offerOf(best) };
+  const forModel = entries.filter((e) => e.manifest.models.some((m) => sameModel(m, facts.model)));
+  if (forModel.length === 0) return refused({ code: 'MODEL_MISMATCH', details: { required: 'a model in the catalogue', measured: facts.model } });
+  const applicable = forModel.filter((e) => e.manifest.fromVersions.some((p) => versionMatches(p, facts.fwVersion)) && compareVersions(e.manifest.targetVersion, facts.fwVersion) > 0);
+  if (applicable.length > 0) return refused(checkApproval(applicable[0]!.manifest)!);
+  const newest = forModel.reduce((a, b) => (compareVersions(b.manifest.targetVersion, a.manifest.targetVersion) > 0 ? b : a));
+  if (compareVersions(facts.fwVersion, newest.manifest.targetVersion) >= 0) return { kind: 'up-to-date' };
+  const froms = [...new Set(forModel.flatMap((e) => e.manifest.fromVersions))];
+  return refused({ code: 'VERSION_MISMATCH', details: { required: froms.join(', '), measured: facts.fwVersion } });
+}
+
+export function storeCatalogPort(store: KioskStore): CatalogPort {
+  return {
+    match: async (facts, bundleId) => matchCatalog(store.catalog.list(), facts, bundleId),
+    openPayload: (bundleId) => store.catalog.openPayload(bundleId),
+    createVerifier(bundleId: string): PayloadVerifier {
+      // The sent bytes are the bundle file: check its structure, hash and signature as they go.
+      const v = createBundleVerifier({ resolveKey: (keyId) => store.trust.publicKeyFor(keyId) });
+      const entry = store.catalog.get(bundleId);
+      return {
+        update: (chunk) => v.update(chunk),
+        get failed() {
+          return v.failed;
+        },
+        finish() {
+          const verdict = v.finish();
+          if (!verdict.ok) return verdict.error.message;
+          if (entry && verdict.manifest.sha256 !== entry.sha256) return `the bytes sent are not bundle ${bundleId}`;
+          return undefined;
+        },
+      };
+    },
+  };
+}
+
+export function storeJournalPort(store: KioskStore): JournalPort {
+  return {
+    async record(snapshot: JobSnapshot): Promise<void> {
+      const data = { snapshot: snapshot as unknown as JsonObject };
+      const final = TERMINAL.has(snapshot.state);
+      const existing = store.journal.getJob(snapshot.jobId);
+      if (!existing) {
+        store.journal.createJob({
+          jobId: snapshot.jobId,
+          devId: snapshot.devId ?? '',
+          bundleId: snapshot.offer?.bundleId ?? snapshot.requestedBundleId ?? null,
+          portId: snapshot.portId ?? null,
+          state: snapshot.state,
+          data,
+        });
+        if (final) store.journal.recordTransition(snapshot.jobId, snapshot.state, {}, { final: true });
+      } else {
+        store.journal.recordTransition(snapshot.jobId, snapshot.state, data, { final });
+      }
+      const acked = snapshot.download?.acknowledgedBytes;
+      if (acked !== undefined) store.journal.checkpoint(snapshot.jobId, { ackedBytes: acked });
+    },
+    async unfinished(): Promise<JobSnapshot[]> {
+      return store.journal
+        .listUnfinished()
+        .map((j) => j.data.snapshot as unknown as JobSnapshot | undefined)
+        .filter((s): s is JobSnapshot => s !== undefined && !TERMINAL.has(s.state));
+    },
+  };
+}
+
+function resultOf(state: JobState): AttemptResult {
+  switch (state) {
+    case 'done':
+      return 'success';
+    case 'up-to-date':
+      return 'up-to-date';
+    case 'declined':
+      return 'declined';
+    case 'cancelled':
+      return 'cancelled';
+    case 'scheduled':
+      return 'scheduled';
+    default:
+      return 'failed';
+  }
+}
+
+export interface AuditPortOptions {
+  /** Port and link kind of a job, when the service knows them. */
+  describeJob?(jobId: string): { portId?: string; linkKind?: string };
+  /** Consent text version recorded when the job reports none. */
+  consentTextVersion?(): string;
+}
+
+export function storeAuditPort(store: KioskStore, options: AuditPortOptions = {}): AuditPort {
+  return {
+    async begin(b: AuditBegin): Promise<string> {
+      const where = options.describeJob?.(b.jobId) ?? {};
+      const consent: AuditConsent = {
+        mode: 'customer',
+        customer: null,
+        customerAt: null,
+        device: null,
+        deviceAt: null,
+        schedule: null,
+        language: null,
+        textVersion: options.consentTextVersion?.() ?? null,
+        privacyVersion: null,
+        warrantyVersion: null,
+      };
+      const r = store.audit.begin({
+        jobId: b.jobId,
+        portId: where.portId ?? '',
+        devId: b.devId,
+        manufacturer: b.manufacturer,
+        model: b.model,
+        fromVersion: b.fromVersion,
+        targetVersion: b.toVersion ?? null,
+        bundleId: b.bundleId ?? null,
+        bundleSha256: b.bundleSha256 ?? null,
+        technician: b.technician ?? null,
+        linkKind: where.linkKind ?? 'unknown',
+        consent,
+        startedAt: b.startedAt,
+      });
+      return r.id;
+    },
+    async complete(auditId: string, c: AuditCompletion): Promise<void> {
+      const consent: Partial<AuditConsent> = {};
+      if (c.customerConsent) {
+        consent.mode = c.customerConsent.by;
+        consent.customer = c.customerConsent.accepted ? 'approved' : 'declined';
+        consent.customerAt = c.customerConsent.answeredAt;
+        consent.textVersion = c.customerConsent.textVersion;
+        consent.schedule = c.customerConsent.schedule;
+      }
+      if (c.deviceConsent) {
+        const a = c.deviceConsent.answer;
+        consent.device = a === 'yes' ? 'approved' : a === 'no' ? 'declined' : a;
+        consent.deviceAt = c.deviceConsent.answeredAt;
+      }
+      store.audit.complete(auditId, {
+        result: resultOf(c.state),
+        outcomeCode: c.outcomeCode,
+        outcomeText: c.outcome,
+        fumoResultCode: c.fumoResultCode ?? null,
+        finalVersion: c.finalVersion ?? null,
+        phases: c.phaseTimings,
+        ...(c.bytesSent !== undefined ? { bytesSent: c.bytesSent } : {}),
+        consent,
+        finishedAt: c.finishedAt,
+      });
+    },
+  };
+}
+
+/** The three store-backed ports of FumoPorts. */
+export function createStorePorts(store: KioskStore, options: AuditPortOptions = {}): { catalog: CatalogPort; journal: JournalPort; audit: AuditPort } {
+  return { catalog: storeCatalogPort(store), journal: storeJournalPort(store), audit: storeAuditPort(store, options) };
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { KioskError } from '../../core/errors';
+import { DEFAULT_SETTINGS, SettingsSchema, type Settings } from '../../shared/schemas';
+import type { StoreContext } from './context';
+
+/** The kiosk's settings: the shared Settings plus the store-only consent text version. */
+export interface KioskSettings extends Settings {
+  /** Version of the consent texts (privacy, warranty) shown to customers; recorded with each attempt. */
+  consentTextVersion: string;
+}
+
+// Same default as DEFAULT_FUMO_SETTINGS.consentTextVersion (src/core/fumo/ports.ts).
+export const DEFAULT_KIOSK_SETTINGS: KioskSettings = { ...DEFAULT_SETTINGS, consentTextVersion: 'consent-text/1' };
+
+const KioskSettingsSchema = SettingsSchema.extend({ consentTextVersion: z.string().min(1).max(50) });
+
+export class SettingsStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  /** All settings: stored values over the defaults (unknown or invalid stored values are ignored). */
+  getAll(): KioskSettings {
+    const rows = this.ctx.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
+    const out: Record<string, unknown> = { ...DEFAULT_KIOSK_SETTINGS };
+    for (const r of rows) {
+      if (!(r.key in DEFAULT_KIOSK_SETTINGS)) continue;
+      try {
+        const v: unknown = JSON.parse(r.value);
+        const one = KioskSettingsSchema.shape[r.key as keyof KioskSettings].safeParse(v);
+        if (one.success) out[r.key] = one.data;
+      } catch {
+        // A damaged value falls back to its default.
+      }
+    }
+    return out as unknown as KioskSettings;
+  }
+
+  get<K extends keyof KioskSettings>(key: K): KioskSettings[K] {
+    return this.getAll()[key];
+  }
+
+  set<K extends keyof KioskSettings>(key: K, value: KioskSettings[K]): KioskSettings {
+    return this.patch({ [key]: value } as Partial<KioskSettings>);
+  }
+
+  /** Validate and store several settings in one transaction; returns the new settings. */
+  patch(patch: Partial<KioskSettings>): KioskSettings {
+    const parsed = KioskSettingsSchema.partial().strict().safeParse(patch);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new KioskError('INVALID_REQUEST', { detail: `setting ${issue?.path.join('.') || '?'}: ${issue?.message ?? 'invalid'}` });
+    }
+    const stmt = this.ctx.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    this.ctx.db.transaction(() => {
+      for (const [k, v] of Object.entries(parsed.data)) if (v !== undefined) stmt.run(k, JSON.stringify(v));
+    })();
+    return this.getAll();
+  }
+
+  /** Back to the default for one setting. */
+  reset(key: keyof KioskSettings): KioskSettings {
+    this.ctx.db.prepare('DELETE FROM settings WHERE key = ?').run(key);
+    return this.getAll();
+  }
+}
