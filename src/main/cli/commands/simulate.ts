@@ -1,0 +1,222 @@
+import { readFileSync } from 'node:fs';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { CliCommand, CliIo } from '../command';
+import { UsageError } from '../command';
+import { parseFaults, type Fault } from '../../../simulator/faults';
+import { startSimulation, defaultStateRoot, DEFAULT_FW_VERSION, DEFAULT_MODEL, type SimulationHandle } from '../../../simulator/simulation';
+import type { SimulatedLinkKind } from '../../../simulator/transports';
+import type { ServerAccount, SmartCardData } from '../../../simulator/device';
+import { InteractiveUser, ScriptedUser, type UserAnswer } from '../../../simulator/user';
+
+const USAGE = `Usage: fumo-kiosk simulate [options]
+
+Starts simulated phones (the reference DM client with FUMO) that the kiosk finds like real ones.
+Prints one line per phone with its port or URL, then runs until interrupted (Ctrl+C).
+
+Options:
+  --devices N          how many phones (default 1)
+  --link KIND          serial (a pty pair per phone, default) | http | usb-standin
+  --fw VERSION         firmware version of a new phone (default ${DEFAULT_FW_VERSION})
+  --model M            DevInfo Mod (default ${DEFAULT_MODEL})
+  --faults LIST        comma-separated: battery-low[:PCT], external-power, disconnect-at:N,
+                       corrupt-chunk:N, install-fail, slow-reboot:MS, throttle:BAUD,
+                       wrong-credentials, call-in-progress, decline
+  --state DIR          folder for the phones' saved state (default ${defaultStateRoot()})
+  --server URL         the kiosk's DM URL, for --link http
+  --public-key FILE    manufacturer Ed25519 public key (PEM) the phones trust
+  --fumo-path PATH     where the FUMO object sits (default ./FUMO/FwUpdate)
+  --reboot-ms MS       how long a reboot takes (default 1500)
+  --smart-card FILE    bootstrap the DM account from a "smart card" JSON:
+                       {"account": {"serverId", "clientName", "clientSecret", "serverSecret", ...},
+                        "userConfirmation": true|false, "connectAutonomously": true|false}
+  --user ANSWER        how the phones' user answers questions: yes | no | cancel | timeout |
+                       interactive (asked on this terminal). Default: interactive when run in
+                       a terminal, otherwise yes
+  --interactive        same as --user interactive
+
+Exit codes: 0 stopped by a signal, 1 the phones could not start, 2 bad arguments.
+`;
+
+export interface SimulateArgs {
+  devices: number;
+  link: SimulatedLinkKind;
+  fw: string;
+  model: string;
+  faults: Fault[];
+  state: string;
+  server?: string;
+  publicKey?: KeyObject;
+  fumoPath?: string;
+  rebootMs?: number;
+  smartCard?: SmartCardData;
+  interactive: boolean;
+  /** Scripted answer when not interactive. */
+  answer: UserAnswer;
+  /** --user or --interactive was given (otherwise the terminal decides). */
+  userChosen: boolean;
+}
+
+function checkSmartCard(v: unknown, file: string): SmartCardData {
+  const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  const a = (typeof o['account'] === 'object' && o['account'] !== null ? o['account'] : {}) as Record<string, unknown>;
+  const text = (k: string): string => {
+    const x = a[k];
+    if (typeof x !== 'string' || x === '') throw new UsageError(`smart card ${file}: account.${k} must be a non-empty string`);
+    return x;
+  };
+  const flag = (k: string): boolean => {
+    const x = o[k];
+    if (typeof x !== 'boolean') throw new UsageError(`smart card ${file}: ${k} must be true or false`);
+    return x;
+  };
+  const account: ServerAccount = { serverId: text('serverId'), clientName: text('clientName'), clientSecret: text('clientSecret'), serverSecret: text('serverSecret') };
+  for (const k of ['id', 'name', 'addr', 'authType', 'serverName'] as const) {
+    const x = a[k];
+    if (typeof x === 'string' && x !== '') account[k] = x;
+  }
+  return { account, userConfirmation: flag('userConfirmation'), connectAutonomously: flag('connectAutonomously') };
+}
+
+export function parseSimulateArgs(args: string[]): SimulateArgs {
+  const out: SimulateArgs = { devices: 1, link: 'serial', fw: DEFAULT_FW_VERSION, model: DEFAULT_MODEL, faults: [], state: defaultStateRoot(), interactive: false, answer: 'yes', userChosen: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    const [flag, inline] = a.includes('=') ? (a.split('=', 2) as [string, string]) : [a, undefined];
+    const value = (): string => {
+      const v = inline ?? args[++i];
+      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--devices': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new UsageError('--devices takes a number from 1 to 64');
+        out.devices = Number(v);
+        break;
+      }
+      case '--link': {
+        const v = value();
+        if (v !== 'serial' && v !== 'http' && v !== 'usb-standin') throw new UsageError('--link is serial, http or usb-standin');
+        out.link = v;
+        break;
+      }
+      case '--fw':
+        out.fw = value();
+        break;
+      case '--model':
+        out.model = value();
+        break;
+      case '--faults':
+        try {
+          out.faults = parseFaults(value());
+        } catch (e) {
+          throw new UsageError(e instanceof Error ? e.message : String(e));
+        }
+        break;
+      case '--state':
+        out.state = value();
+        break;
+      case '--server':
+        out.server = value();
+        break;
+      case '--public-key': {
+        const file = value();
+        try {
+          out.publicKey = createPublicKey(readFileSync(file, 'utf8'));
+        } catch (e) {
+          throw new UsageError(`cannot read the public key ${file}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        break;
+      }
+      case '--fumo-path':
+        out.fumoPath = value();
+        break;
+      case '--reboot-ms': {
+        const v = value();
+        if (!/^\d+$/.test(v)) throw new UsageError('--reboot-ms takes a number of milliseconds');
+        out.rebootMs = Number(v);
+        break;
+      }
+      case '--smart-card': {
+        const file = value();
+        let card: unknown;
+        try {
+          card = JSON.parse(readFileSync(file, 'utf8'));
+        } catch (e) {
+          throw new UsageError(`cannot read the smart card file ${file}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        out.smartCard = checkSmartCard(card, file);
+        break;
+      }
+      case '--interactive':
+        out.interactive = true;
+        out.userChosen = true;
+        break;
+      case '--user': {
+        const v = value();
+        if (v === 'interactive') out.interactive = true;
+        else if (v === 'yes' || v === 'no' || v === 'cancel' || v === 'timeout') out.answer = v;
+        else throw new UsageError('--user is yes, no, cancel, timeout or interactive');
+        out.userChosen = true;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option ${a} (see fumo-kiosk simulate --help)`);
+    }
+  }
+  if (out.link === 'http' && !out.server) throw new UsageError('--link http needs --server URL (the kiosk DM address)');
+  return out;
+}
+
+/** Start the phones and print their lines; resolves with the running simulation. */
+export async function startFromArgs(parsed: SimulateArgs, io: CliIo): Promise<SimulationHandle> {
+  const stdinIsTerminal = (io.stdin as NodeJS.ReadableStream & { isTTY?: boolean }).isTTY === true;
+  const interactive = parsed.userChosen ? parsed.interactive : stdinIsTerminal;
+  const sim = await startSimulation({
+    devices: parsed.devices,
+    link: parsed.link,
+    model: parsed.model,
+    fwVersion: parsed.fw,
+    faults: parsed.faults,
+    stateDir: parsed.state,
+    ...(parsed.server ? { serverUrl: parsed.server } : {}),
+    ...(parsed.publicKey ? { manufacturerPublicKey: parsed.publicKey } : {}),
+    profile: {
+      ...(parsed.fumoPath ? { fumoPath: parsed.fumoPath } : {}),
+      ...(parsed.rebootMs !== undefined ? { rebootDelayMs: parsed.rebootMs } : {}),
+      ...(parsed.smartCard ? { smartCard: parsed.smartCard } : {}),
+    },
+    user: (i: number) => (interactive ? new InteractiveUser(io.stdin, io.stdout, `phone ${i + 1}`) : new ScriptedUser({ policy: parsed.answer })),
+  });
+  for (const h of sim.devices) {
+    const d = h.device;
+    io.stdout.write(`${h.devId} ${d.model} fw ${d.fwVersion} ${parsed.link} ${h.address ?? '-'}\n`);
+    d.on('connected', (address: string) => {
+      if (d.boots > 0 || d.sessions.length > 0) io.stdout.write(`${h.devId} ${d.model} fw ${d.fwVersion} ${parsed.link} ${address}\n`);
+    });
+    d.on('rebooting', () => io.stdout.write(`${h.devId} rebooting\n`));
+  }
+  return sim;
+}
+
+export const simulateCommand: CliCommand = {
+  name: 'simulate',
+  summary: 'Start simulated phones for tests, training and the demo mode',
+  usage: USAGE,
+  async run(args: string[], io: CliIo): Promise<number> {
+    const parsed = parseSimulateArgs(args);
+    const sim = await startFromArgs(parsed, io);
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        process.off('SIGINT', done);
+        process.off('SIGTERM', done);
+        resolve();
+      };
+      process.on('SIGINT', done);
+      process.on('SIGTERM', done);
+    });
+    await sim.stop();
+    io.stderr.write('simulated phones stopped\n');
+    return 0;
+  },
+};
