@@ -1,0 +1,81 @@
+/** `fumo-kiosk devices`: the phones attached now, with model and version once identified. */
+import { defaultDataDir } from '../../store/paths';
+import { deviceLine, openKioskForCli } from '../../services/cli-support';
+import { UsageError, type CliCommand, type CliIo } from '../command';
+
+const USAGE = `Usage: fumo-kiosk devices [--json] [--data DIR] [--scan-ms N]
+
+Lists the phones attached to this kiosk (serial and USB cables, and simulated phones wherever
+they were started), with model, software version and whether an update applies. Each phone is
+asked for its model and version in a short background session; nobody is prompted.
+
+Options:
+  --json       one JSON array of devices (DevIds masked but for the last 4 digits)
+  --data DIR   the kiosk's data folder (default: ${defaultDataDir()})
+  --scan-ms N  how long the ports must stay quiet before the list is printed (default 1500)
+
+Exit codes:
+  0  listed (also when no phone is attached)
+  1  the kiosk could not start (data folder, database)
+  2  bad arguments
+`;
+
+export interface DevicesArgs {
+  json: boolean;
+  dataDir: string;
+  scanMs: number;
+}
+
+export function parseDevicesArgs(args: string[]): DevicesArgs {
+  const out: DevicesArgs = { json: false, dataDir: defaultDataDir(), scanMs: 1500 };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    switch (a) {
+      case '--json':
+        out.json = true;
+        break;
+      case '--data':
+        out.dataDir = value();
+        break;
+      case '--scan-ms': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 0) throw new UsageError('--scan-ms needs a whole number of milliseconds');
+        out.scanMs = n;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option ${a}; see fumo-kiosk devices --help`);
+    }
+  }
+  return out;
+}
+
+export const devicesCommand: CliCommand = {
+  name: 'devices',
+  summary: 'List the attached phones with model, version and update state',
+  usage: USAGE,
+  async run(args: string[], io: CliIo): Promise<number> {
+    const p = parseDevicesArgs(args);
+    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs });
+    try {
+      const devices = kiosk.service.listDevices();
+      if (p.json) {
+        io.stdout.write(JSON.stringify(devices, null, 2) + '\n');
+        return 0;
+      }
+      if (devices.length === 0) {
+        io.stdout.write('No phone is attached.\n');
+        return 0;
+      }
+      for (const d of devices) io.stdout.write(deviceLine(d) + '\n');
+      return 0;
+    } finally {
+      await kiosk.close();
+    }
+  },
+};

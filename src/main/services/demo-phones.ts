@@ -1,0 +1,46 @@
+/**
+ * Simulated phones as a device source: each phone's pty appears as an attached serial device,
+ * again after every reboot or replug. Used by the demo mode and by tests that start their own
+ * phones; a kiosk started without them finds phones through the scanner instead.
+ */
+import { EventEmitter } from 'node:events';
+import type { SimulatedDeviceHandle, SimulationHandle } from '../../simulator/simulation';
+import { demoDeviceSpecs, startSimulation } from '../../simulator/simulation';
+import { SIMULATED_SERIAL_PROFILE_ID } from './sim-profile';
+import type { DeviceSource, DiscoveredDevice, KioskService } from './kiosk-service';
+
+export class SimulationDeviceSource extends EventEmitter implements DeviceSource {
+  private started = false;
+
+  constructor(private readonly handles: readonly SimulatedDeviceHandle[]) {
+    super();
+  }
+
+  private discovered(h: SimulatedDeviceHandle, address: string): DiscoveredDevice {
+    return { portId: `sim:${h.devId}`, linkKind: 'serial', path: address, profileId: SIMULATED_SERIAL_PROFILE_ID, simulated: true, devIdHint: h.devId };
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const h of this.handles) {
+      h.device.on('connected', (address: string) => this.emit('attach', this.discovered(h, address)));
+      h.device.on('disconnected', () => this.emit('detach', { portId: `sim:${h.devId}` }));
+      const now = h.address;
+      if (now) this.emit('attach', this.discovered(h, now));
+    }
+  }
+}
+
+/** The demo's three phones: one up to date, one ready to update, one with a low battery. */
+export async function startDemoPhones(service: KioskService, stateDir: string): Promise<SimulationHandle> {
+  const sim = await startSimulation({
+    devices: demoDeviceSpecs({ model: 'FK-Demo Phone', currentVersion: '1.1.0', latestVersion: '1.2.0' }),
+    link: 'serial',
+    stateDir,
+  });
+  for (const h of sim.devices) service.trustSimulatedDevice(h.devId, true);
+  service.addDeviceSource(new SimulationDeviceSource(sim.devices));
+  service.demoSimulation = sim;
+  return sim;
+}
