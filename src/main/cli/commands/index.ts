@@ -1,8 +1,20 @@
 import type { CliCommand } from '../command';
-import { dmCommand } from './dm';
 
 /**
  * The registry of subcommands, in the order `--help` lists them. Each module under this folder
  * exports one CliCommand; add it here.
  */
-export const commands: CliCommand[] = [dmCommand];
+export const commands: CliCommand[] = [];
+
+import { webCommand } from './web';
+commands.push(webCommand);
+import { catalogCommand } from './catalog';
+import { historyCommand } from './history';
+commands.push(catalogCommand, historyCommand);
+import { dmCommand } from './dm';
+commands.push(dmCommand);
+import { simulateCommand } from './simulate';
+commands.push(simulateCommand);
+import { devicesCommand } from './devices';
+import { updateCommand } from './update';
+commands.push(devicesCommand, updateCommand);

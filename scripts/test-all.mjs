@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// `npm test`: every tier in order (lint, typecheck, unit, integration, build, e2e in Chromium
+// against the web host, e2e in Electron where it can run), each step's outcome and time, and a
+// summary at the end. All steps run even when one fails, so one run shows everything.
+// Usage: node scripts/test-all.mjs [--only step,step] [--skip step,step]
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = (name) => `${root}node_modules/.bin/${name}`;
+
+const steps = [
+  { name: 'lint', cmd: bin('eslint'), args: ['.', '--max-warnings', '0'] },
+  { name: 'typecheck', cmd: bin('tsc'), args: ['--noEmit', '-p', 'tsconfig.json'] },
+  { name: 'unit', cmd: bin('vitest'), args: ['run', '--project', 'unit'] },
+  { name: 'integration', cmd: bin('vitest'), args: ['run', '--project', 'integration'] },
+  { name: 'build', cmd: process.execPath, args: ['scripts/build.mjs'] },
+  {
+    name: 'e2e-web',
+    cmd: bin('playwright'),
+    args: ['test', '--project', 'web', '--project', 'web-fullhd'],
+    needs: 'build',
+  },
+  {
+    name: 'e2e-electron',
+    cmd: process.execPath,
+    args: ['scripts/e2e-electron.mjs'],
+    needs: 'build',
+    capture: true,
+  },
+];
+
+function list(flag) {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? new Set((process.argv[i + 1] ?? '').split(',').filter(Boolean)) : null;
+}
+const only = list('--only');
+const skip = list('--skip') ?? new Set();
+
+function run(step) {
+  return new Promise((resolve) => {
+    const child = spawn(step.cmd, step.args, {
+      cwd: root,
+      stdio: step.capture ? ['inherit', 'pipe', 'inherit'] : 'inherit',
+      env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '1' },
+    });
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    child.on('error', (e) => resolve({ code: 1, out: String(e) }));
+    child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), out }));
+  });
+}
+
+const results = [];
+const t0 = Date.now();
+for (const step of steps) {
+  if ((only && !only.has(step.name)) || skip.has(step.name)) continue;
+  const dep = step.needs && results.find((r) => r.name === step.needs);
+  if (dep && dep.status === 'FAILED') {
+    results.push({ name: step.name, status: 'NOT RUN', seconds: 0, note: `${step.needs} failed` });
+    continue;
+  }
+  console.log(`\n━━ ${step.name} ━━ ${[step.cmd.replace(root, ''), ...step.args].join(' ')}`);
+  const t = Date.now();
+  const { code, out } = await run(step);
+  const skipped = /SKIPPED — (.*)/.exec(out);
+  results.push({
+    name: step.name,
+    status: code !== 0 ? 'FAILED' : skipped ? 'SKIPPED' : 'passed',
+    seconds: (Date.now() - t) / 1000,
+    note: skipped ? skipped[1] : code !== 0 ? `exit code ${code}` : '',
+  });
+}
+
+const width = Math.max(...results.map((r) => r.name.length));
+console.log('\n━━ summary ━━');
+for (const r of results)
+  console.log(
+    `  ${r.name.padEnd(width)}  ${r.status.padEnd(7)}  ${r.seconds.toFixed(0).padStart(4)} s  ${r.note}`,
+  );
+const failed = results.filter((r) => r.status === 'FAILED' || r.status === 'NOT RUN');
+console.log(
+  `  ${'total'.padEnd(width)}  ${failed.length ? 'FAILED ' : 'passed '}  ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s`,
+);
+process.exit(failed.length ? 1 : 0);

@@ -1,0 +1,169 @@
+/** `fumo-kiosk web`: the kiosk in a browser, served on loopback with a per-launch access token. */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KioskBackend } from '../../../shared/api';
+import { createBackend, resolveDataDir } from '../../hosts/backend';
+import { defaultDataDir } from '../../store/paths';
+import { isLoopbackAddress } from '../../hosts/security';
+import { startWebHost } from '../../hosts/web/server';
+import { UsageError, type CliCommand, type CliIo } from '../command';
+
+const USAGE = `Usage: fumo-kiosk web [--port N] [--host ADDR] [--data DIR] [--demo] [--demo-shell] [--renderer DIR]
+
+Serves the kiosk screens and the KioskApi on http://127.0.0.1 and prints the address to open
+(it carries a random access token made at each launch; without it the screens cannot connect).
+
+Options:
+  --port N        port to listen on (default 8080; 0 picks a free one)
+  --host ADDR     address to listen on (default 127.0.0.1; another address needs the
+                  administrator setting "allowNonLoopback")
+  --data DIR      data folder: database, catalogue (default: ${defaultDataDir()},
+                  and its demo/ subfolder with --demo)
+  --demo          simulated devices and the demo catalogue, for a first look without hardware
+  --demo-shell    sample data only, no kiosk service behind the screens
+  --renderer DIR  built screens (default: dist/renderer of this installation)
+
+Stops on Ctrl+C. Exit codes: 0 stopped, 1 could not start, 2 bad arguments.
+`;
+
+interface WebArgs {
+  port: number;
+  host: string;
+  dataDir: string | undefined;
+  demo: boolean;
+  demoShell: boolean;
+  rendererDir: string | undefined;
+}
+
+export function parseWebArgs(args: string[]): WebArgs {
+  const out: WebArgs = {
+    port: 8080,
+    host: '127.0.0.1',
+    dataDir: undefined,
+    demo: false,
+    demoShell: false,
+    rendererDir: undefined,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    switch (a) {
+      case '--port': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 0 || n > 65535)
+          throw new UsageError('--port must be a number from 0 to 65535');
+        out.port = n;
+        break;
+      }
+      case '--host':
+        out.host = value();
+        break;
+      case '--data':
+        out.dataDir = value();
+        break;
+      case '--renderer':
+        out.rendererDir = value();
+        break;
+      case '--demo':
+        out.demo = true;
+        break;
+      case '--demo-shell':
+        out.demoShell = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${a}; see fumo-kiosk web --help`);
+    }
+  }
+  return out;
+}
+
+/** dist/renderer of this installation, from the bundle (dist/main) or the sources (src/main/cli/commands). */
+export function findRendererDir(from: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
+  let dir = from;
+  for (let i = 0; i < 8; i++) {
+    for (const candidate of [join(dir, 'renderer'), join(dir, 'dist', 'renderer')]) {
+      if (existsSync(join(candidate, 'index.html'))) return candidate;
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+async function waitForStop(): Promise<void> {
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolveStop();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export const webCommand: CliCommand = {
+  name: 'web',
+  summary: 'serve the kiosk screens on loopback for a browser (prints the address to open)',
+  usage: USAGE,
+  async run(args: string[], io: CliIo): Promise<number> {
+    const opts = parseWebArgs(args);
+    const rendererDir = opts.rendererDir ? resolve(opts.rendererDir) : findRendererDir();
+    if (!rendererDir || !existsSync(join(rendererDir, 'index.html'))) {
+      io.stderr.write('fumo-kiosk web: the screens are not built. Run `npm run build` first.\n');
+      return 1;
+    }
+    const backend: KioskBackend = await createBackend({
+      dataDir: resolve(resolveDataDir(opts.dataDir, opts.demo)),
+      demo: opts.demo,
+      demoShell: opts.demoShell,
+    });
+    let allowNonLoopback = false;
+    if (!isLoopbackAddress(opts.host)) {
+      const settings = await backend.settings.get();
+      allowNonLoopback = settings.ok && settings.value.allowNonLoopback;
+    }
+    try {
+      let host;
+      try {
+        host = await startWebHost({
+          backend,
+          rendererDir,
+          host: opts.host,
+          port: opts.port,
+          allowNonLoopback,
+          dispatch: { checkOutgoing: opts.demo || opts.demoShell || process.env.FUMO_CHECK_CONTRACT === '1' },
+        });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES') {
+          io.stderr.write(
+            `fumo-kiosk web: port ${opts.port} on ${opts.host} is ${code === 'EADDRINUSE' ? 'in use' : 'not allowed'}; choose another with --port N (0 picks a free one).\n`,
+          );
+          return 1;
+        }
+        throw e;
+      }
+      io.stdout.write(
+        [
+          `fumo-kiosk is running${opts.demoShell ? ' with sample data (--demo-shell)' : opts.demo ? ' in demo mode' : ''}.`,
+          `  Technician bench:  ${host.url}#/tech`,
+          `  Customer display:  ${host.url}#/customer`,
+          "The address carries this launch's access token; open it on this machine. Stop with Ctrl+C.",
+          '',
+        ].join('\n'),
+      );
+      await waitForStop();
+      await host.close();
+      return 0;
+    } finally {
+      await backend.close?.();
+    }
+  },
+};

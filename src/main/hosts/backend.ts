@@ -1,0 +1,36 @@
+/**
+ * Which KioskBackend a host serves: the kiosk service (database, catalogue, devices, jobs) on
+ * the given data folder, with simulated phones and the demo catalogue when `demo` is set; or,
+ * with `demoShell`, the small in-memory backend of the screens' end-to-end tests (three sample
+ * devices, nothing real behind them).
+ */
+import { join } from 'node:path';
+import type { KioskBackend } from '../../shared/api';
+import { defaultDataDir } from '../store/paths';
+import { createShellBackend } from '../../../test/e2e/support/test-backend';
+import { createKioskService } from '../services/kiosk-service';
+
+export interface BackendOptions {
+  /** Folder for the database and the catalogue. */
+  dataDir: string;
+  /** Simulated devices and the demo catalogue. */
+  demo: boolean;
+  /** The in-memory shell backend instead of the kiosk service. */
+  demoShell: boolean;
+  log?: (line: string) => void;
+}
+
+export async function createBackend(options: BackendOptions): Promise<KioskBackend> {
+  if (options.demoShell) return createShellBackend();
+  return createKioskService({ dataDir: options.dataDir, demo: options.demo, log: options.log });
+}
+
+/**
+ * The data folder when none is given: the platform's per-user folder (as for the other
+ * commands), with a separate `demo` folder inside for demo mode so demo bundles and records
+ * never mix with real ones.
+ */
+export function resolveDataDir(given: string | undefined, demo: boolean): string {
+  if (given) return given;
+  return demo ? join(defaultDataDir(), 'demo') : defaultDataDir();
+}

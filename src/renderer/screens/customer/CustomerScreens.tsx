@@ -1,0 +1,255 @@
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ConsentRequest, JobView, Schedule } from '../../../shared/api';
+import { ProgressBar } from '../../components/ProgressBar';
+import { translateError } from '../../i18n';
+import { formatDateTime, formatDurationWords, formatMegabytes, maskDevId, percentDone } from '../../i18n/format';
+import { pickTextWithLang } from './customer-flow';
+
+/** Start: choose a language; the phone has not been handed over yet. */
+export function WelcomeScreen({ picker }: { picker: ReactNode }) {
+  const { t } = useTranslation();
+  return (
+    <section className="customer-center" aria-labelledby="welcome-title" data-testid="customer-welcome">
+      <h1 id="welcome-title">{t('customer.welcome.title')}</h1>
+      <p className="lead">{t('customer.welcome.chooseLanguage')}</p>
+      {picker}
+      <p className="muted" style={{ maxWidth: '36em' }}>
+        {t('customer.welcome.waiting')}
+      </p>
+    </section>
+  );
+}
+
+/** What will happen, in plain words, and the decision (requirements 12, 14, 17). */
+export function OfferScreen({
+  request,
+  busy,
+  onAnswer,
+}: {
+  request: ConsentRequest;
+  busy: boolean;
+  onAnswer: (decision: 'approve' | 'decline', schedule: Schedule) => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const lng = i18n.language;
+  // Texts from the bundle and the service may lack the chosen language: mark what they are in.
+  const notes = pickTextWithLang(request.releaseNotes, lng);
+  const privacy = pickTextWithLang(request.privacy.text, lng);
+  const warranty = pickTextWithLang(request.warranty.text, lng);
+  const model = request.model ?? t('common.unknown');
+  const later = request.supportsSchedule;
+  return (
+    <section className="offer" aria-labelledby="offer-title" data-testid="customer-offer">
+      <h1 id="offer-title">{t('customer.offer.title')}</h1>
+      <div className="offer-body">
+        <div className="offer-column">
+          <div className="offer-section">
+            <h2>{t('customer.offer.whatChanges')}</h2>
+            <p data-testid="offer-versions">
+              {t('customer.offer.versionChange', { model, from: request.fromVersion ?? t('common.unknown'), to: request.targetVersion })}
+            </p>
+            <h3>{t('customer.offer.fixes')}</h3>
+            <p className="notes" data-testid="offer-notes" lang={notes.text ? notes.lang : lng}>
+              {notes.text || t('customer.offer.noNotes')}
+            </p>
+          </div>
+          <div className="offer-section">
+            <h2>{t('customer.offer.duration')}</h2>
+            <p data-testid="offer-duration">
+              {request.estimatedSeconds > 0
+                ? t('customer.offer.durationKnown', { duration: formatDurationWords(request.estimatedSeconds, lng) })
+                : t('customer.offer.durationUnknown')}{' '}
+              <span className="muted">{t('customer.offer.size', { size: formatMegabytes(request.imageBytes, lng) })}</span>
+            </p>
+            <h3>{t('customer.offer.connected')}</h3>
+            <p>{t('customer.offer.connectedText')}</p>
+          </div>
+        </div>
+        <div className="offer-column">
+          <div className="offer-section">
+            <h2>{t('customer.offer.privacy')}</h2>
+            <p className="notes" data-testid="offer-privacy" lang={privacy.lang}>
+              {privacy.text}
+            </p>
+          </div>
+          <div className="offer-section">
+            <h2>{t('customer.offer.warranty')}</h2>
+            <p className="notes" data-testid="offer-warranty" lang={warranty.lang}>
+              {warranty.text}
+            </p>
+          </div>
+        </div>
+      </div>
+      <div className="offer-decide">
+        <p className="lead" id="offer-question">
+          {t('customer.offer.question')}
+        </p>
+        {later ? <p className="muted offer-later-hint">{t('customer.offer.installLaterHint')}</p> : null}
+        <div className={later ? 'decision decision-3' : 'decision'} role="group" aria-labelledby="offer-question">
+          <button type="button" className="btn btn-secondary" disabled={busy} onClick={() => onAnswer('decline', 'now')} data-testid="decline">
+            {t('customer.offer.decline')}
+          </button>
+          {later ? (
+            <button type="button" className="btn btn-secondary" disabled={busy} onClick={() => onAnswer('approve', 'later')} data-testid="approve-later">
+              {t('customer.offer.installLater')}
+            </button>
+          ) : null}
+          <button type="button" className="btn btn-primary" disabled={busy} onClick={() => onAnswer('approve', 'now')} data-testid="approve">
+            {later ? t('customer.offer.installNow') : t('customer.offer.approve')}
+          </button>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+/** The phone shows its own prompt (Alert 1101): tell the customer to answer it there. */
+export function DeviceConfirmScreen() {
+  const { t } = useTranslation();
+  return (
+    <section className="customer-center" aria-labelledby="device-title" data-testid="customer-device">
+      <svg className="phone-icon" viewBox="0 0 64 96" width="64" height="96" aria-hidden="true" focusable="false">
+        <rect x="4" y="4" width="56" height="88" rx="9" fill="none" stroke="currentColor" strokeWidth="5" />
+        <rect x="14" y="26" width="36" height="22" rx="4" fill="currentColor" />
+        <circle cx="32" cy="78" r="5" fill="currentColor" />
+      </svg>
+      <h1 id="device-title">{t('customer.device.title')}</h1>
+      <p className="lead" style={{ maxWidth: '30em' }}>
+        {t('customer.device.text')}
+      </p>
+      <p className="muted">{t('customer.device.hint')}</p>
+    </section>
+  );
+}
+
+/** Sending and installing; nothing on this screen moves except the bar and its figures. */
+export function ProgressScreen({ job, cableOut }: { job: JobView | undefined; cableOut: boolean }) {
+  const { t, i18n } = useTranslation();
+  const phase = job?.phase;
+  const installing = phase === 'installing';
+  const verifying = phase === 'verifying';
+  const percent = installing || verifying ? 100 : job ? percentDone(job.bytesSent, job.bytesTotal) : 0;
+  const line = installing ? t('customer.progress.installing') : verifying ? t('customer.progress.verifying') : t('customer.progress.sending');
+  const eta =
+    phase === 'downloading' && job?.etaSeconds !== null && job?.etaSeconds !== undefined
+      ? t('customer.progress.left', { duration: formatDurationWords(job.etaSeconds, i18n.language) })
+      : phase === 'downloading'
+        ? t('customer.progress.leftUnknown')
+        : '\u00a0';
+  return (
+    <section className="customer-center" aria-labelledby="progress-title" data-testid="customer-progress">
+      <h1 id="progress-title">{t('customer.progress.title')}</h1>
+      <p className="lead" aria-live="polite" data-testid="progress-phase">
+        {line}
+      </p>
+      <ProgressBar percent={percent} label={t('customer.progress.title')} size="large" />
+      <p className="reserved-line num" data-testid="progress-eta">
+        {eta}
+      </p>
+      {cableOut ? (
+        <p className="notice notice-danger" role="alert" data-testid="cable-out">
+          {t('customer.progress.paused')}
+        </p>
+      ) : (
+        <p className="notice notice-info">{t('customer.progress.keepConnected')}</p>
+      )}
+    </section>
+  );
+}
+
+export interface ReceiptFacts {
+  reference: string;
+  at: number;
+  model: string | null;
+  devId: string | null;
+  from: string | null;
+  to: string | null;
+}
+
+function ReceiptCard({ facts, resultText }: { facts: ReceiptFacts; resultText: string }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <section className="receipt-card" aria-labelledby="receipt-title" data-testid="customer-receipt">
+      <h2 id="receipt-title">{t('receipt.title')}</h2>
+      <dl className="facts">
+        <dt>{t('receipt.date')}</dt>
+        <dd className="num">{formatDateTime(facts.at, i18n.language)}</dd>
+        <dt>{t('receipt.model')}</dt>
+        <dd>{facts.model ?? t('common.unknown')}</dd>
+        <dt>{t('receipt.devId')}</dt>
+        <dd className="num">{maskDevId(facts.devId)}</dd>
+        <dt>{t('receipt.from')}</dt>
+        <dd className="num">{facts.from ?? t('common.unknown')}</dd>
+        <dt>{t('receipt.to')}</dt>
+        <dd className="num">{facts.to ?? t('common.unknown')}</dd>
+        <dt>{t('receipt.result')}</dt>
+        <dd>{resultText}</dd>
+        <dt>{t('receipt.reference')}</dt>
+        <dd className="num">{facts.reference}</dd>
+      </dl>
+    </section>
+  );
+}
+
+/** Requirement 15: the customer is told the update is complete, with the version now running. */
+export function DoneScreen({ version, scheduled, facts, onFinish }: { version: string; scheduled: boolean; facts: ReceiptFacts; onFinish: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <section className="customer-center" aria-labelledby="done-title" data-testid="customer-done">
+      <div className="result-icon ok" aria-hidden="true">
+        ✓
+      </div>
+      <h1 id="done-title">{t('customer.done.title')}</h1>
+      <p className="lead" data-testid="done-version">
+        {scheduled ? t('customer.done.scheduled') : t('customer.done.text', { version })}
+      </p>
+      <p>{t('customer.done.unplug')}</p>
+      <ReceiptCard facts={facts} resultText={t(scheduled ? 'phase.scheduled' : 'history.result.success')} />
+      <button type="button" className="btn btn-primary btn-finish" onClick={onFinish} data-testid="finish">
+        {t('customer.done.finish')}
+      </button>
+    </section>
+  );
+}
+
+/** Declined on the kiosk or on the phone: nothing was changed. */
+export function DeclinedScreen({ version, onFinish }: { version: string; onFinish: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <section className="customer-center" aria-labelledby="declined-title" data-testid="customer-declined">
+      <div className="result-icon neutral" aria-hidden="true">
+        ✓
+      </div>
+      <h1 id="declined-title">{t('customer.declined.title')}</h1>
+      <p className="lead" style={{ maxWidth: '32em' }}>
+        {t('customer.declined.text', { version })}
+      </p>
+      <button type="button" className="btn btn-primary btn-finish" onClick={onFinish} data-testid="finish">
+        {t('customer.declined.finish')}
+      </button>
+    </section>
+  );
+}
+
+/** The update stopped: say what happened in plain words and send the customer to the technician. */
+export function FailedScreen({ job, onFinish }: { job: JobView | undefined; onFinish: () => void }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <section className="customer-center" aria-labelledby="failed-title" data-testid="customer-failed">
+      <div className="result-icon bad" aria-hidden="true">
+        !
+      </div>
+      <h1 id="failed-title">{t('customer.failed.title')}</h1>
+      <p className="lead">{t('customer.failed.ask')}</p>
+      {job?.error ? (
+        <p className="notice notice-info failed-reason" data-testid="failed-reason">
+          {translateError(t, i18n, job.error)}
+        </p>
+      ) : null}
+      <button type="button" className="btn btn-primary btn-finish" onClick={onFinish} data-testid="finish">
+        {t('customer.failed.finish')}
+      </button>
+    </section>
+  );
+}

@@ -1,0 +1,65 @@
+/**
+ * The screens' one door to the renderer store and the KioskApi: every selector and action the
+ * screens use goes through here, so the screens do not depend on how the store is laid out.
+ */
+import { useShallow } from 'zustand/react/shallow';
+import type {
+  ApiError,
+  ConsentAnswer,
+  ConsentRequest,
+  DeviceView,
+  HistoryFilter,
+  JobView,
+  Result,
+  SettingsPatch,
+} from '../../shared/api';
+import { kioskApi } from '../bridge';
+import {
+  useCatalog as useCatalogSlice,
+  useCustomerRequest as useCustomerRequestSlice,
+  useDeviceList,
+  useKioskStore,
+  usePendingConsent as usePendingSlice,
+  useSession as useSessionSlice,
+  useSettings as useSettingsSlice,
+  useTrustStore,
+} from '../store';
+
+export const useDevices = (): DeviceView[] => useDeviceList();
+/** Jobs by id (the store's own record; stable between unrelated updates). */
+export const useJobs = (): Record<string, JobView> => useKioskStore((s) => s.jobs.byId);
+export const usePendingConsent = (): ConsentRequest[] => usePendingSlice();
+export const useCustomerRequest = (): ConsentRequest | null => useCustomerRequestSlice() ?? null;
+export const useSession = useSessionSlice;
+export const useSettings = useSettingsSlice;
+export const useCatalog = useCatalogSlice;
+export const useTrust = useTrustStore;
+/** Changes whenever a history record is added (the history screen reloads its page then). */
+export const useHistoryVersion = (): string => useKioskStore(useShallow((s) => s.history.recent.map((r) => `${r.id}:${r.result ?? ''}`).join('|')));
+
+type Outcome<T> = Result<T>;
+const okVoid = <T>(r: Result<T>): { ok: true } | { ok: false; error: ApiError } => (r.ok ? { ok: true } : { ok: false, error: r.error });
+
+/** Every change the screens ask of the Node side. */
+export const kioskActions = {
+  login: (pin: string): Promise<Outcome<unknown>> => kioskApi().auth.login({ pin }),
+  logout: () => kioskApi().auth.logout(),
+  startJob: async (portId: string) => okVoid(await kioskApi().jobs.start({ portId, schedule: 'now', consentMode: 'customer' })),
+  handover: async (requestId: string) => okVoid(await kioskApi().consent.handover({ requestId })),
+  cancelJob: async (jobId: string) => okVoid(await kioskApi().jobs.cancel({ jobId })),
+  retryJob: async (jobId: string) => okVoid(await kioskApi().jobs.retry({ jobId })),
+  answerConsent: (answer: ConsentAnswer) => kioskApi().consent.answer(answer),
+  importBundle: (path: string) => kioskApi().catalog.import({ path }),
+  removeBundle: (bundleId: string) => kioskApi().catalog.remove({ bundleId }),
+  addKey: (name: string, publicKey: string) => kioskApi().trust.add({ name, publicKey }),
+  removeKey: (keyId: string) => kioskApi().trust.remove({ keyId }),
+  saveSettings: (patch: SettingsPatch) => kioskApi().settings.set(patch),
+  listHistory: (filter: HistoryFilter) => kioskApi().history.list(filter),
+  exportHistory: (format: 'csv' | 'json', filter: HistoryFilter) => {
+    const { limit: _l, offset: _o, ...rest } = filter;
+    return kioskApi().history.export({ format, filter: rest });
+  },
+  receipt: (id: string, language: string) => kioskApi().history.receipt({ id, language }),
+  /** The customer display goes back to its start. */
+  clearCustomer: () => useKioskStore.getState().clearCustomer(),
+};

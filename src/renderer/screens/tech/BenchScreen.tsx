@@ -1,0 +1,72 @@
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ApiError } from '../../../shared/api';
+import { DeviceCard } from '../../components/DeviceCard';
+import { sortDevices, type DeviceAction } from '../../components/device-model';
+import { ErrorNotice } from '../../components/ErrorText';
+import { kioskActions, useDevices, useJobs, usePendingConsent } from '../kiosk-hooks';
+
+/** The technician's bench: one card per attached device, in the order they were plugged in. */
+export function BenchScreen() {
+  const { t } = useTranslation();
+  const devices = useDevices();
+  const jobs = useJobs();
+  const pending = usePendingConsent();
+  const ordered = useMemo(() => sortDevices(devices), [devices]);
+  const [busy, setBusy] = useState<Record<string, boolean>>({});
+  const [errors, setErrors] = useState<Record<string, ApiError | null>>({});
+
+  const act = async (action: DeviceAction, ids: { portId: string; jobId: string | null; requestId: string | null }) => {
+    setBusy((b) => ({ ...b, [ids.portId]: true }));
+    setErrors((e) => ({ ...e, [ids.portId]: null }));
+    let r: { ok: true } | { ok: false; error: ApiError };
+    switch (action) {
+      case 'start':
+        r = await kioskActions.startJob(ids.portId);
+        break;
+      case 'handToCustomer':
+        r = ids.requestId ? await kioskActions.handover(ids.requestId) : { ok: true };
+        break;
+      case 'cancel':
+        r = ids.jobId ? await kioskActions.cancelJob(ids.jobId) : { ok: true };
+        break;
+      case 'retry':
+        r = ids.jobId ? await kioskActions.retryJob(ids.jobId) : { ok: true };
+        break;
+    }
+    setBusy((b) => ({ ...b, [ids.portId]: false }));
+    if (!r.ok) setErrors((e) => ({ ...e, [ids.portId]: r.error }));
+  };
+
+  return (
+    <section className="stack" aria-labelledby="bench-title" data-testid="screen-bench">
+      <div className="screen-head">
+        <h1 id="bench-title">{t('bench.devices')}</h1>
+        <p className="muted num" aria-live="polite">
+          {t('bench.count', { count: ordered.length })}
+        </p>
+      </div>
+      {ordered.length === 0 ? (
+        <div className="card empty-state" data-testid="bench-empty">
+          <p>{t('bench.empty')}</p>
+          <p className="muted">{t('bench.emptyHint')}</p>
+        </div>
+      ) : (
+        <ul className="device-grid">
+          {ordered.map((d) => (
+            <li key={d.portId} className="stack" style={{ gap: 'var(--sp-2)' }}>
+              <DeviceCard
+                device={d}
+                job={d.jobId ? jobs[d.jobId] : undefined}
+                pending={pending}
+                busy={busy[d.portId] ?? false}
+                onAction={(a, ids) => void act(a, ids)}
+              />
+              <ErrorNotice error={errors[d.portId]} title={t('bench.actionFailed')} testId="action-error" />
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,84 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import '../../styles/tokens.css';
+import '../../styles/base.css';
+import '../../styles/tech.css';
+import { LanguagePicker } from '../../components/LanguagePicker';
+import { setDocumentLanguage, SUPPORTED_LANGUAGES } from '../../i18n';
+import { CatalogScreen } from '../admin/CatalogScreen';
+import { HistoryScreen } from '../admin/HistoryScreen';
+import { SettingsScreen } from '../admin/SettingsScreen';
+import { TrustScreen } from '../admin/TrustScreen';
+import { kioskActions, useSession } from '../kiosk-hooks';
+import { BenchScreen } from './BenchScreen';
+import { LoginScreen } from './LoginScreen';
+
+type View = 'bench' | 'catalog' | 'trust' | 'settings' | 'history';
+const ADMIN_VIEWS: View[] = ['catalog', 'trust', 'settings', 'history'];
+
+/** The technician area (route /tech): login, then the bench; administrators also see the admin screens. */
+export function TechApp(_props: { path?: string }) {
+  const { t, i18n } = useTranslation();
+  const session = useSession();
+  const [view, setView] = useState<View>('bench');
+  useEffect(() => setDocumentLanguage(i18n.language), [i18n.language]);
+
+  if (!session)
+    return (
+      <div className="fill" data-testid="tech-area">
+        <LoginScreen />
+      </div>
+    );
+  const isAdmin = session.user.role === 'admin';
+  const views: View[] = isAdmin ? ['bench', ...ADMIN_VIEWS] : ['bench'];
+  const current = views.includes(view) ? view : 'bench';
+
+  return (
+    <div className="tech" data-testid="tech-area">
+      <a href="#main" className="skip-link">
+        {t('app.skip')}
+      </a>
+      <header className="tech-header">
+        <span className="brand">{t('app.name')}</span>
+        <nav className="tech-nav" aria-label={t('nav.mainMenu')}>
+          <ul>
+            {views.map((v) => (
+              <li key={v}>
+                <button
+                  type="button"
+                  className="btn btn-quiet"
+                  aria-current={current === v ? 'page' : undefined}
+                  onClick={() => setView(v)}
+                  data-testid={`nav-${v}`}
+                >
+                  {t(`nav.${v}`)}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <span className="spacer" />
+        <LanguagePicker
+          languages={SUPPORTED_LANGUAGES}
+          value={i18n.language}
+          onChange={(lng) => void i18n.changeLanguage(lng)}
+          label={t('common.language')}
+        />
+        <span className="who" data-testid="signed-in-as">
+          <strong>{session.user.name}</strong>
+          <small className="muted">{t('nav.signedInAs', { role: t(`roles.${session.user.role}`) })}</small>
+        </span>
+        <button type="button" className="btn btn-secondary" onClick={() => void kioskActions.logout()} data-testid="logout">
+          {t('nav.logout')}
+        </button>
+      </header>
+      <main className="tech-main" id="main">
+        {current === 'bench' ? <BenchScreen /> : null}
+        {current === 'catalog' ? <CatalogScreen /> : null}
+        {current === 'trust' ? <TrustScreen /> : null}
+        {current === 'settings' ? <SettingsScreen /> : null}
+        {current === 'history' ? <HistoryScreen /> : null}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,109 @@
+/** Pure functions from (data, snapshot | event) to new data: unit tested without React. */
+import type { DeviceView, HistoryRecord, KioskEventMessage, Snapshot } from '../../shared/api';
+import { HISTORY_RECENT_LIMIT, type KioskData } from './state';
+
+function byAttachOrder(a: DeviceView, b: DeviceView): number {
+  return a.attachedAt - b.attachedAt || (a.portId < b.portId ? -1 : a.portId > b.portId ? 1 : 0);
+}
+
+function upsertRecent(list: HistoryRecord[], record: HistoryRecord): HistoryRecord[] {
+  return [record, ...list.filter((r) => r.id !== record.id)].slice(0, HISTORY_RECENT_LIMIT);
+}
+
+export function reduceSnapshot(data: KioskData, s: Snapshot): KioskData {
+  const devices = [...s.devices].sort(byAttachOrder);
+  const pending = Object.fromEntries(s.consent.pending.map((c) => [c.requestId, c]));
+  const customerRequest = s.consent.customerRequestId ? pending[s.consent.customerRequestId] : undefined;
+  return {
+    ...data,
+    connection: { ...data.connection, ready: true, error: null, app: s.app },
+    devices: {
+      byPort: Object.fromEntries(devices.map((d) => [d.portId, d])),
+      order: devices.map((d) => d.portId),
+    },
+    jobs: { byId: Object.fromEntries(s.jobs.map((j) => [j.jobId, j])) },
+    consent: {
+      pending,
+      customerRequestId: s.consent.customerRequestId,
+      customerJobId: customerRequest?.jobId ?? data.consent.customerJobId,
+    },
+    session: { current: s.session },
+    catalog: { bundles: s.catalog, trust: s.trust },
+    settings: { current: s.settings },
+    history: { recent: s.recentHistory.slice(0, HISTORY_RECENT_LIMIT) },
+  };
+}
+
+export function reduceEvent(data: KioskData, m: KioskEventMessage): KioskData {
+  switch (m.event) {
+    case 'device:attached':
+    case 'device:updated': {
+      const d = m.payload;
+      const known = d.portId in data.devices.byPort;
+      return {
+        ...data,
+        devices: {
+          byPort: { ...data.devices.byPort, [d.portId]: d },
+          order: known ? data.devices.order : [...data.devices.order, d.portId],
+        },
+      };
+    }
+    case 'device:detached': {
+      const { [m.payload.portId]: _gone, ...rest } = data.devices.byPort;
+      return {
+        ...data,
+        devices: { byPort: rest, order: data.devices.order.filter((p) => p !== m.payload.portId) },
+      };
+    }
+    case 'job:updated':
+      return { ...data, jobs: { byId: { ...data.jobs.byId, [m.payload.jobId]: m.payload } } };
+    case 'job:progress': {
+      const job = data.jobs.byId[m.payload.jobId];
+      if (!job) return data; // the full JobView arrives with job:updated
+      const { bytesSent, bytesTotal, speedBps, etaSeconds } = m.payload;
+      return {
+        ...data,
+        jobs: {
+          byId: { ...data.jobs.byId, [job.jobId]: { ...job, bytesSent, bytesTotal, speedBps, etaSeconds } },
+        },
+      };
+    }
+    case 'consent:requested':
+      return {
+        ...data,
+        consent: { ...data.consent, pending: { ...data.consent.pending, [m.payload.requestId]: m.payload } },
+      };
+    case 'consent:handover':
+      return {
+        ...data,
+        consent: { ...data.consent, customerRequestId: m.payload.requestId, customerJobId: m.payload.jobId },
+      };
+    case 'consent:resolved': {
+      const { [m.payload.requestId]: _done, ...pending } = data.consent.pending;
+      const wasCustomer = data.consent.customerRequestId === m.payload.requestId;
+      return {
+        ...data,
+        consent: {
+          ...data.consent,
+          pending,
+          customerRequestId: wasCustomer ? null : data.consent.customerRequestId,
+        },
+      };
+    }
+    case 'auth:changed':
+      return { ...data, session: { current: m.payload } };
+    case 'catalog:changed':
+      return { ...data, catalog: { ...data.catalog, bundles: m.payload } };
+    case 'trust:changed':
+      return { ...data, catalog: { ...data.catalog, trust: m.payload } };
+    case 'settings:changed':
+      return { ...data, settings: { current: m.payload } };
+    case 'history:added':
+      return { ...data, history: { recent: upsertRecent(data.history.recent, m.payload) } };
+    default: {
+      const unknownEvent: never = m;
+      void unknownEvent;
+      return data;
+    }
+  }
+}

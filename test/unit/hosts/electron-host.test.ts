@@ -1,0 +1,207 @@
+/**
+ * The Electron host without the Electron binary: `electron` is replaced by a recording fake, the
+ * host's main module runs against it with the in-memory shell backend, and the test checks the
+ * window's hardening, the permission and navigation guards, the app:// protocol and the IPC
+ * handler's sender and argument checks.
+ */
+import { describe, expect, it, vi } from 'vitest';
+
+type Handler = (...args: unknown[]) => unknown;
+
+const fake = vi.hoisted(() => {
+  const appHandlers = new Map<string, Handler>();
+  const ipcHandlers = new Map<string, Handler>();
+  const ipcListeners = new Map<string, Handler>();
+  const protocolHandlers = new Map<string, Handler>();
+  const windows: {
+    options: Record<string, unknown>;
+    url: string;
+    sent: [string, unknown][];
+    progress: number[];
+  }[] = [];
+  let windowCreated: (() => void) | undefined;
+  const firstWindow = new Promise<void>((r) => (windowCreated = r));
+  const permission: { request?: Handler; check?: Handler } = {};
+  const display = { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } };
+
+  class BrowserWindow {
+    private readonly record: (typeof windows)[number];
+    readonly webContents: { send: (channel: string, message: unknown) => void };
+    constructor(options: Record<string, unknown>) {
+      this.record = { options, url: '', sent: [], progress: [] };
+      windows.push(this.record);
+      this.webContents = { send: (channel, message) => this.record.sent.push([channel, message]) };
+      windowCreated?.();
+    }
+    loadURL(url: string) {
+      this.record.url = url;
+      return Promise.resolve();
+    }
+    once() {}
+    on() {}
+    show() {}
+    isDestroyed() {
+      return false;
+    }
+    setProgressBar(value: number) {
+      this.record.progress.push(value);
+    }
+  }
+
+  const electron = {
+    app: {
+      isPackaged: false,
+      enableSandbox: vi.fn(),
+      requestSingleInstanceLock: () => true,
+      whenReady: () => Promise.resolve(),
+      on: (event: string, handler: Handler) => appHandlers.set(event, handler),
+      emit: vi.fn(),
+      quit: vi.fn(),
+      exit: vi.fn(),
+      getPath: () => '/tmp',
+    },
+    protocol: {
+      registerSchemesAsPrivileged: vi.fn(),
+      handle: (scheme: string, handler: Handler) => protocolHandlers.set(scheme, handler),
+    },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (h: Handler) => (permission.request = h),
+        setPermissionCheckHandler: (h: Handler) => (permission.check = h),
+      },
+    },
+    Menu: { setApplicationMenu: vi.fn() },
+    screen: { getAllDisplays: () => [display], getPrimaryDisplay: () => display },
+    ipcMain: {
+      handle: (channel: string, h: Handler) => ipcHandlers.set(channel, h),
+      on: (channel: string, h: Handler) => ipcListeners.set(channel, h),
+    },
+    BrowserWindow,
+  };
+  return {
+    electron,
+    appHandlers,
+    ipcHandlers,
+    ipcListeners,
+    protocolHandlers,
+    windows,
+    firstWindow,
+    permission,
+  };
+});
+
+vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }));
+
+const trusted = { url: 'app://kiosk/index.html#/tech', parent: null };
+
+async function startHost() {
+  process.argv = [process.argv[0] ?? 'node', 'main', '--demo-shell'];
+  await import('../../../src/main/hosts/electron/main');
+  await fake.firstWindow;
+}
+
+describe('Electron host (with a fake electron module)', () => {
+  it('opens one hardened window from app:// and denies permissions', async () => {
+    await startHost();
+    expect(fake.electron.app.enableSandbox).toHaveBeenCalled();
+    expect(fake.electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([
+      expect.objectContaining({
+        scheme: 'app',
+        privileges: expect.objectContaining({ standard: true, secure: true }),
+      }),
+    ]);
+    expect(fake.windows).toHaveLength(1);
+    const win = fake.windows[0]!;
+    expect(win.url).toBe('app://kiosk/index.html#/tech');
+    expect(win.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+    });
+    expect(String((win.options.webPreferences as { preload: string }).preload)).toMatch(
+      /preload[\\/]preload\.cjs$/,
+    );
+    const decisions: boolean[] = [];
+    fake.permission.request?.({}, 'media', (allowed: boolean) => decisions.push(allowed));
+    expect(decisions).toEqual([false]);
+    expect(fake.permission.check?.({}, 'geolocation')).toBe(false);
+  });
+
+  it('blocks navigation away from the app and every new window', async () => {
+    const lockDown = fake.appHandlers.get('web-contents-created');
+    expect(lockDown).toBeDefined();
+    const handlers = new Map<string, Handler>();
+    let openHandler: Handler | undefined;
+    const contents = {
+      on: (event: string, h: Handler) => handlers.set(event, h),
+      setWindowOpenHandler: (h: Handler) => (openHandler = h),
+      closeDevTools: vi.fn(),
+    };
+    lockDown?.({}, contents);
+    const away = { preventDefault: vi.fn() };
+    handlers.get('will-navigate')?.(away, 'https://example.com/');
+    expect(away.preventDefault).toHaveBeenCalled();
+    const inside = { preventDefault: vi.fn() };
+    handlers.get('will-navigate')?.(inside, 'app://kiosk/index.html#/customer');
+    expect(inside.preventDefault).not.toHaveBeenCalled();
+    expect(openHandler?.({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
+  });
+
+  it('serves app:// with the CSP and nothing from other hosts', async () => {
+    const serve = fake.protocolHandlers.get('app');
+    expect(serve).toBeDefined();
+    const foreign = (await serve?.(new Request('app://evil/index.html'))) as Response;
+    expect(foreign.status).toBe(404);
+    const page = (await serve?.(new Request('app://kiosk/index.html'))) as Response;
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+
+  it('answers IPC only from the app frame, with validated arguments, and pushes events', async () => {
+    const invoke = fake.ipcHandlers.get('kiosk:invoke');
+    expect(invoke).toBeDefined();
+    const fromElsewhere = (await invoke?.(
+      { senderFrame: { url: 'https://evil.example/', parent: null } },
+      'devices.list',
+    )) as {
+      ok: boolean;
+      error: { code: string };
+    };
+    expect(fromElsewhere).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
+    const fromSubframe = (await invoke?.(
+      { senderFrame: { url: trusted.url, parent: {} } },
+      'devices.list',
+    )) as { ok: boolean };
+    expect(fromSubframe.ok).toBe(false);
+    const list = (await invoke?.({ senderFrame: trusted }, 'devices.list')) as {
+      ok: boolean;
+      value: { portId: string }[];
+    };
+    expect(list.ok).toBe(true);
+    expect(list.value.map((d) => d.portId)).toEqual(['sim-1', 'sim-2', 'sim-3']);
+    const invalid = (await invoke?.({ senderFrame: trusted }, 'jobs.start', {
+      portId: 'sim-1',
+      schedule: 'soon',
+    })) as {
+      error: { code: string };
+    };
+    expect(invalid.error.code).toBe('INVALID_REQUEST');
+    const unknown = (await invoke?.({ senderFrame: trusted }, 'shell.exec', 'rm -rf /')) as {
+      error: { code: string };
+    };
+    expect(unknown.error.code).toBe('INVALID_REQUEST');
+
+    const win = fake.windows[0]!;
+    const before = win.sent.length;
+    const started = (await invoke?.({ senderFrame: trusted }, 'jobs.start', {
+      portId: 'sim-1',
+      schedule: 'now',
+      consentMode: 'customer',
+    })) as { ok: boolean };
+    expect(started.ok).toBe(true);
+    const pushed = win.sent.slice(before);
+    expect(pushed.every(([channel]) => channel === 'kiosk:event')).toBe(true);
+    expect(pushed.map(([, m]) => (m as { event: string }).event)).toEqual(['job:updated', 'device:updated']);
+  });
+});
