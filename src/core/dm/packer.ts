@@ -5,7 +5,7 @@
  * CmdIDs are numbered from 1 in each message, in order; the caller keeps (MsgID, CmdID) of
  * each placed command to correlate the peer's Status/Results by MsgRef/CmdRef later.
  * Final is set only on the message that empties the queue and the owed statuses (and only when
- * the caller allows it).
+ * the caller allows it); with `rest: 'next-package'` queued commands left over do not hold it back.
  */
 import type { MessageSizer } from './large-object';
 import type { Command, Encoding, SyncHdr, SyncMLMessage } from './model';
@@ -23,6 +23,12 @@ export interface PackRequest {
   encoding: Encoding;
   /** May this message close the package when the queue empties? */
   mayBeFinal: boolean;
+  /**
+   * Queued commands that do not fit may wait for a later package: the message is Final as soon
+   * as the owed statuses are all placed (DM protocol 2.1: a server sends each package of new
+   * commands in one message, and the rest only after the client's statuses for these).
+   */
+  rest?: 'next-message' | 'next-package';
   sizer: MessageSizer;
 }
 
@@ -73,7 +79,8 @@ export function packMessage(req: PackRequest): PackedMessage {
       throw new CommandTooLargeError(first?.kind ?? 'command', max ?? 0);
     }
   }
-  const final = req.mayBeFinal && queueN === req.queue.length && owedN === req.owed.length;
+  const queueDone = req.rest === 'next-package' || queueN === req.queue.length;
+  const final = req.mayBeFinal && queueDone && owedN === req.owed.length;
   const message = build(req, owedN, queueN, final);
   const offset = owedN + (req.always?.length ?? 0);
   const placed = req.queue.slice(0, queueN).map((command, i) => ({ command, cmdID: message.body[offset + i]!.cmdID }));

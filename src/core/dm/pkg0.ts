@@ -28,7 +28,7 @@ export interface Package0Fields {
   initiator: 'client' | 'server';
   /** 27 reserved bits, zero when sent; kept as decoded. */
   future?: number;
-  /** 16-bit session id (1..0xFFFF); the device puts it as upper-case hex in SessionID. */
+  /** 16-bit session id, 1..0xFFFF (0 is refused); the device puts it as upper-case hex in SessionID. */
   sessionId: number;
   serverId: string;
   vendor?: Uint8Array;
@@ -46,7 +46,8 @@ function encodeTrigger(f: Package0Fields): Uint8Array {
   const version = f.version ?? PACKAGE0_VERSION_DM12;
   const future = f.future ?? 0;
   if (!Number.isInteger(version) || version < 0 || version > 0x3ff) throw new RangeError('version must fit 10 bits');
-  if (!Number.isInteger(f.sessionId) || f.sessionId < 0 || f.sessionId > 0xffff) throw new RangeError('session id must fit 16 bits');
+  // DM notification 6.2.2.10: the session id is 1 through FFFF (the device writes it as hex in SessionID).
+  if (!Number.isInteger(f.sessionId) || f.sessionId < 1 || f.sessionId > 0xffff) throw new RangeError('session id must be 1..0xFFFF');
   if (!Number.isInteger(future) || future < 0 || future > 0x7ffffff) throw new RangeError('future bits must fit 27 bits');
   const id = utf8.encode(f.serverId);
   if (id.length > 255) throw new RangeError('server id longer than 255 bytes');

@@ -171,8 +171,8 @@ function commandElement(cmd: Command, flavor: Flavor): OutElement {
       return { name: cmd.kind, page: 0, children: c };
     }
     case 'Results': {
+      // The DTD gives Results no NoResp (a Results is never answered): never written.
       const c = [leaf('CmdID', cmd.cmdID)];
-      if (cmd.noResp) c.push(flag('NoResp'));
       if (cmd.msgRef !== undefined) c.push(leaf('MsgRef', cmd.msgRef));
       c.push(leaf('CmdRef', cmd.cmdRef));
       const m = commandMeta(cmd.meta, cmd.items, flavor);
@@ -486,8 +486,8 @@ function readCommand(el: InElement, depth: number): Command {
     }
     case 'Results': {
       const meta = optionalMeta(el);
+      // A stray <NoResp/> in Results (not in the DTD, and meaningless: Results get no Status) is ignored.
       const cmd: Results = { kind: 'Results', cmdID, cmdRef: requiredText(el, 'CmdRef'), targetRefs: texts(el, 'TargetRef'), sourceRefs: texts(el, 'SourceRef'), items: [] };
-      setCommon(cmd, el);
       const msgRef = optionalText(el, 'MsgRef');
       if (msgRef !== undefined) cmd.msgRef = msgRef;
       if (meta) cmd.meta = meta;

@@ -9,7 +9,7 @@ import { DecodeError } from '../errors';
 import { DM_LIMITS } from './limits';
 import type { SyncMLMessage } from './model';
 import { messageToTree, treeToMessage, type InElement, type OutElement } from './tree';
-import { escapeXmlText } from './xml';
+import { escapeXmlMarkup } from './xml';
 import {
   CHARSET_UTF8,
   FPI_DMDDF_12,
@@ -294,8 +294,8 @@ function childrenToXml(children: InElement[], topLevel: boolean): string {
   let s = '';
   for (const c of children) {
     const ns = topLevel && c.page === 2 ? ` xmlns="${NS_DMDDF}"` : '';
-    let content = c.children.length > 0 ? childrenToXml(c.children, false) : escapeXmlText(c.text);
-    if (c.bytes) content += escapeXmlText(new TextDecoder('utf-8').decode(c.bytes));
+    let content = c.children.length > 0 ? childrenToXml(c.children, false) : escapeXmlMarkup(c.text);
+    if (c.bytes) content += escapeXmlMarkup(new TextDecoder('utf-8').decode(c.bytes));
     s += content === '' ? `<${c.name}${ns}/>` : `<${c.name}${ns}>${content}</${c.name}>`;
   }
   return s;

@@ -18,8 +18,28 @@ export interface XmlEncodeOptions {
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
-/** Escape character data: markup characters, and CR (kept through line-end normalisation). */
+/**
+ * Characters XML 1.0 cannot carry at all, not even as character references: the C0 controls
+ * but tab, LF and CR, and the non-characters U+FFFE and U+FFFF.
+ */
+// eslint-disable-next-line no-control-regex
+const NOT_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
+/**
+ * Escape character data: markup characters, and CR (kept through line-end normalisation).
+ * Throws RangeError for a character XML 1.0 cannot carry (send such data as bytes, or as WBXML).
+ */
 export function escapeXmlText(s: string): string {
+  const bad = NOT_XML_CHAR.exec(s);
+  if (bad) {
+    const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    throw new RangeError(`U+${code} at character ${bad.index} cannot be written in XML 1.0 text`);
+  }
+  return escapeXmlMarkup(s);
+}
+
+/** Escape markup characters and CR only, never refusing (for text that was read, not written). */
+export function escapeXmlMarkup(s: string): string {
   if (!/[&<>\r]/.test(s)) return s;
   return s.replace(/[&<>\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#13;'));
 }

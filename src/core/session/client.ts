@@ -23,7 +23,7 @@ import { CommandTooLargeError, packMessage } from '../dm/packer';
 import type { Link } from '../link';
 import type { GenericAlert } from './api';
 import type { ClientHandler, ClientSessionOptions, ClientSessionOutcome, CommandReply, UserInteraction } from './client-api';
-import { alert, genericAlertCommand, isRealCommand, itemText, noResp, receiveMessage, sendMessage, statusFor, type Received } from './wire';
+import { alert, genericAlertCommand, isRealCommand, itemText, noResp, receiveMessage, sendMessage, statusFor, unencodable, type Received } from './wire';
 
 export interface ClientSessionDeps {
   clock?: Clock;
@@ -219,7 +219,7 @@ class ClientSession {
       });
     } catch (e) {
       if (e instanceof CommandTooLargeError) throw new KioskError('PROTOCOL_ERROR', { detail: e.message });
-      throw e;
+      throw unencodable(e);
     }
     this.owed = this.owed.slice(packed.owedTaken);
     for (const p of packed.placed) {
@@ -238,7 +238,8 @@ class ClientSession {
     const hdr = msg.header;
     if (hdr.respURI !== undefined) this.outcome.respURI = hdr.respURI;
     if (hdr.meta?.maxMsgSize !== undefined) this.serverMaxMsgSize = hdr.meta.maxMsgSize;
-    // 1. The server's credentials.
+    // 1. The server's credentials. The Status for its SyncHdr opens the reply, before any
+    // status still owed from an earlier message that did not fit (unshift, not push).
     let hdrStatus = 200;
     let chal: Status['chal'];
     // A final package without commands ends the session: the client must not answer it with
@@ -256,7 +257,7 @@ class ClientSession {
         v = await this.verifier.verify(presented);
       } catch (e) {
         // Second refusal of the server's credentials: say so (401, statuses only) and stop.
-        this.owed.push(statusFor(hdr.msgID, { kind: 'SyncHdr', header: hdr }, 401));
+        this.owed.unshift(statusFor(hdr.msgID, { kind: 'SyncHdr', header: hdr }, 401));
         for (const c of msg.body) if (isRealCommand(c) && !noResp(c)) this.owed.push(statusFor(hdr.msgID, c, 401));
         this.queue = [];
         this.serverFinalSeen = true;
@@ -267,7 +268,7 @@ class ClientSession {
       chal = v.chal;
       if (v.authenticated) this.outcome.serverAuthenticated = true;
     }
-    this.owed.push(statusFor(hdr.msgID, { kind: 'SyncHdr', header: hdr }, hdrStatus, chal ? { chal } : {}));
+    this.owed.unshift(statusFor(hdr.msgID, { kind: 'SyncHdr', header: hdr }, hdrStatus, chal ? { chal } : {}));
     const trusted = hdrStatus === 200 || hdrStatus === 212;
     // 2. Statuses for what the client sent.
     this.resend = false;

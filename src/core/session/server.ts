@@ -2,20 +2,23 @@
  * The server side of a DM session (DM protocol 2.1-2.4) driven through a Link.
  *
  * acceptSession reads package 1 (Alert 1200/1201, the ./DevInfo Replace, Generic Alerts),
- * authenticates the device and returns a DmSession whose methods each send one server package
- * (the statuses owed to the device + the new commands, over several messages when the device's
- * MaxMsgSize demands) and resolve with the device's statuses and results. Method calls are
- * serialised: no new commands leave before the statuses of the previous ones have arrived.
+ * authenticates the device and returns a DmSession whose methods each send the statuses owed
+ * to the device + the new commands (as several one-message packages when the device's
+ * MaxMsgSize demands: the next only once the device answered the previous) and resolve with the
+ * device's statuses and results. Method calls are serialised: no new commands leave before the
+ * statuses of the previous ones have arrived.
  *
  * Message rules kept here:
  * - MsgID counts 1, 2, 3 ... over the session; CmdID counts from 1 in each message.
- * - Every device message is answered: a Status for its SyncHdr (212 once authenticated, then
- *   200; 401/407 with Chal), a Status for each command (none for Results).
+ * - Every device message is answered: a Status for its SyncHdr first (212 once authenticated,
+ *   then 200; 401/407 with Chal), a Status for each command (none for Results).
  * - While the device's package is not final, the kiosk answers with the "Next Message"
  *   response (Status + Alert 1222, no Final) unless it still has messages of its own package
- *   to send (a split package or a large object), which it sends instead.
- * - Final on every server message except inside a split package/large object and the
- *   Next Message response. A package with no commands ends the session (`end`).
+ *   to send (a large object, or statuses that did not fit), which it sends instead.
+ * - Final on every server message except inside a large object and the Next Message
+ *   response. A package with no commands ends the session (`end`).
+ * - Large objects from the device (chunked Results items) are reassembled before they are
+ *   reported.
  *
  * Waiting for a Generic Alert (FUMO result) in the same session: a DM server may not send an
  * empty package without ending the session, and the device decides when its next package goes.
@@ -52,7 +55,7 @@ import type {
   ReplaceLargeOptions,
   UserInteractionOptions,
 } from './api';
-import { alert, isRealCommand, itemText, noResp, parseGenericAlerts, receiveMessage, sendMessage, statusFor, type Received } from './wire';
+import { alert, isRealCommand, itemText, noResp, parseGenericAlerts, receiveMessage, sendMessage, statusFor, unencodable, type Received } from './wire';
 
 export interface ServerSessionOptions {
   /** The kiosk's server identifier (DMAcc ServerID, package 0 server-id, account key). */
@@ -151,7 +154,7 @@ class ServerSession implements DmSession {
     } catch (e) {
       // No account for this device: refuse with statuses only, then give up.
       const hdr = rx.message.header;
-      this.owed.push(statusFor(hdr.msgID, { kind: 'SyncHdr', header: hdr }, 401));
+      this.oweHeaderStatus(statusFor(hdr.msgID, { kind: 'SyncHdr', header: hdr }, 401));
       for (const c of rx.message.body) if (isRealCommand(c) && !noResp(c)) this.owed.push(statusFor(hdr.msgID, c, 401));
       await this.sendPacked([], true).catch(() => undefined);
       this.endedFlag = true;
@@ -161,12 +164,12 @@ class ServerSession implements DmSession {
       this.noteHeader(rx.message.header);
       const verdict = await this.verifyClient(rx);
       if (HDR_OK.has(verdict.status)) {
-        this.owed.push(statusFor(rx.message.header.msgID, { kind: 'SyncHdr', header: rx.message.header }, verdict.status, verdict.chal ? { chal: verdict.chal } : {}));
+        this.oweHeaderStatus(statusFor(rx.message.header.msgID, { kind: 'SyncHdr', header: rx.message.header }, verdict.status, verdict.chal ? { chal: verdict.chal } : {}));
         break;
       }
       // Refused or missing credentials: only Status commands, one per received command.
       const code = verdict.status;
-      this.owed.push(statusFor(rx.message.header.msgID, { kind: 'SyncHdr', header: rx.message.header }, code, verdict.chal ? { chal: verdict.chal } : {}));
+      this.oweHeaderStatus(statusFor(rx.message.header.msgID, { kind: 'SyncHdr', header: rx.message.header }, code, verdict.chal ? { chal: verdict.chal } : {}));
       for (const c of rx.message.body) if (isRealCommand(c) && !noResp(c)) this.owed.push(statusFor(rx.message.header.msgID, c, code));
       await this.sendPacked([], true);
       rx = await this.receive('package 1 with credentials');
@@ -200,13 +203,14 @@ class ServerSession implements DmSession {
         }
       }
       this.handleBody(rx, (g) => hello.genericAlerts.push(g));
+      await this.answerAbort();
       if (rx.message.final) break;
       await this.sendPacked([], false, true);
       rx = await this.receive('the rest of package 1');
       this.noteHeader(rx.message.header);
       const v = await this.verifyClient(rx);
       if (!HDR_OK.has(v.status)) throw new KioskError('AUTH_FAILED', { detail: 'credentials refused in the middle of package 1' });
-      this.owed.push(statusFor(rx.message.header.msgID, { kind: 'SyncHdr', header: rx.message.header }, v.status, v.chal ? { chal: v.chal } : {}));
+      this.oweHeaderStatus(statusFor(rx.message.header.msgID, { kind: 'SyncHdr', header: rx.message.header }, v.status, v.chal ? { chal: v.chal } : {}));
     }
     if (!sawAlert) hello.initiator = 'client';
     if (this.peerMaxMsgSize !== undefined) hello.maxMsgSize = this.peerMaxMsgSize;
@@ -272,12 +276,20 @@ class ServerSession implements DmSession {
       return { status: v.status, ...(v.chal ? { chal: v.chal } : {}) };
     } catch (e) {
       // Second refusal: tell the device (401, no new challenge, only statuses), then give up.
-      this.owed.push(statusFor(hdr.msgID, { kind: 'SyncHdr', header: hdr }, 401));
+      this.oweHeaderStatus(statusFor(hdr.msgID, { kind: 'SyncHdr', header: hdr }, 401));
       for (const c of rx.message.body) if (isRealCommand(c) && !noResp(c)) this.owed.push(statusFor(hdr.msgID, c, 401));
       await this.sendPacked([], true).catch(() => undefined);
       this.endedFlag = true;
       throw e;
     }
+  }
+
+  /**
+   * The Status for a received SyncHdr opens the next response (DM protocol 2.1, RepPro): it goes
+   * before any status still owed from an earlier message that did not fit.
+   */
+  private oweHeaderStatus(s: Status): void {
+    this.owed.unshift(s);
   }
 
   private noteHeader(h: SyncHdr): void {
@@ -337,7 +349,7 @@ class ServerSession implements DmSession {
    * Pack and send one message: owed statuses, then queued commands as they fit. Returns the
    * number of queued commands placed. `nextMessage` adds Alert 1222 (the Next Message response).
    */
-  private async sendPacked(queue: Entry[], mayBeFinal: boolean, nextMessage = false, extra: Command[] = []): Promise<number> {
+  private async sendPacked(queue: Entry[], mayBeFinal: boolean, nextMessage = false, extra: Command[] = [], rest?: 'next-package'): Promise<number> {
     const header = this.header();
     let packed;
     try {
@@ -350,10 +362,11 @@ class ServerSession implements DmSession {
         encoding: this.encoding,
         mayBeFinal: mayBeFinal && !nextMessage,
         sizer: encodedSize,
+        ...(rest ? { rest } : {}),
       });
     } catch (e) {
       if (e instanceof CommandTooLargeError) throw new KioskError('PROTOCOL_ERROR', { detail: e.message });
-      throw e;
+      throw unencodable(e);
     }
     this.owed = this.owed.slice(packed.owedTaken);
     packed.placed.forEach((p, i) => {
@@ -363,7 +376,8 @@ class ServerSession implements DmSession {
       (entry.keys ??= []).push(key);
     });
     await this.send(packed.message);
-    this.lastSentFinal = packed.message.final;
+    // The Next Message response neither opens nor closes a package of the kiosk's.
+    if (!nextMessage) this.lastSentFinal = packed.message.final;
     return packed.queueTaken;
   }
 
@@ -372,12 +386,13 @@ class ServerSession implements DmSession {
     const rx = await this.receive('the phone\'s answer');
     this.noteHeader(rx.message.header);
     const v = await this.verifyClient(rx);
-    this.owed.push(statusFor(rx.message.header.msgID, { kind: 'SyncHdr', header: rx.message.header }, v.status, v.chal ? { chal: v.chal } : {}));
+    this.oweHeaderStatus(statusFor(rx.message.header.msgID, { kind: 'SyncHdr', header: rx.message.header }, v.status, v.chal ? { chal: v.chal } : {}));
     if (!HDR_OK.has(v.status)) {
       for (const c of rx.message.body) if (isRealCommand(c) && !noResp(c)) this.owed.push(statusFor(rx.message.header.msgID, c, v.status));
       return rx;
     }
     this.handleBody(rx, (g) => this.genericAlerts.push(g));
+    await this.answerAbort();
     return rx;
   }
 
@@ -399,13 +414,22 @@ class ServerSession implements DmSession {
         }
         case 'Results': {
           const e = this.pending.get(`${c.msgRef ?? String(this.msgID)}:${c.cmdRef}`);
-          if (e) e.results.push(c);
+          const whole = this.joinChunks(c);
+          if (e && whole.items.length > 0) e.results.push(whole);
           break;
         }
         case 'Alert': {
           if (c.data === '1223') {
-            this.endedFlag = true;
-            throw new KioskError('SESSION_ABORTED', { detail: 'the phone sent Alert 1223' });
+            // Session abort: the rest of the message is still read (statuses, results), then
+            // `answerAbort` sends the Status for the Alert and the SyncHdr and the session ends.
+            if (!noResp(c)) this.owed.push(statusFor(msgID, c, 200));
+            this.peerAborted = true;
+            break;
+          }
+          if (c.data === '1226' && c.items.length === 0) {
+            // A Generic Alert with no Item reports nothing: 412 incomplete command (DM protocol 2.3.7).
+            if (!noResp(c)) this.owed.push(statusFor(msgID, c, 412));
+            break;
           }
           if (c.data === '1226') for (const g of parseGenericAlerts(c)) onAlert(g);
           if (c.data === '1225') this.objectInterrupted = true;
@@ -422,6 +446,49 @@ class ServerSession implements DmSession {
       }
     }
   }
+
+  private peerAborted = false;
+
+  /**
+   * After Alert 1223 from the device (DM protocol 2.3.1.2): answer with a final message holding
+   * the Status for the SyncHdr and the Alert and no new commands, then end with SESSION_ABORTED.
+   * The device need not read it: the answer is given up after a short wait.
+   */
+  private async answerAbort(): Promise<void> {
+    if (!this.peerAborted) return;
+    this.endedFlag = true;
+    let handle: unknown;
+    const giveUp = new Promise<void>((resolve) => {
+      handle = this.clock.setTimeout(resolve, Math.min(this.timeoutMs, 10_000));
+    });
+    await Promise.race([this.sendPacked([], true).catch(() => undefined), giveUp]);
+    this.clock.clearTimeout(handle);
+    throw new KioskError('SESSION_ABORTED', { detail: 'the phone sent Alert 1223' });
+  }
+
+  /**
+   * Large objects from the device (DM protocol 2.2; a server must support them): a Results item
+   * with MoreData is held until its last chunk, which may come in a later Results of a later
+   * message, and the reassembled item is reported once, with the Meta of its first chunk.
+   */
+  private joinChunks(r: Results): Results {
+    const items: Item[] = [];
+    for (const item of r.items) {
+      const uri = item.source?.locURI ?? item.target?.locURI ?? '';
+      const open = this.incoming;
+      if (open && open.uri === uri) {
+        open.parts.push(item.data ?? '');
+        if (item.moreData) continue;
+        this.incoming = undefined;
+        items.push(joinedItem(open.first, open.parts, open.resultsMeta));
+      } else if (item.moreData) {
+        this.incoming = { uri, first: item, parts: [item.data ?? ''], ...(r.meta ? { resultsMeta: r.meta } : {}) };
+      } else items.push(item);
+    }
+    return { ...r, items };
+  }
+
+  private incoming: { uri: string; first: Item; parts: ItemData[]; resultsMeta?: MetInf } | undefined;
 
   private onServerHeaderStatus(code: number, chal: Status['chal']): void {
     if (!this.presenter) {
@@ -469,11 +536,19 @@ class ServerSession implements DmSession {
     }
   }
 
+  /**
+   * DM protocol 2.1: the server sends no new commands before it holds the statuses of the
+   * previous ones, and closes every message with Final where it can. So the commands that do
+   * not fit one message wait for a later package: each message of new commands is a package of
+   * its own, and the next one leaves only once the device's whole answering package is in.
+   * While the device's package is open the server answers with the Next Message response.
+   */
   private async exchangePackage(entries: Entry[]): Promise<Entry[]> {
     let queue = [...entries];
     for (;;) {
-      const nextMessage = queue.length === 0 && !this.lastClientFinal;
-      const taken = await this.sendPacked(queue, true, nextMessage);
+      // The device's package is still open (and not because the kiosk's own is): ask for the rest.
+      const nextMessage = !this.lastClientFinal && this.lastSentFinal;
+      const taken = await this.sendPacked(nextMessage ? [] : queue, true, nextMessage, [], 'next-package');
       queue = queue.slice(taken);
       const rx = await this.receiveReply();
       if (await this.settle()) {
@@ -483,8 +558,8 @@ class ServerSession implements DmSession {
         this.lastClientFinal = true;
         continue;
       }
+      if (!rx.message.final || !this.lastSentFinal) continue;
       if (queue.length > 0) continue;
-      if (!rx.message.final) continue;
       break;
     }
     for (const e of entries) {
@@ -608,6 +683,7 @@ class ServerSession implements DmSession {
       let rx: Received;
       try {
         await this.send(planned.message);
+        this.lastSentFinal = planned.message.final;
         rx = await this.receiveReply();
         // The last chunk's status may come in a later message of the device's package.
         while (planned.last && entry.status === undefined && !rx.message.final) {
@@ -676,6 +752,25 @@ class ServerSession implements DmSession {
       this.endedFlag = true;
     });
   }
+}
+
+/** One item from its chunks: text when every chunk was text, else the bytes (text as UTF-8). */
+function joinedItem(first: Item, parts: ItemData[], resultsMeta: MetInf | undefined): Item {
+  let data: ItemData;
+  if (parts.every((p) => typeof p === 'string')) data = parts.join('');
+  else {
+    const bytes = parts.map((p) => (typeof p === 'string' ? new TextEncoder().encode(p) : p));
+    const out = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+    let at = 0;
+    for (const b of bytes) {
+      out.set(b, at);
+      at += b.length;
+    }
+    data = out;
+  }
+  const { moreData: _moreData, ...rest } = first;
+  const meta = resultsMeta || first.meta ? { ...resultsMeta, ...first.meta } : undefined;
+  return { ...rest, ...(meta ? { meta } : {}), data };
 }
 
 function targetOf(c: Command): string {

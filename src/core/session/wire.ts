@@ -43,10 +43,23 @@ export async function sendMessage(
   encoding: Encoding,
   hmac?: (body: Uint8Array) => string | undefined,
 ): Promise<Uint8Array> {
-  const body = encodeMessage(message, encoding);
+  let body: Uint8Array;
+  try {
+    body = encodeMessage(message, encoding);
+  } catch (e) {
+    throw unencodable(e);
+  }
   const mac = hmac?.(body);
   await link.send({ body, contentType: contentTypeOf(encoding), ...(mac ? { headers: { 'x-syncml-hmac': mac } } : {}) });
   return body;
+}
+
+/**
+ * A value the encoder refuses (RangeError: e.g. a character XML 1.0 cannot carry, a negative
+ * size) becomes a KioskError, the only kind of failure session methods reject with.
+ */
+export function unencodable(e: unknown): unknown {
+  return e instanceof RangeError ? new KioskError('INTERNAL', { detail: `a message could not be encoded: ${e.message}` }, { cause: e }) : e;
 }
 
 /** Status for one received command (CmdID is assigned by the packer). */

@@ -97,7 +97,7 @@ async function encode(flags: Map<string, string>, io: CliIo): Promise<number> {
   const nonce = nonceOf(need('nonce'));
   const sessionText = need('session-id');
   const sessionId = /^0x[0-9a-f]+$/i.test(sessionText) ? parseInt(sessionText, 16) : Number(sessionText);
-  if (!Number.isInteger(sessionId) || sessionId < 0 || sessionId > 0xffff) throw new UsageError(`--session-id must be 0..65535, got ${sessionText}`);
+  if (!Number.isInteger(sessionId) || sessionId < 1 || sessionId > 0xffff) throw new UsageError(`--session-id must be 1..65535, got ${sessionText}`);
   const uiMode = need('ui-mode') as UiMode;
   if (!UI_MODES.includes(uiMode)) throw new UsageError(`--ui-mode must be one of ${UI_MODES.join(', ')}`);
   const initiator = flags.get('initiator') ?? 'server';
