@@ -62,6 +62,11 @@ export interface ServerSessionOptions {
   serverId: string;
   /** SyncHdr Source/LocURI of the kiosk's messages; defaults to serverId. */
   serverUri?: string;
+  /**
+   * RespURI written in every SyncHdr the kiosk sends, so the device addresses its next message
+   * there (e.g. an HTTP link's per-session URL). Absent on cable links, where replies need no address.
+   */
+  respURI?: string;
   /** What the device must present: 'none' (default), 'basic', 'md5' or 'hmac'. */
   clientAuth?: AuthRequirement;
   /** Scheme of the kiosk's own credentials toward the device (default: the account's, else md5). */
@@ -322,6 +327,7 @@ class ServerSession implements DmSession {
       target: { locURI: this.devId },
       source: { locURI: o.serverUri ?? o.serverId },
     };
+    if (o.respURI !== undefined) h.respURI = o.respURI;
     const p = this.presenter;
     if (p && p.mustSend) {
       const cred = p.cred();

@@ -6,10 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { acceptSession, type ServerSessionOptions } from '../../../src/core/session/server';
 import { MemoryAuthAccountStore, RESYNC_NONCE } from '../../../src/core/dm/auth';
 import { encodePackage0, PACKAGE0_CONTENT_TYPE } from '../../../src/core/dm/pkg0';
-import type { Link } from '../../../src/core/link';
 import type { LargeObjectSource } from '../../../src/core/session/api';
 import { HttpDmServer, type HttpServerLink } from '../../../src/main/links/http';
-import { decodeMessage, encodeMessage } from '../../../src/core/dm/codec';
 import { openUsbLink } from '../../../src/main/links/usb';
 import { profileById } from '../../../src/main/links/profiles';
 import { listSimulatedDevices } from '../../../src/main/links/sim-registry';
@@ -31,22 +29,9 @@ function serverOptionsFor(devId: string): ServerSessionOptions {
   };
 }
 
-/**
- * The kiosk side of an HTTP session with its RespURI in every SyncHdr, so the phone's next POSTs
- * reach this session (the HTTP server routes by that URL).
- */
-function withRespUri(link: HttpServerLink): Link {
-  return {
-    id: link.id,
-    kind: 'http',
-    receive: (o) => link.receive(o),
-    close: () => link.close(),
-    send: (p) => {
-      const { message, encoding } = decodeMessage(p.body, p.contentType);
-      message.header.respURI = link.respUri;
-      return link.send({ ...p, body: encodeMessage(message, encoding) });
-    },
-  };
+/** The kiosk side of an HTTP session: its RespURI in every SyncHdr, so the phone's next POSTs reach this session. */
+function acceptHttp(link: HttpServerLink, devId: string) {
+  return acceptSession(link, { ...serverOptionsFor(devId), respURI: link.respUri });
 }
 
 function source(bytes: Uint8Array): LargeObjectSource {
@@ -57,15 +42,14 @@ describe('reference device over HTTP and the USB stand-in', () => {
   it('HTTP: the phone calls in, takes the package, reboots and calls in again with 1226', async () => {
     const server = new HttpDmServer();
     const url = await server.start();
-    const sessions: Link[] = [];
-    const waiters: ((l: Link) => void)[] = [];
-    server.on('session', (raw) => {
-      const l = withRespUri(raw);
+    const sessions: HttpServerLink[] = [];
+    const waiters: ((l: HttpServerLink) => void)[] = [];
+    server.on('session', (l) => {
       const w = waiters.shift();
       if (w) w(l);
       else sessions.push(l);
     });
-    const nextSession = (): Promise<Link> => {
+    const nextSession = (): Promise<HttpServerLink> => {
       const l = sessions.shift();
       return l ? Promise.resolve(l) : new Promise((r) => waiters.push(r));
     };
@@ -74,6 +58,8 @@ describe('reference device over HTTP and the USB stand-in', () => {
       devices: 1,
       link: 'http',
       serverUrl: url,
+      model: 'RD-100',
+      fwVersion: '1.0.3',
       stateDir: tempDir('sim-http-'),
       manufacturerPublicKey: keys.publicKey,
       profile: { rebootDelayMs: 50 },
@@ -81,13 +67,13 @@ describe('reference device over HTTP and the USB stand-in', () => {
     try {
       const h = sim.devices[0]!;
       const fumo = h.device.fumo.root;
-      const s1 = await acceptSession(await nextSession(), serverOptionsFor(h.devId));
+      const s1 = await acceptHttp(await nextSession(), h.devId);
       expect(s1.hello.initiator).toBe('client');
       expect(s1.hello.encoding).toBe('xml'); // the reference-http profile speaks XML
       expect(await s1.replaceLarge(`${fumo}/Update/PkgData`, source(bytes), { format: 'bin' })).toBe(200);
       expect(await s1.exec(`${fumo}/Update`, { correlator: 'http-1' })).toBe(202);
       await s1.end();
-      const s2 = await acceptSession(await nextSession(), serverOptionsFor(h.devId));
+      const s2 = await acceptHttp(await nextSession(), h.devId);
       expect(s2.hello.genericAlerts[0]).toMatchObject({ data: '200', correlator: 'http-1' });
       const [fw] = await s2.get(['./DevDetail/FwV']);
       expect(fw?.values[0]?.data).toBe(manifest.targetVersion);
@@ -105,6 +91,8 @@ describe('reference device over HTTP and the USB stand-in', () => {
     const sim = await startSimulation({
       devices: 1,
       link: 'usb-standin',
+      model: 'RD-100',
+      fwVersion: '1.0.3',
       stateDir: tempDir('sim-usb-'),
       manufacturerPublicKey: keys.publicKey,
       profile: { rebootDelayMs: 50 },

@@ -164,6 +164,22 @@ describe('RespURI and content types', () => {
     expect((await run).respURI).toBe('https://kiosk.example/dm/next');
   });
 
+  it('the server writes its configured RespURI in every SyncHdr it sends; none when not configured', async () => {
+    for (const respURI of ['http://127.0.0.1:8080/dm/s/abc123', undefined]) {
+      const [srvLink, cliLink] = createMemoryLinkPair();
+      srvLink.recordSent = true;
+      const client = runClientSession(cliLink, opts, new TreeHandler());
+      const s = await acceptSession(srvLink, { serverId: SERVER, ...(respURI ? { respURI } : {}) });
+      await s.get(['./DevInfo/Man']);
+      await s.end();
+      const outcome = await client;
+      const sent = decodeAll(srvLink.stats.sent);
+      expect(sent.length).toBeGreaterThanOrEqual(2);
+      expect(sent.map((m) => m.header.respURI)).toEqual(sent.map(() => respURI));
+      expect(outcome.respURI).toBe(respURI);
+    }
+  });
+
   it('accepts application/vnd.syncml.dm+xml|+wbxml and the older application/vnd.syncml+xml|+wbxml, with parameters, any case', () => {
     const m = decodeMessage(specBytes('2.6.1.1-pkg1-initialization.xml')).message;
     const xml = encodeMessage(m, 'xml');
