@@ -11,11 +11,24 @@ export interface ByteStream {
   close(): Promise<void>;
 }
 
-/** Base for ByteStream implementations: fan-out of data and close callbacks, close once. */
+/**
+ * Base for ByteStream implementations: fan-out of data and close callbacks, close once.
+ * Bytes that arrive before anyone listens (a transport starts reading as soon as it opens, the
+ * link attaches a moment later) are held, up to `maxHeldBytes`, and handed to the first data
+ * listener in order, before anything newer; a close that comes meanwhile is reported after them.
+ */
 export class ByteStreamEvents {
   private dataCbs: Array<(bytes: Uint8Array) => void> = [];
   private closeCbs: Array<(error?: Error) => void> = [];
   private closedWith: { error?: Error } | undefined;
+  /** Chunks waiting for the first data listener (or for the flush that hands them over). */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  private flushing = false;
+  private closeAfterFlush = false;
+
+  /** Most bytes held for a listener that has not come yet; past it the stream closes with an error. */
+  protected maxHeldBytes = 16 * 1024 * 1024;
 
   get closed(): boolean {
     return this.closedWith !== undefined;
@@ -23,10 +36,15 @@ export class ByteStreamEvents {
 
   onData(cb: (bytes: Uint8Array) => void): void {
     this.dataCbs.push(cb);
+    if (this.dataCbs.length === 1 && this.held.length > 0 && !this.flushing) {
+      // Hand the held bytes over once the caller has finished wiring itself up.
+      this.flushing = true;
+      queueMicrotask(() => this.flush());
+    }
   }
 
   onClose(cb: (error?: Error) => void): void {
-    if (this.closedWith) {
+    if (this.closedWith && !this.closeAfterFlush) {
       const e = this.closedWith.error;
       queueMicrotask(() => cb(e));
       return;
@@ -36,15 +54,48 @@ export class ByteStreamEvents {
 
   emitData(bytes: Uint8Array): void {
     if (this.closedWith) return;
+    if (this.dataCbs.length === 0 || this.flushing) {
+      this.held.push(bytes);
+      this.heldBytes += bytes.length;
+      if (this.dataCbs.length === 0 && this.heldBytes > this.maxHeldBytes) {
+        this.held = [];
+        this.heldBytes = 0;
+        this.emitClose(new Error(`more than ${this.maxHeldBytes} bytes arrived with nobody reading`));
+      }
+      return;
+    }
     for (const cb of this.dataCbs) cb(bytes);
   }
 
   emitClose(error?: Error): void {
     if (this.closedWith) return;
     this.closedWith = error ? { error } : {};
+    if (this.flushing) {
+      this.closeAfterFlush = true;
+      return;
+    }
+    this.runCloseCbs();
+  }
+
+  private flush(): void {
+    // Chunks that arrive while earlier ones are being delivered queue behind them.
+    while (this.held.length > 0) {
+      const bytes = this.held.shift()!;
+      this.heldBytes -= bytes.length;
+      for (const cb of this.dataCbs) cb(bytes);
+    }
+    this.flushing = false;
+    if (this.closeAfterFlush) {
+      this.closeAfterFlush = false;
+      this.runCloseCbs();
+    }
+  }
+
+  private runCloseCbs(): void {
+    const e = this.closedWith?.error;
     const cbs = this.closeCbs;
     this.closeCbs = [];
-    for (const cb of cbs) cb(error);
+    for (const cb of cbs) cb(e);
   }
 }
 

@@ -68,6 +68,9 @@ export interface ObexDmLinkInfo {
   /** Whether the last PUT / GET ran in single response mode. */
   lastPutSrm: boolean;
   lastGetSrm: boolean;
+  /** Client role: PUTs and GETs so far whose object took more than one packet, and how many of those ran in single response mode. */
+  multiPacketOperations: number;
+  srmOperations: number;
 }
 
 interface Waiter<T> {
@@ -202,6 +205,8 @@ export class ObexDmLink implements Link {
   private connectionId: number | undefined;
   private lastPutSrm = false;
   private lastGetSrm = false;
+  private multiPacketOps = 0;
+  private srmOps = 0;
   private opChain: Promise<unknown> = Promise.resolve();
 
   // client side
@@ -248,6 +253,8 @@ export class ObexDmLink implements Link {
       connectionId: this.connectionId,
       lastPutSrm: this.lastPutSrm,
       lastGetSrm: this.lastGetSrm,
+      multiPacketOperations: this.multiPacketOps,
+      srmOperations: this.srmOps,
     };
   }
 
@@ -346,14 +353,34 @@ export class ObexDmLink implements Link {
     this.fail(isKioskError(e) ? e : new KioskError('CABLE_UNPLUGGED', {}, { cause: e }));
   }
 
+  /**
+   * Hand one packet to the stream. A write the transport does not take within the response
+   * timeout (the peer stopped reading, or the transport stalled) fails the link with
+   * LINK_TIMEOUT and closes the stream, rather than waiting forever.
+   */
   private async writePacket(p: ObexRequest | ObexResponse): Promise<void> {
     const bytes = encodeObexPacket(p);
+    let timer: unknown;
+    let timedOut = false;
     try {
-      await this.stream.write(bytes);
+      await new Promise<void>((resolve, reject) => {
+        const ms = this.responseTimeoutMs;
+        if (ms > 0 && Number.isFinite(ms)) {
+          timer = this.clock.setTimeout(() => {
+            timer = undefined;
+            timedOut = true;
+            reject(new KioskError('LINK_TIMEOUT'));
+          }, ms);
+        }
+        this.stream.write(bytes).then(resolve, reject);
+      });
     } catch (e) {
-      const err = this.fatal ?? new KioskError('CABLE_UNPLUGGED', {}, { cause: e });
+      const err = this.fatal ?? (timedOut && isKioskError(e) ? e : new KioskError('CABLE_UNPLUGGED', {}, { cause: e }));
       this.fail(err);
+      if (timedOut) void this.stream.close().catch(() => undefined);
       throw err;
+    } finally {
+      if (timer !== undefined) this.clock.clearTimeout(timer);
     }
   }
 
@@ -435,9 +462,11 @@ export class ObexDmLink implements Link {
       if (srmActive) continue;
       const rsp = await this.nextResponse(OBEX_OP.PUT);
       if (rsp.code !== OBEX_RSP.CONTINUE) throw this.failWith(protocolError(`OBEX PUT answered ${rspName(rsp.code)}`));
+      if (i === 0) this.multiPacketOps++;
       if (i === 0 && this.srm && findHeader(rsp.headers, OBEX_HDR.SRM) === OBEX_SRM.ENABLE) {
         srmActive = true;
         this.lastPutSrm = true;
+        this.srmOps++;
       }
     }
     const final = await this.nextResponse(OBEX_OP.PUT);
@@ -477,9 +506,11 @@ export class ObexDmLink implements Link {
       collector.add(rsp.headers);
       if (rsp.code === OBEX_RSP.SUCCESS) break;
       if (rsp.code !== OBEX_RSP.CONTINUE) throw this.failWith(protocolError(`OBEX GET answered ${rspName(rsp.code)}`));
+      if (first) this.multiPacketOps++;
       if (first && this.srm && findHeader(rsp.headers, OBEX_HDR.SRM) === OBEX_SRM.ENABLE) {
         srmActive = true;
         this.lastGetSrm = true;
+        this.srmOps++;
       }
       first = false;
       if (!srmActive) await this.writePacket({ type: 'request', opcode: OBEX_OP.GET, final: true, headers: this.connectionHeader() });

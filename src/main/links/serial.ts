@@ -3,7 +3,19 @@
  * phones). Baud rate and flow control come from the device profile. Opening retries transient
  * EIO / EBUSY a few times (a phone re-enumerating holds its port briefly) before giving up with
  * CABLE_UNPLUGGED; EACCES becomes PERMISSION_DENIED naming the fix.
+ *
+ * Bytes move in one of two ways, both opened, locked and configured (raw, baud, flow control)
+ * through serialport:
+ *  - a pseudo-terminal (no baud rate, no modem lines) moves its bytes through node's own tty
+ *    stream on a second descriptor of the same pty: one libuv stream handle watches both
+ *    directions. The serialport handle stays open only to hold the lock.
+ *  - a real port moves its bytes through serialport, with its unix poller corrected: the native
+ *    poller restarts its watch with only the direction just asked for, so a read that re-arms
+ *    "readable" while a write waits for "writable" cancels the write's wait, and under two-way
+ *    load the write never completes (see `keepBothPollDirections`).
  */
+import { constants as fsConstants, openSync, realpathSync, statSync } from 'node:fs';
+import { ReadStream as TtyStream } from 'node:tty';
 import { SerialPort } from 'serialport';
 import type { Clock } from '../../core/clock';
 import { KioskError } from '../../core/errors';
@@ -24,7 +36,13 @@ export interface SerialLinkOptions {
   /** First backoff, doubled each retry; default 150 ms. */
   backoffMs?: number;
   clock?: Clock;
+  /** Longest wait for one answer or one write of the peer; default 60 s (LINK_TIMEOUT after). */
   responseTimeoutMs?: number;
+  /**
+   * How bytes move once the port is open: 'auto' (default) uses node's tty stream for a
+   * pseudo-terminal and serialport for a real port; the others force one way (tests).
+   */
+  io?: 'auto' | 'tty' | 'serialport';
 }
 
 export const UDEV_RULE_FILE = 'resources/udev/70-fumo-kiosk.rules';
@@ -57,11 +75,78 @@ function delay(ms: number, clock?: Clock): Promise<void> {
   return new Promise((resolve) => (clock ? clock.setTimeout(resolve, ms) : setTimeout(resolve, ms)));
 }
 
+/** Linux's Unix98 pseudo-terminal slaves: /dev/pts/N, character majors 136..143. */
+export function isPseudoTerminal(path: string): boolean {
+  try {
+    if (realpathSync(path).startsWith('/dev/pts/')) return true;
+    const st = statSync(path);
+    if (!st.isCharacterDevice()) return false;
+    const major = Number((BigInt(st.rdev) >> 8n) & 0xfffn);
+    return major >= 136 && major <= 143;
+  } catch {
+    return false;
+  }
+}
+
+/** The part of @serialport/bindings-cpp's unix Poller used here. */
+interface UnixPoller {
+  poll(flags: number): void;
+  listenerCount(event: string): number;
+}
+
+const UV_READABLE = 1;
+const UV_WRITABLE = 2;
+
+/**
+ * serialport's unix poller calls uv_poll_start with only the direction just asked for, which
+ * replaces the watch of the other direction: a reader re-arming "readable" while a writer waits
+ * for "writable" leaves the writer waiting until data happens to arrive. Ask for every direction
+ * someone is waiting on each time. (The Poller registers its listener right after poll().)
+ */
+export function keepBothPollDirections(poller: UnixPoller): void {
+  const poll = poller.poll.bind(poller);
+  poller.poll = (flags: number) => {
+    let all = flags;
+    if (poller.listenerCount('readable') > 0) all |= UV_READABLE;
+    if (poller.listenerCount('writable') > 0) all |= UV_WRITABLE;
+    poll(all);
+  };
+}
+
+function closePort(port: SerialPort): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!port.isOpen) return resolve();
+    port.close(() => resolve());
+  });
+}
+
+/** Bytes of an open pty through node's tty stream on a second descriptor; `port` holds the lock. */
+function ptyByteStream(path: string, port: SerialPort): ByteStream {
+  const tty = new TtyStream(openSync(path, fsConstants.O_RDWR | fsConstants.O_NOCTTY));
+  return nodeByteStream(tty, tty, {
+    onClose: async () => {
+      if (!tty.destroyed) {
+        const closed = new Promise<void>((resolve) => tty.once('close', () => resolve()));
+        tty.destroy();
+        await closed;
+      }
+      await closePort(port);
+    },
+  });
+}
+
+function serialportByteStream(port: SerialPort): ByteStream {
+  const binding = port.port as unknown as { poller?: UnixPoller } | undefined;
+  if (binding?.poller && typeof binding.poller.poll === 'function') keepBothPollDirections(binding.poller);
+  return nodeByteStream(port, port, { onClose: () => closePort(port) });
+}
+
 /** Open a serial port as a ByteStream (no OBEX), with the retry and error rules above. */
 export async function openSerialByteStream(path: string, profile: DeviceProfile, options: SerialLinkOptions = {}): Promise<ByteStream> {
   const baudRate = options.baudRate ?? profile.serial?.baudRate ?? 115200;
   const flow = profile.serial?.flowControl ?? 'none';
   const retries = options.retries ?? 3;
+  const io = options.io ?? 'auto';
   let backoff = options.backoffMs ?? 150;
   for (let attempt = 0; ; attempt++) {
     const port = new SerialPort({
@@ -76,13 +161,14 @@ export async function openSerialByteStream(path: string, profile: DeviceProfile,
       await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
       // A pulled cable surfaces as a read error (EIO) and a 'close' with `disconnected`.
       port.on('error', () => undefined);
-      return nodeByteStream(port, port, {
-        onClose: () =>
-          new Promise<void>((resolve) => {
-            if (!port.isOpen) return resolve();
-            port.close(() => resolve());
-          }),
-      });
+      const useTty = io === 'tty' || (io === 'auto' && isPseudoTerminal(path));
+      if (!useTty) return serialportByteStream(port);
+      try {
+        return ptyByteStream(path, port);
+      } catch (e) {
+        await closePort(port);
+        throw e;
+      }
     } catch (e) {
       const { error, transient } = classifyOpenError(path, e);
       if (!transient || attempt >= retries) throw error;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ObexDmLink } from '../../../src/core/obex/dm-channel';
 import { loadProfiles } from '../../../src/main/links/profiles';
-import { openUsbLink, packetMultiple } from '../../../src/main/links/usb';
+import { openUsbByteStream, openUsbLink, packetMultiple } from '../../../src/main/links/usb';
 import { createUsbStandIn } from '../../../src/main/links/usb-standin';
 
 const profile = loadProfiles().find((p) => p.id === 'reference-usb')!;
@@ -51,6 +51,39 @@ describe('USB link through the WebUSB-shaped stand-in', () => {
     await expect(rx).rejects.toMatchObject({ code: 'CABLE_UNPLUGGED' });
     expect(await sending).toMatchObject({ code: 'CABLE_UNPLUGGED' });
     expect(answers).toBe(5);
+  });
+
+  it('bytes the phone sent before the link listens are not lost', async () => {
+    const standIn = createUsbStandIn({ packetSize: 64 });
+    // The phone speaks first: its bytes sit in the IN endpoint before the kiosk opens it.
+    const early = bytes(1000, 5);
+    await standIn.deviceStream.write(early);
+    const stream = await openUsbByteStream(standIn.device, profile, { readSize: 256 });
+    // Let the read loop take every early byte off the endpoint before anyone listens.
+    while (standIn.inTransferLengths.length < 5) await new Promise<void>((r) => setImmediate(r));
+    const got: number[] = [];
+    const all = new Promise<void>((resolve) =>
+      stream.onData((c) => {
+        got.push(...c);
+        if (got.length >= early.length) resolve();
+      }),
+    );
+    await all;
+    expect(Buffer.from(got).equals(Buffer.from(early))).toBe(true);
+    await stream.close();
+  });
+
+  it('an OBEX CONNECT sent before the kiosk link exists is answered', async () => {
+    const standIn = createUsbStandIn();
+    const phone = new ObexDmLink(standIn.deviceStream, { role: 'client', kind: 'usb', responseTimeoutMs: 10_000 });
+    const connecting = phone.connect();
+    const kiosk = await openUsbLink(standIn.device, profile);
+    await connecting;
+    const rx = kiosk.receive();
+    const up = bytes(5000, 11);
+    await phone.send({ body: up, contentType: WB });
+    expect(Buffer.from((await rx).body).equals(Buffer.from(up))).toBe(true);
+    await phone.close();
   });
 
   it('a profile whose interface is missing is refused', async () => {

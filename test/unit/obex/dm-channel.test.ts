@@ -93,8 +93,10 @@ describe('ObexDmLink', () => {
         expect(gets).toHaveLength(1);
         expect(responses.filter((p) => p.type === 'response' && p.code === 0x20)).toHaveLength(3); // CONNECT, PUT, GET
         expect(continues.length).toBe(1 + Math.ceil(down.length / 990) - 1);
+        expect(client.info).toMatchObject({ multiPacketOperations: 2, srmOperations: 2 });
       } else {
         expect(client.info.lastPutSrm).toBe(false);
+        expect(client.info).toMatchObject({ multiPacketOperations: 2, srmOperations: 0 });
         expect(gets.length).toBeGreaterThan(70);
         expect(continues.length).toBe(puts.length - 1 + gets.length - 1);
       }
@@ -102,6 +104,27 @@ describe('ObexDmLink', () => {
       await server.close();
     });
   }
+
+  it('two links with default options run every multi-packet PUT and GET in single response mode', async () => {
+    const { client, server, requests, responses } = pair();
+    for (let i = 0; i < 3; i++) {
+      const up = pattern(200_000 + i, 10 + i);
+      const got = server.receive();
+      await client.send({ body: up, contentType: WB });
+      expect((await got).body).toEqual(up);
+      const down = pattern(150_000 + i, 20 + i);
+      const reply = client.receive();
+      await server.send({ body: down, contentType: WB });
+      expect((await reply).body).toEqual(down);
+    }
+    expect(client.info).toMatchObject({ multiPacketOperations: 6, srmOperations: 6 });
+    // One GET request per reply; CONTINUEs: per PUT only the SRM confirmation (not one per each of
+    // its 4 packets), per GET one for each of its 3 packets but the last (no request in between).
+    expect(requests.filter((p) => p.type === 'request' && p.opcode === 3)).toHaveLength(3);
+    expect(responses.filter((p) => p.type === 'response' && p.code === 0x10)).toHaveLength(3 * (1 + 2));
+    await client.close();
+    await server.close();
+  });
 
   it('no SRM when the server does not offer it', async () => {
     const { client, server } = pair({ serverSrm: false, serverMax: 300 });
@@ -183,6 +206,42 @@ describe('ObexDmLink', () => {
     timers.splice(0).forEach((t) => t.fn());
     const err = await p.catch((e: unknown) => e);
     expect(isKioskError(err) && err.code).toBe('LINK_TIMEOUT');
+  });
+
+  it('a write the transport never completes fails as LINK_TIMEOUT and closes the stream', async () => {
+    const timers: Array<{ fn: () => void; ms: number }> = [];
+    const clock: Clock = {
+      now: () => 0,
+      setTimeout: (fn, ms) => {
+        const t = { fn, ms };
+        timers.push(t);
+        return t;
+      },
+      clearTimeout: (h) => {
+        const i = timers.indexOf(h as (typeof timers)[number]);
+        if (i >= 0) timers.splice(i, 1);
+      },
+    };
+    const [a] = createMemoryByteStreamPair();
+    let closed = false;
+    // A transport whose write path stalls: the bytes are never taken.
+    const stalled: ByteStream = {
+      write: () => new Promise<void>(() => undefined),
+      onData: (cb) => a.onData(cb),
+      onClose: (cb) => a.onClose(cb),
+      close: async () => {
+        closed = true;
+        await a.close();
+      },
+    };
+    const client = new ObexDmLink(stalled, { role: 'client', clock, responseTimeoutMs: 7000 });
+    const sent = client.send({ body: pattern(100, 1), contentType: WB }).catch((e: unknown) => e);
+    await expect.poll(() => timers.length).toBe(1);
+    expect(timers[0]!.ms).toBe(7000);
+    timers.splice(0).forEach((t) => t.fn());
+    expect(await sent).toMatchObject({ code: 'LINK_TIMEOUT' });
+    expect(closed).toBe(true);
+    await expect(client.receive()).rejects.toMatchObject({ code: 'LINK_TIMEOUT' });
   });
 
   it('server receive honours its timeout without breaking the link', async () => {
