@@ -376,13 +376,25 @@ export class SimulatedDevice extends EventEmitter {
 
   /** The ClientHandler for a session with `serverId` (ACLs are checked against it). */
   handlerFor(serverId: string): ClientHandler {
+    // A server that reads Ext/ReceivedBytes in this session continues a held package from there.
+    let resumeAsked = false;
     return {
       get: (uri: string): Promise<CommandReply> => {
         const r = this.tree.get(serverId, uri);
+        if (r.status === 200 && this.fumo.isReceivedBytes(uri)) resumeAsked = true;
         return Promise.resolve({ status: r.status, values: r.values });
       },
-      replace: (uri: string, data: ItemData | undefined, meta: MetInf | undefined): Promise<CommandReply> =>
-        Promise.resolve({ status: this.tree.replace(serverId, uri, data, meta) }),
+      replace: async (uri: string, data: ItemData | undefined, meta: MetInf | undefined): Promise<CommandReply> => {
+        if (meta?.size !== undefined && this.fumo.isPkgData(uri) && byteLength(data) !== meta.size) {
+          // The rest of a resumed package in one message (Size announces the whole object).
+          const st = this.tree.checkReplace(serverId, uri);
+          if (st !== 200) return { status: st };
+          const resume = resumeAsked;
+          resumeAsked = false;
+          return { status: await this.fumo.replaceRemainder(data, meta.size, { resume }) };
+        }
+        return { status: this.tree.replace(serverId, uri, data, meta) };
+      },
       add: (uri: string, data: ItemData | undefined, meta: MetInf | undefined): Promise<CommandReply> => {
         const status = this.tree.add(serverId, uri, data, meta);
         if (status === 200 && normaliseUri(uri).startsWith('./DMAcc/')) this.syncAccounts();
@@ -402,7 +414,9 @@ export class SimulatedDevice extends EventEmitter {
         if (meta?.format !== undefined && meta.format !== 'bin' && meta.format !== 'b64') return { status: 415 };
         if (!this.fumo.isPkgData(uri)) return { status: 406 };
         if (size > this.profile.freeSpaceBytes) return { status: 420 };
-        return this.fumo.beginPackage(size);
+        const resume = resumeAsked;
+        resumeAsked = false;
+        return this.fumo.beginPackage(size, { resume });
       },
       userInteraction: (alert: UserInteraction): Promise<UserInteractionReply> => this.userAgent.interact(alert, 'server'),
     };
@@ -701,6 +715,7 @@ export class SimulatedDevice extends EventEmitter {
       clientAuth,
       ...(resync ? { resyncNonce: true } : {}),
     };
+    this.fumo.sessionStarted();
     const handler: ClientHandler = {
       ...this.handlerFor(account.serverId),
       // Results that arrive during the session (a background download ended) go out at once.
@@ -772,3 +787,8 @@ class FaultAwareUser implements SimulatedUser {
 }
 
 export { FumoState };
+
+function byteLength(data: ItemData | undefined): number {
+  if (data === undefined) return 0;
+  return typeof data === 'string' ? new TextEncoder().encode(data).length : data.length;
+}

@@ -8,7 +8,7 @@
  * The package is streamed to a file in the device's state folder, never held whole in memory.
  */
 import { createReadStream, createWriteStream, writeFileSync } from 'node:fs';
-import { open, rm, truncate, type FileHandle } from 'node:fs/promises';
+import { open, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import type { ItemData, MetInf } from '../core/dm/model';
 import type { GenericAlert } from '../core/session/api';
@@ -109,6 +109,8 @@ export class FumoObject {
   readonly root: string;
   private background: Promise<void> = Promise.resolve();
   private receiving: { file: FileHandle; chunk: number; written: number } | undefined;
+  /** PkgId a server wrote in this session for the transfer it is about to make (not persisted). */
+  private announcedPkgId: string | undefined;
 
   constructor(
     private readonly tree: DmTree,
@@ -164,8 +166,20 @@ export class FumoObject {
     t.defineLeaf(`${r}/State`, { format: 'int', accessTypes: get, permanent: true, read: () => String(this.s.state) });
     t.defineInterior(`${r}/Ext`, { accessTypes: get, permanent: true });
     // Vendor extension: how much of a package the phone holds, so a server can see a partial download.
-    t.defineLeaf(`${r}/Ext/ReceivedBytes`, { format: 'int', accessTypes: get, permanent: true, read: () => String(this.s.receivedBytes) });
+    t.defineLeaf(`${r}/Ext/ReceivedBytes`, { format: 'int', accessTypes: get, permanent: true, read: () => String(this.heldBytes()) });
     t.defineLeaf(`${r}/Ext/ExpectedBytes`, { format: 'int', accessTypes: get, permanent: true, read: () => String(this.s.expectedBytes) });
+    // Vendor extension: the identity of the package in PkgData (e.g. its SHA-256), written by the
+    // server before a Replace of PkgData. A held partial package is continued only for the same id.
+    t.defineLeaf(`${r}/Ext/PkgId`, {
+      format: 'chr',
+      accessTypes: ['Get', 'Replace'],
+      permanent: true,
+      read: () => this.s.pkgId ?? '',
+      write: (d) => {
+        this.announcedPkgId = d === undefined ? '' : typeof d === 'string' ? d : new TextDecoder().decode(d);
+        return 200;
+      },
+    });
   }
 
   private setText(key: 'pkgName' | 'pkgVersion' | 'downloadUrl' | 'downloadAndUpdateUrl', d: ItemData | undefined): number {
@@ -182,6 +196,8 @@ export class FumoObject {
   private replaceSmall(d: ItemData | undefined, _meta: MetInf | undefined): number {
     if (this.busy()) return 405;
     const bytes = d === undefined ? new Uint8Array(0) : typeof d === 'string' ? encoder.encode(d) : d;
+    this.s.pkgId = this.announcedPkgId ?? '';
+    this.announcedPkgId = undefined;
     this.s.state = FumoState.DownloadProgressing;
     this.s.expectedBytes = bytes.length;
     this.s.receivedBytes = 0;
@@ -207,14 +223,64 @@ export class FumoObject {
     return normaliseUri(uri) === `${this.root}/Update/PkgData`;
   }
 
-  /** Large-object Replace of PkgData: a sink that streams chunks to the package file. */
-  async beginPackage(size: number): Promise<LargeObjectSink | CommandReply> {
+  /** A new DM session begins: what a server announced in an earlier one no longer holds. */
+  sessionStarted(): void {
+    this.announcedPkgId = undefined;
+  }
+
+  /** Is `uri` this MO's Ext/ReceivedBytes node (reading it asks to continue a held package)? */
+  isReceivedBytes(uri: string): boolean {
+    return normaliseUri(uri) === `${this.root}/Ext/ReceivedBytes`;
+  }
+
+  /** Bytes of the package the phone holds; 0 when the server announced another package (Ext/PkgId) in this session. */
+  private heldBytes(): number {
+    if (this.announcedPkgId !== undefined && this.announcedPkgId !== (this.s.pkgId ?? '')) return 0;
+    return this.s.receivedBytes;
+  }
+
+  /**
+   * Bytes of a partial package this phone can continue: those of a cut transfer (state 20),
+   * not complete, and, when the server announced a PkgId in this session, of that same package.
+   * A server sees 0 when there is nothing it may continue.
+   */
+  private resumableBytes(): number {
+    const s = this.s;
+    if (s.state !== FumoState.DownloadFailed || s.packageComplete || s.pendingInstall) return 0;
+    if (s.receivedBytes <= 0 || s.expectedBytes <= 0 || s.receivedBytes >= s.expectedBytes) return 0;
+    if (this.announcedPkgId !== undefined && this.announcedPkgId !== (s.pkgId ?? '')) return 0;
+    return s.receivedBytes;
+  }
+
+  /**
+   * Large-object Replace of PkgData: a sink that streams chunks to the package file.
+   *
+   * With `resume` (the server read Ext/ReceivedBytes in this session, i.e. it continues from
+   * there) and a held partial package of the same announced size (and PkgId, when announced),
+   * the sink reports resumeOffset = the bytes held and appends; anything else starts over
+   * cleanly at 0. The SHA-256 and signature check at install time still guards the whole.
+   */
+  async beginPackage(size: number, options: { resume?: boolean } = {}): Promise<LargeObjectSink | CommandReply> {
     if (this.busy()) return { status: 405 };
-    const file = await open(this.store.packagePath, 'w');
-    this.receiving = { file, chunk: 0, written: 0 };
+    let held = options.resume === true && this.s.expectedBytes === size ? this.resumableBytes() : 0;
+    if (held > 0) {
+      const onDisk = await stat(this.store.packagePath).then((st) => st.size, () => -1);
+      if (onDisk < held) held = 0;
+    }
+    let file: FileHandle;
+    if (held > 0) {
+      // Drop anything past what was recorded, then continue at the end.
+      await truncate(this.store.packagePath, held);
+      file = await open(this.store.packagePath, 'r+');
+    } else {
+      file = await open(this.store.packagePath, 'w');
+      this.s.pkgId = this.announcedPkgId ?? '';
+    }
+    this.announcedPkgId = undefined;
+    this.receiving = { file, chunk: 0, written: held };
     this.s.state = FumoState.DownloadProgressing;
     this.s.expectedBytes = size;
-    this.s.receivedBytes = 0;
+    this.s.receivedBytes = held;
     this.s.packageComplete = false;
     this.store.save();
     const rx = this.receiving;
@@ -226,6 +292,7 @@ export class FumoObject {
       if (this.receiving === rx) this.receiving = undefined;
     };
     return {
+      ...(held > 0 ? { resumeOffset: held } : {}),
       write: async (chunk: Uint8Array): Promise<void> => {
         rx.chunk++;
         let data = chunk;
@@ -287,6 +354,7 @@ export class FumoObject {
     if (this.busy()) return 405;
     const url = op === 'download' ? this.s.downloadUrl : this.s.downloadAndUpdateUrl;
     if (!url) return 405;
+    this.s.pkgId = '';
     this.s.state = FumoState.DownloadProgressing;
     this.s.receivedBytes = 0;
     this.s.expectedBytes = 0;
@@ -397,6 +465,29 @@ export class FumoObject {
       this.s.state = FumoState.DownloadFailed;
       this.store.save();
     }
+  }
+
+  /**
+   * A Replace of PkgData in one message whose Meta/Size is larger than its data: the last piece of
+   * a resumed large object that fits in one message (the server sends Size with the first item it
+   * sends, no MoreData on the last). It completes a held partial package exactly like a resumed
+   * chunked transfer; anything else is a size mismatch (424) and starts nothing.
+   */
+  async replaceRemainder(d: ItemData | undefined, size: number, options: { resume?: boolean } = {}): Promise<number> {
+    const bytes = d === undefined ? new Uint8Array(0) : typeof d === 'string' ? encoder.encode(d) : d;
+    const sink = await this.beginPackage(size, options);
+    if (!('write' in sink)) return sink.status;
+    if ((sink.resumeOffset ?? 0) + bytes.length !== size) {
+      await sink.abort('size mismatch');
+      return 424;
+    }
+    try {
+      if (bytes.length > 0) await sink.write(bytes);
+    } catch (e) {
+      await sink.abort(`write failed: ${e instanceof Error ? e.message : String(e)}`).catch(() => undefined);
+      throw e;
+    }
+    return (await sink.finish()).status;
   }
 
   private async dropPackage(): Promise<void> {

@@ -98,8 +98,8 @@ export interface SimulationHandle {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_MODEL = 'RD-100';
-export const DEFAULT_FW_VERSION = '1.0.3';
+export const DEFAULT_MODEL = 'FK-Demo Phone';
+export const DEFAULT_FW_VERSION = '1.0.0';
 
 /** The account a simulated phone shares with the kiosk unless told otherwise. */
 export function defaultServerAccount(devId: string): ServerAccount {
@@ -118,6 +118,7 @@ export function defaultStateRoot(): string {
   return join(tmpdir(), 'fumo-kiosk-sim');
 }
 
+/** Defaults match the demo catalogue (resources/catalog): a new phone runs 1.0.0, which it can update to 1.1.0. */
 /** The three phones of the demo: one up to date, one ready to update, one with a low battery. */
 export function demoDeviceSpecs(options: { model?: string; currentVersion?: string; latestVersion?: string } = {}): DeviceSpec[] {
   const model = options.model ?? DEFAULT_MODEL;

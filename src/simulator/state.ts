@@ -27,6 +27,8 @@ export interface FumoPersisted {
   /** Announced size of the package being received (0 when unknown). */
   expectedBytes: number;
   packageComplete: boolean;
+  /** Identity of the package in the package file as the server announced it (Ext/PkgId); '' when none. */
+  pkgId?: string;
   pendingInstall?: PendingInstall;
 }
 

@@ -512,6 +512,11 @@ export class FumoJob {
       if (reader.size !== offer.sizeBytes) {
         throw new KioskError('PAYLOAD_CORRUPT', { detail: `stored update is ${reader.size} bytes, the catalogue says ${offer.sizeBytes}`, fumoResultCode: 402 });
       }
+      const pkgIdUri = this.nodes.pkgIdUri ?? (this.nodes.resumeSupported ? `${facts.fumoUri}/Ext/PkgId` : undefined);
+      if (pkgIdUri) {
+        // Name the package first: the device then offers only bytes of this same package.
+        await session.replace(pkgIdUri, offer.sha256.toLowerCase(), { format: 'chr' }).catch(() => undefined);
+      }
       let startOffset = await this.resumePoint(session, facts);
       for (let attempt = 0; ; attempt++) {
         const verifier = this.ports.catalog.createVerifier?.(offer.bundleId) ?? sha256Verifier(offer.sha256);

@@ -76,6 +76,12 @@ export interface DeviceNodeMap {
   resumeSupported?: boolean;
   /** Where the device reports how many PkgData bytes it holds (vendor extension), e.g. <fumo>/Ext/ReceivedBytes. */
   receivedBytesUri?: string;
+  /**
+   * Where the device keeps the identity of the package in PkgData (vendor extension; default
+   * <fumo>/Ext/PkgId when resumeSupported): the job writes the bundle's SHA-256 there before each transfer, so the
+   * device continues a held partial package only for the same package.
+   */
+  pkgIdUri?: string;
 }
 
 /** What the capability exchange learned about the device. */

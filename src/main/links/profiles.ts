@@ -44,6 +44,8 @@ export const deviceProfileSchema = z.object({
     .optional(),
   /** Where the FUMO object lives in the device's DM tree. */
   fumoPath: z.string().default('./FwUpdate'),
+  /** The device continues a cut PkgData transfer (vendor nodes <fumoPath>/Ext/ReceivedBytes and <fumoPath>/Ext/PkgId). */
+  resumeDownload: z.boolean().optional(),
   batteryNode: z.string().optional(),
   externalPowerNode: z.string().optional(),
   maxMsgSize: z.number().int().positive().default(65536),

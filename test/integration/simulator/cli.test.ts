@@ -21,9 +21,12 @@ describe('fumo-kiosk simulate', () => {
       expect(lines).toHaveLength(3);
       const paths = lines.map((l) => l.split(' ').at(-1)!);
       for (const [i, line] of lines.entries()) {
-        const [devId, model, , fw, link] = line.split(' ');
+        // Without --model/--fw the phones are the demo catalogue's: FK-Demo Phone on 1.0.0.
+        const m = /^(IMEI:\d+) (.+) fw (\S+) (\S+) /.exec(line);
+        expect(m, line).not.toBeNull();
+        const [, devId, model, fw, link] = m!;
         expect(isValidImei(devId!.replace('IMEI:', ''))).toBe(true);
-        expect([model, fw, link]).toEqual(['RD-100', '1.0.3', 'serial']);
+        expect([model, fw, link]).toEqual(['FK-Demo Phone', '1.0.0', 'serial']);
         expect(existsSync(paths[i]!)).toBe(true);
       }
       expect(new Set(paths).size).toBe(3);

@@ -38,6 +38,8 @@ describe.skipIf(!haveSocat())('reference device over a pty with OBEX', () => {
     const sim = await startSimulation({
       devices: 1,
       link: 'serial',
+      model: 'RD-100',
+      fwVersion: '1.0.3',
       stateDir: tempDir('sim-pty-'),
       manufacturerPublicKey: keys.publicKey,
       profile: { rebootDelayMs: 200, replugDelayMs: 200 },

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encodePackage0, PACKAGE0_CONTENT_TYPE } from '../../../src/core/dm/pkg0';
 import { RESYNC_NONCE } from '../../../src/core/dm/auth';
@@ -247,6 +248,48 @@ describe('SimulatedDevice', () => {
     const { d } = device([], { faults: [{ kind: 'wrong-credentials' }] });
     expect(d.credentials()?.clientSecret).not.toBe(ACCOUNT.clientSecret);
     expect(device([]).d.credentials()?.clientSecret).toBe(ACCOUNT.clientSecret);
+  });
+
+  it('continues a cut package only in a session that read Ext/ReceivedBytes before its Replace', async () => {
+    const { bytes } = makeBundle(keys.privateKey, keys.publicKey);
+    const phone = (): SimulatedDevice => device([], { faults: [{ kind: 'disconnect-at', byte: 20_000 }] }).d;
+    const PKG = './FUMO/FwUpdate/Update/PkgData';
+    for (const readFirst of [true, false]) {
+      const d = phone();
+      await expect(sendLarge(d.handlerFor('fumo-kiosk'), PKG, bytes)).rejects.toThrow(/disconnect-at/);
+      expect(d.fumoState).toBe(20);
+      const h = d.handlerFor('fumo-kiosk');
+      if (readFirst) expect((await h.get('./FUMO/FwUpdate/Ext/ReceivedBytes')).values?.[0]?.data).toBe('20000');
+      const sink = await h.beginLargeObject(PKG, bytes.length, { format: 'bin' });
+      if ('status' in sink) throw new Error(`refused with ${sink.status}`);
+      expect(sink.resumeOffset).toBe(readFirst ? 20_000 : undefined);
+      await sink.abort('test');
+      // One read arms one Replace: the next one starts over.
+      const again = await h.beginLargeObject(PKG, bytes.length, { format: 'bin' });
+      if ('status' in again) throw new Error(`refused with ${again.status}`);
+      expect(again.resumeOffset).toBeUndefined();
+      await again.abort('test');
+    }
+  });
+
+  it('the rest of a resumed package in one message (Size = the whole, no MoreData) completes it; unasked it is 424', async () => {
+    const { bytes } = makeBundle(keys.privateKey, keys.publicKey);
+    const PKG = './FUMO/FwUpdate/Update/PkgData';
+    for (const readFirst of [true, false]) {
+      const { d } = device([], { faults: [{ kind: 'disconnect-at', byte: 20_000 }] });
+      await expect(sendLarge(d.handlerFor('fumo-kiosk'), PKG, bytes)).rejects.toThrow(/disconnect-at/);
+      const h = d.handlerFor('fumo-kiosk');
+      if (readFirst) await h.get('./FUMO/FwUpdate/Ext/ReceivedBytes');
+      const reply = await h.replace(PKG, bytes.subarray(20_000), { format: 'bin', size: bytes.length });
+      if (readFirst) {
+        expect(reply.status).toBe(200);
+        expect(d.fumoState).toBe(40);
+        expect(Buffer.compare(readFileSync(d.store.packagePath), Buffer.from(bytes))).toBe(0);
+      } else {
+        expect(reply.status).toBe(424);
+        expect(d.fumoState).toBe(20);
+      }
+    }
   });
 
   it('a simulator killed during the reboot finishes the install when it starts again', async () => {

@@ -204,6 +204,123 @@ describe('FUMO MO', () => {
     expect(statSync(reopened.store.packagePath).size).toBe(5000);
   });
 
+  describe('resume of a cut PkgData transfer', () => {
+    const PKG = `${ROOT}/Update/PkgData`;
+
+    /** Send `bytes` from `from` on to an already opened sink, as the session engine would. */
+    async function feed(sink: LargeObjectSink, bytes: Uint8Array, from: number, chunk = 8192): Promise<number> {
+      for (let o = from; o < bytes.length; o += chunk) await sink.write(bytes.subarray(o, Math.min(bytes.length, o + chunk)));
+      return (await sink.finish()).status;
+    }
+
+    /** A phone holding the first `cut` bytes of `bytes` after a pulled cable (state 20). */
+    async function cutAt(cut: number, bytes: Uint8Array, pkgId?: string) {
+      const h = harness([{ kind: 'disconnect-at', byte: cut }]);
+      if (pkgId !== undefined) expect((await h.handler.replace(`${ROOT}/Ext/PkgId`, pkgId, { format: 'chr' })).status).toBe(200);
+      await expect(sendLarge(h.handler, PKG, bytes, 8192)).rejects.toThrow(/disconnect-at/);
+      expect(h.state()).toBe(20);
+      return h;
+    }
+
+    it('continues at the bytes held when asked, with the same size: appends, completes and installs', async () => {
+      const { bytes } = makeBundle(keys.privateKey, keys.publicKey);
+      const h = await cutAt(20_000, bytes);
+      expect(h.tree.text(`${ROOT}/Ext/ReceivedBytes`)).toBe('20000');
+      const sink = (await h.fumo.beginPackage(bytes.length, { resume: true })) as LargeObjectSink;
+      expect(sink.resumeOffset).toBe(20_000);
+      expect(h.state()).toBe(30);
+      expect(await feed(sink, bytes, 20_000)).toBe(200);
+      expect(h.state()).toBe(40);
+      expect(Buffer.compare(readFileSync(h.store.packagePath), Buffer.from(bytes))).toBe(0);
+      expect((await h.handler.exec(`${ROOT}/Update`, { correlator: 'c' })).status).toBe(202);
+      expect(await h.fumo.prepareInstall()).toBe('reboot');
+    });
+
+    it('starts over at 0 when the server does not ask to continue (a fresh transfer)', async () => {
+      const { bytes } = makeBundle(keys.privateKey, keys.publicKey);
+      const h = await cutAt(20_000, bytes);
+      const sink = (await h.fumo.beginPackage(bytes.length)) as LargeObjectSink;
+      expect(sink.resumeOffset).toBeUndefined();
+      expect(statSync(h.store.packagePath).size).toBe(0);
+      expect(await feed(sink, bytes, 0)).toBe(200);
+      expect(Buffer.compare(readFileSync(h.store.packagePath), Buffer.from(bytes))).toBe(0);
+    });
+
+    it('starts over at 0 when the announced size differs', async () => {
+      const { bytes } = makeBundle(keys.privateKey, keys.publicKey);
+      const other = makeBundle(keys.privateKey, keys.publicKey, { payload: new Uint8Array(60_000).fill(3) }).bytes;
+      const h = await cutAt(20_000, bytes);
+      const sink = (await h.fumo.beginPackage(other.length, { resume: true })) as LargeObjectSink;
+      expect(sink.resumeOffset).toBeUndefined();
+      expect(await feed(sink, other, 0)).toBe(200);
+      expect(Buffer.compare(readFileSync(h.store.packagePath), Buffer.from(other))).toBe(0);
+    });
+
+    it('offers the bytes only for the same PkgId; another package sees 0 and starts over', async () => {
+      const { bytes } = makeBundle(keys.privateKey, keys.publicKey);
+      const h = await cutAt(20_000, bytes, 'sha-a');
+      expect(h.tree.text(`${ROOT}/Ext/PkgId`)).toBe('sha-a');
+      h.fumo.sessionStarted();
+      expect((await h.handler.replace(`${ROOT}/Ext/PkgId`, 'sha-b', { format: 'chr' })).status).toBe(200);
+      expect(h.tree.text(`${ROOT}/Ext/ReceivedBytes`)).toBe('0');
+      const sink = (await h.fumo.beginPackage(bytes.length, { resume: true })) as LargeObjectSink;
+      expect(sink.resumeOffset).toBeUndefined();
+      await sink.abort('test');
+      expect(h.tree.text(`${ROOT}/Ext/PkgId`)).toBe('sha-b');
+    });
+
+    it('the same PkgId continues', async () => {
+      const { bytes } = makeBundle(keys.privateKey, keys.publicKey);
+      const h = await cutAt(30_000, bytes, 'sha-a');
+      h.fumo.sessionStarted();
+      expect((await h.handler.replace(`${ROOT}/Ext/PkgId`, 'sha-a', { format: 'chr' })).status).toBe(200);
+      expect(h.tree.text(`${ROOT}/Ext/ReceivedBytes`)).toBe('30000');
+      const sink = (await h.fumo.beginPackage(bytes.length, { resume: true })) as LargeObjectSink;
+      expect(sink.resumeOffset).toBe(30_000);
+      expect(await feed(sink, bytes, 30_000)).toBe(200);
+      expect(Buffer.compare(readFileSync(h.store.packagePath), Buffer.from(bytes))).toBe(0);
+    });
+
+    it('keeps the partial package across a simulator restart and continues from what was recorded', async () => {
+      const { bytes } = makeBundle(keys.privateKey, keys.publicKey);
+      const h = harness();
+      const first = (await h.fumo.beginPackage(bytes.length)) as LargeObjectSink;
+      await first.write(bytes.subarray(0, 12_000));
+      // Killed mid-write: the file holds more than the state recorded.
+      writeFileSync(h.store.packagePath, bytes.subarray(0, 15_000));
+      const reopened = DeviceStateStore.open(h.dir, () => ({ ...h.store.state, fumo: initialFumoState() }));
+      const tree = new DmTree();
+      const fumo = new FumoObject(tree, ROOT, reopened.store, {
+        device: () => ({ model: 'RD-100', fwVersion: '1.0.3' }),
+        publicKey: keys.publicKey,
+        faults: new FaultSet(),
+        disconnect: () => undefined,
+        workScheduled: () => undefined,
+      });
+      await fumo.recoverAfterRestart();
+      expect(tree.text(`${ROOT}/State`)).toBe('20');
+      expect(tree.text(`${ROOT}/Ext/ReceivedBytes`)).toBe('12000');
+      const sink = (await fumo.beginPackage(bytes.length, { resume: true })) as LargeObjectSink;
+      expect(sink.resumeOffset).toBe(12_000);
+      expect(await feed(sink, bytes, 12_000)).toBe(200);
+      expect(Buffer.compare(readFileSync(reopened.store.packagePath), Buffer.from(bytes))).toBe(0);
+      await first.abort('the killed simulator');
+    });
+
+    it('a wrong continuation can never install: the SHA-256 check refuses it (402, state 80)', async () => {
+      const { bytes } = makeBundle(keys.privateKey, keys.publicKey);
+      const h = await cutAt(20_000, bytes);
+      const sink = (await h.fumo.beginPackage(bytes.length, { resume: true })) as LargeObjectSink;
+      const wrong = new Uint8Array(bytes);
+      wrong[25_000] = (wrong[25_000] ?? 0) ^ 0x55;
+      expect(await feed(sink, wrong, 20_000)).toBe(200);
+      expect((await h.handler.exec(`${ROOT}/Update`, { correlator: 'c' })).status).toBe(202);
+      expect(await h.fumo.prepareInstall()).toBe('failed');
+      expect(h.state()).toBe(80);
+      expect(h.store.state.pendingAlerts.at(-1)?.data).toBe('402');
+    });
+  });
+
   describe('alternate download over HTTP', () => {
     let server: Server | undefined;
     afterEach(() => {

@@ -217,7 +217,7 @@ export const updateCommand: CliCommand = {
     const service: KioskService = kiosk.service;
     const consent = terminalConsent(io, p.json);
     try {
-      await demoCatalogForSimulatedPhones(service);
+      if (await demoCatalogForSimulatedPhones(service)) io.stderr.write('catalogue empty: imported the DEMO catalogue (demo signing key; simulated phones only)\n');
       const devices = service.listDevices();
       const chosen = p.all ? devices : devices.filter((d) => matchesDevice(d, service.fullDevId(d.portId), p.device ?? ''));
       if (chosen.length === 0) {
