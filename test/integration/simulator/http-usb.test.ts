@@ -39,7 +39,7 @@ function source(bytes: Uint8Array): LargeObjectSource {
 }
 
 describe('reference device over HTTP and the USB stand-in', () => {
-  it('HTTP: the phone calls in, takes the package, reboots and calls in again with 1226', async () => {
+  it('HTTP: the phone calls in, takes a 32 MB package, reboots and calls in again with 1226', async () => {
     const server = new HttpDmServer();
     const url = await server.start();
     const sessions: HttpServerLink[] = [];
@@ -53,7 +53,10 @@ describe('reference device over HTTP and the USB stand-in', () => {
       const l = sessions.shift();
       return l ? Promise.resolve(l) : new Promise((r) => waiters.push(r));
     };
-    const { bytes, manifest } = makeBundle(keys.privateKey, keys.publicKey, { payload: new Uint8Array(1_000_000).fill(9) });
+    // 32 MB, varied so that a misplaced chunk changes the hash.
+    const payload = new Uint8Array(32_000_000);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 13 + (i >> 11)) & 0xff;
+    const { bytes, manifest } = makeBundle(keys.privateKey, keys.publicKey, { payload });
     const sim = await startSimulation({
       devices: 1,
       link: 'http',
