@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { SimulatedDeviceHandle, SimulationHandle } from '../../simulator/simulation';
 import { demoDeviceSpecs, startSimulation } from '../../simulator/simulation';
+import { serialLinkFactory, type SimRegistry } from '../../simulator/transports';
 import { SIMULATED_SERIAL_PROFILE_ID } from './sim-profile';
 import type { DeviceSource, DiscoveredDevice, KioskService } from './kiosk-service';
 
@@ -32,12 +33,26 @@ export class SimulationDeviceSource extends EventEmitter implements DeviceSource
   }
 }
 
+/**
+ * The demo's phones are this kiosk's own: they reach it through {@link SimulationDeviceSource}
+ * only and are not announced in the machine's sim registry. Announced, every other kiosk on the
+ * machine (another `fumo-kiosk web`, `devices`, `update`, a test run) would find them too and
+ * open their pty: the port lock then fails the owner's identification with "cable
+ * disconnected", and a stranger that opens the port first after the phone's reboot takes the
+ * session carrying the phone's Generic Alert 1226, so the owner's job never learns the result.
+ */
+export const PRIVATE_SIM_REGISTRY: SimRegistry = {
+  announce: () => undefined,
+  withdraw: () => undefined,
+};
+
 /** The demo's three phones: one up to date, one ready to update, one with a low battery. */
 export async function startDemoPhones(service: KioskService, stateDir: string): Promise<SimulationHandle> {
   const sim = await startSimulation({
     devices: demoDeviceSpecs({ model: 'FK-Demo Phone', currentVersion: '1.1.0', latestVersion: '1.2.0' }),
     link: 'serial',
     stateDir,
+    linkFactory: () => serialLinkFactory({ registry: PRIVATE_SIM_REGISTRY }),
   });
   for (const h of sim.devices) service.trustSimulatedDevice(h.devId, true);
   service.addDeviceSource(new SimulationDeviceSource(sim.devices));

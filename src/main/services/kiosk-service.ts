@@ -67,7 +67,7 @@ import type {
 } from '../../shared/schemas';
 import { describeError, type ErrorCode } from '../../shared/errors';
 import { openSerialLink } from '../links/serial';
-import { createDeviceScanner, type DiscoveredDevice } from '../links/scanner';
+import { DeviceScanner, createDeviceScanner, serialAdapter, usbAdapter, type DiscoveredDevice } from '../links/scanner';
 import { SIMULATED_SERIAL_PROFILE } from './sim-profile';
 import { profileById, findProfile, loadProfiles, GENERIC_SERIAL_PROFILE_ID, type DeviceProfile } from '../links/profiles';
 import { createStorePorts, importDemoCatalog, openStore, toBundleView, toHistoryRecord, toTrustedKey, type Actor, type KioskStore } from '../store';
@@ -98,7 +98,11 @@ export interface KioskServiceOptions {
   random?: RandomSource;
   /** The kiosk's DM server id (DMAcc ServerID, package 0). */
   serverId?: string;
-  /** Where devices come from (default: the scanner: serial ports, USB, simulated phones); more with addDeviceSource(). */
+  /**
+   * Where devices come from (default: the scanner: serial ports, USB and the simulated phones of
+   * the machine's sim registry; in demo mode serial ports and USB only, beside the demo's own
+   * phones); more with addDeviceSource().
+   */
   sources?: DeviceSource[];
   /** How a discovered device becomes a Link (default: OBEX over the serial path). */
   openLink?: (device: DiscoveredDevice, profile: DeviceProfile) => Promise<Link>;
@@ -127,6 +131,10 @@ interface DeviceEntry {
   view: DeviceView;
   /** Serialises use of the link: one session at a time. */
   lock: Promise<void>;
+  /** Bumped on every (re)attach, when the lock chain starts afresh for the new link. */
+  generation: number;
+  /** The link being opened, so two users of the port never open it twice. */
+  opening: Promise<Link> | undefined;
   identified: Promise<void> | undefined;
 }
 
@@ -148,6 +156,9 @@ interface PendingConsent {
 }
 
 const TECH_ACTOR: Actor = { name: 'technician', role: 'technician' };
+
+/** Extra attempts to identify a phone whose port is still busy (500 ms, 1 s, 2 s apart). */
+const IDENTIFY_RETRIES = 3;
 
 function phaseOf(s: JobSnapshot): JobPhase {
   const map: Record<JobState, JobPhase> = {
@@ -208,6 +219,8 @@ export function nodesOf(profile: DeviceProfile): DeviceNodeMap {
     ...(profile.externalPowerNode ? { externalPowerUri: profile.externalPowerNode } : {}),
     freeSpaceUri: './DevDetail/Ext/FreeSpace',
     httpCapable: false,
+    // The job reads <fumo>/Ext/ReceivedBytes and writes <fumo>/Ext/PkgId under the FUMO root it finds.
+    ...(profile.resumeDownload ? { resumeSupported: true } : {}),
   };
 }
 
@@ -295,7 +308,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
       }
     });
     this.profiles.push(SIMULATED_SERIAL_PROFILE);
-    for (const s of options.sources ?? [createDeviceScanner() as unknown as DeviceSource]) this.addDeviceSource(s);
+    for (const s of options.sources ?? [defaultScanner(options.demo === true)]) this.addDeviceSource(s);
   }
 
   /** Start: import the demo catalogue and phones (demo), resume or report unfinished jobs, start the sources. */
@@ -333,6 +346,8 @@ export class KioskService extends EventEmitter implements KioskBackend {
   }
 
   private readonly ownPhones = new Set<string>();
+  /** History records already announced (history:added), by audit id. */
+  private readonly announcedHistory = new Set<string>();
 
   // -------------------------------------------------------------------- events
 
@@ -383,6 +398,8 @@ export class KioskService extends EventEmitter implements KioskBackend {
       attached: true,
       devId: d.devIdHint,
       lock: Promise.resolve(),
+      generation: 0,
+      opening: undefined,
       identified: undefined,
       view: {
         portId: d.portId,
@@ -409,8 +426,11 @@ export class KioskService extends EventEmitter implements KioskBackend {
       existing.d = d;
       existing.profile = profile;
       existing.link = undefined;
+      existing.opening = undefined;
       existing.attached = true;
+      // Whoever held the old link finds it closed; the new link starts a fresh queue.
       existing.lock = Promise.resolve();
+      existing.generation++;
       if (d.devIdHint) existing.devId = d.devIdHint;
     }
     this.entries.set(d.portId, entry);
@@ -437,25 +457,48 @@ export class KioskService extends EventEmitter implements KioskBackend {
   private async linkOf(entry: DeviceEntry): Promise<Link> {
     if (entry.link) return entry.link;
     if (!entry.attached) throw new KioskError('CABLE_UNPLUGGED');
+    // One open at a time per port: a second open of the same port fails on its lock.
+    if (entry.opening) return entry.opening;
     const open = this.options.openLink ?? ((d: DiscoveredDevice, p: DeviceProfile) => openSerialLink(d.path, p, { clock: this.clock }));
-    entry.link = await open(entry.d, entry.profile);
-    return entry.link;
+    const generation = entry.generation;
+    const opening = open(entry.d, entry.profile);
+    entry.opening = opening;
+    try {
+      const link = await opening;
+      if (entry.generation !== generation || !entry.attached) {
+        // The phone went away (or came back on another path) while its port was opening.
+        await link.close().catch(() => undefined);
+        throw new KioskError('CABLE_UNPLUGGED');
+      }
+      entry.link = link;
+      return link;
+    } finally {
+      if (entry.opening === opening) entry.opening = undefined;
+    }
   }
 
-  /** A fatal link error (OBEX operation broken) leaves the port usable once reopened. */
-  private async dropLink(entry: DeviceEntry): Promise<void> {
-    const link = entry.link;
-    entry.link = undefined;
-    await link?.close().catch(() => undefined);
+  /** A fatal link error (OBEX operation broken) leaves the port usable once reopened; only the link that failed is closed. */
+  private async dropLink(entry: DeviceEntry, link: Link | undefined): Promise<void> {
+    if (!link) return;
+    if (entry.link === link) entry.link = undefined;
+    await link.close().catch(() => undefined);
   }
 
-  /** Take the device's link for one session; the returned session releases it when it ends. */
+  /**
+   * Take the device's link for one session; the returned function gives it back. A caller that
+   * queued for the link of an earlier attach queues again for the current one, so two sessions
+   * never read the same link at once.
+   */
   private async lease(entry: DeviceEntry): Promise<() => void> {
-    const previous = entry.lock;
-    let release!: () => void;
-    entry.lock = new Promise<void>((r) => (release = r));
-    await previous;
-    return release;
+    for (;;) {
+      const generation = entry.generation;
+      const previous = entry.lock;
+      let release!: () => void;
+      entry.lock = new Promise<void>((r) => (release = r));
+      await previous;
+      if (entry.generation === generation) return release;
+      release();
+    }
   }
 
   private sessionOptions(timeoutMs?: number): ServerSessionOptions {
@@ -486,7 +529,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
       this.learn(entry, session);
       return session;
     } catch (e) {
-      await this.dropLink(entry);
+      await this.dropLink(entry, link);
       throw e;
     }
   }
@@ -499,7 +542,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
       this.learn(entry, session);
       return session;
     } catch (e) {
-      await this.dropLink(entry);
+      await this.dropLink(entry, link);
       throw e;
     }
   }
@@ -586,7 +629,29 @@ export class KioskService extends EventEmitter implements KioskBackend {
         this.log(`${entry.d.portId}: the phone did not answer (${e instanceof Error ? e.message : String(e)})`);
       }
     }
-    if (this.options.identifyOnAttach !== false) await this.identify(entry).catch((e: unknown) => this.markProblem(entry, e));
+    if (this.options.identifyOnAttach !== false) await this.identifyPatiently(entry).catch((e: unknown) => this.markProblem(entry, e));
+  }
+
+  /**
+   * Identify a newly attached phone. A port that is still busy (another program probing a new
+   * port, a slow machine still releasing the previous link) fails to open with CABLE_UNPLUGGED
+   * while the phone is plugged in: try again a few times, a little later each time, as long as
+   * the same attach stands.
+   */
+  private async identifyPatiently(entry: DeviceEntry): Promise<void> {
+    const generation = entry.generation;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.identify(entry);
+        return;
+      } catch (e) {
+        const again = isKioskError(e) && e.code === 'CABLE_UNPLUGGED' && attempt < IDENTIFY_RETRIES && !this.closed;
+        if (!again || !entry.attached || entry.generation !== generation) throw e;
+        this.log(`${entry.d.portId}: port busy, identifying again (${attempt + 1}/${IDENTIFY_RETRIES})`);
+        await new Promise<void>((r) => this.clock.setTimeout(r, 500 * 2 ** attempt));
+        if (!entry.attached || entry.generation !== generation || this.closed) throw e;
+      }
+    }
   }
 
   /**
@@ -899,9 +964,14 @@ export class KioskService extends EventEmitter implements KioskBackend {
       };
       this.emitEvent('device:updated', entry.view);
     }
-    if (isTerminal(s.state) && s.auditId) {
+    // The job enters its end state before it completes its history record: the record is
+    // announced once it is complete (the runner reports the job again when its run returns).
+    if (isTerminal(s.state) && s.auditId && !this.announcedHistory.has(s.auditId)) {
       const rec = this.store.audit.get(s.auditId);
-      if (rec) this.emitEvent('history:added', toHistoryRecord(rec));
+      if (rec && rec.status === 'complete') {
+        this.announcedHistory.add(s.auditId);
+        this.emitEvent('history:added', toHistoryRecord(rec));
+      }
     }
     if (isTerminal(s.state)) {
       for (const [id, c] of this.consents) {
@@ -1214,6 +1284,17 @@ function cleanDetails(d: Record<string, string | number | undefined> | undefined
   const out: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(d ?? {})) if (v !== undefined) out[k] = v;
   return out;
+}
+
+/**
+ * The scanner a kiosk uses unless told otherwise. In demo mode the simulated phones are the
+ * demo's own three (their own source): phones other processes announce in the machine's sim
+ * registry belong to other kiosks (`fumo-kiosk simulate` with a kiosk of its own), so the demo
+ * watches the serial and USB ports only and never opens someone else's simulated phone.
+ */
+function defaultScanner(demo: boolean): DeviceSource {
+  const scanner = demo ? new DeviceScanner([serialAdapter(), usbAdapter()]) : createDeviceScanner();
+  return scanner as unknown as DeviceSource;
 }
 
 function safeProfiles(): DeviceProfile[] {

@@ -11,6 +11,7 @@ export const SIMULATED_SERIAL_PROFILE: DeviceProfile = {
   serial: { baudRate: 115200, flowControl: 'none' },
   obex: { kioskRole: 'client', maxPacketLength: 65535, srm: true },
   fumoPath: './FUMO/FwUpdate',
+  resumeDownload: true,
   batteryNode: './DevDetail/Ext/Battery',
   externalPowerNode: './DevDetail/Ext/ExternalPower',
   maxMsgSize: 65536,

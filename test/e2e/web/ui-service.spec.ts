@@ -50,14 +50,20 @@ test.describe('with the kiosk service and simulated phones', () => {
     await expect(ready.getByTestId('device-status')).toHaveAttribute('data-phase', 'declined', { timeout: 60_000 });
   });
 
-  // The kiosk service currently stays in 'installing' after the simulated phone reboots (seen
-  // with the service alone, without any screen): completion is asserted here once that works.
-  test.fixme('completion names the new version', async ({ serviceBench: bench, serviceCustomer: customer }, testInfo) => {
+  // The phone reboots after the install and reports its result (Generic Alert 1226) in a new
+  // session on a new pty: the job completes only if that session reaches this kiosk's job.
+  test('completion names the new version and the history has the record', async ({ serviceBench: bench, serviceCustomer: customer }, testInfo) => {
     const ready = await handOverReadyPhone(bench, customer, testInfo);
     await customer.page.getByTestId('approve').click();
     await expect(customer.stage()).toHaveAttribute('data-stage', 'done', { timeout: 180_000 });
     await expect(customer.page.getByTestId('done-version')).toHaveText('Your phone now runs version 1.2.0.');
     await shoot(customer.page, 'service-customer-done', testInfo);
     await expect(ready.getByTestId('device-status')).toHaveAttribute('data-state', 'updated', { timeout: 60_000 });
+
+    await bench.nav('history');
+    const row = bench.page.getByTestId('history-row').filter({ hasText: '1.1.0 → 1.2.0' });
+    await expect(row).toHaveCount(1, { timeout: 60_000 });
+    await expect(row).toContainText('Updated');
+    await shoot(bench.page, 'service-history', testInfo);
   });
 });
