@@ -26,7 +26,6 @@ const steps = [
     cmd: process.execPath,
     args: ['scripts/e2e-electron.mjs'],
     needs: 'build',
-    capture: true,
   },
 ];
 
@@ -41,17 +40,37 @@ function run(step) {
   return new Promise((resolve) => {
     const child = spawn(step.cmd, step.args, {
       cwd: root,
-      stdio: step.capture ? ['inherit', 'pipe', 'inherit'] : 'inherit',
+      // stdout is read (and passed through) so the summary can count tests.
+      stdio: ['inherit', 'pipe', 'inherit'],
       env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '1' },
     });
     let out = '';
     child.stdout?.on('data', (d) => {
-      out += d;
+      // Keep only the tail: the counts are in the runner's closing lines.
+      out = (out + d).slice(-200_000);
       process.stdout.write(d);
     });
     child.on('error', (e) => resolve({ code: 1, out: String(e) }));
     child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), out }));
   });
+}
+
+/** Test counts read from the closing lines of vitest ("Tests  12 passed | 1 skipped (13)") and Playwright ("  52 passed (3.1m)"). */
+const counts = { passed: 0, failed: 0, skipped: 0 };
+function addCounts(text) {
+  // eslint-disable-next-line no-control-regex
+  const plain = text.replace(/\x1b\[[0-9;]*m/g, '');
+  const vitest = [...plain.matchAll(/^\s*Tests\s+(.+)\(\d+\)\s*$/gm)].at(-1);
+  if (vitest) {
+    for (const [, n, kind] of vitest[1].matchAll(/(\d+) (passed|failed|skipped|todo)/g)) {
+      counts[kind === 'todo' ? 'skipped' : kind] += Number(n);
+    }
+    return;
+  }
+  for (const [, n, kind] of plain.matchAll(/^\s+(\d+) (passed|failed|skipped|flaky|did not run)\b/gm)) {
+    const key = kind === 'flaky' ? 'passed' : kind === 'did not run' ? 'skipped' : kind;
+    counts[key] += Number(n);
+  }
 }
 
 const results = [];
@@ -67,6 +86,7 @@ for (const step of steps) {
   const t = Date.now();
   const { code, out } = await run(step);
   const skipped = /SKIPPED — (.*)/.exec(out);
+  addCounts(out);
   results.push({
     name: step.name,
     status: code !== 0 ? 'FAILED' : skipped ? 'SKIPPED' : 'passed',
@@ -85,4 +105,5 @@ const failed = results.filter((r) => r.status === 'FAILED' || r.status === 'NOT 
 console.log(
   `  ${'total'.padEnd(width)}  ${failed.length ? 'FAILED ' : 'passed '}  ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s`,
 );
+console.log(`\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
 process.exit(failed.length ? 1 : 0);
