@@ -744,8 +744,10 @@ class ServerSession implements DmSession {
   end(): Promise<void> {
     return this.serial(async () => {
       if (this.endedFlag) return;
-      // If the device's package is still open, ask for the rest first.
-      while (!this.lastClientFinal) {
+      // If the device's package is still open, ask for the rest first. Only when the kiosk's own
+      // package is closed: after an abandoned large object the device's message is open because
+      // ours is, and asking it for "the rest" would go round for ever. Bounded all the same.
+      for (let round = 0; !this.lastClientFinal && this.lastSentFinal && round < 16; round++) {
         await this.sendPacked([], false, true);
         await this.receiveReply();
       }

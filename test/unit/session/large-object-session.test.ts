@@ -63,6 +63,24 @@ describe('large objects through the session engines', () => {
     expect(handler.sinks[0]!.finished).toBe(false);
   });
 
+  it('a download abandoned by the kiosk (its source fails mid-way) still ends the session cleanly', async () => {
+    const [srvLink, cliLink] = createMemoryLinkPair();
+    const handler = new TreeHandler();
+    const client = runClientSession(cliLink, { ...base, encoding: 'wbxml', maxMsgSize: 4096 }, handler);
+    const s = await acceptSession(srvLink, { serverId: 'fumo-kiosk' });
+    const failing: LargeObjectSource = {
+      size: 100_000,
+      read: (o, n) => (o >= 20_000 ? Promise.reject(new Error('stored payload failed its hash')) : source(100_000).read(o, n)),
+    };
+    await expect(s.replaceLarge('./FUMO/Update/PkgData', failing)).rejects.toThrow();
+    // Before the fix, end() asked the device for "the rest" of a package that was open only
+    // because the kiosk's was, and the two went round for ever.
+    await s.end();
+    expect(s.ended).toBe(true);
+    await client.catch(() => undefined);
+    expect(handler.sinks[0]!.finished).toBe(false);
+  });
+
   it('a device that refuses a chunk stops the download with its status', async () => {
     const [srvLink, cliLink] = createMemoryLinkPair();
     const handler = new TreeHandler();
