@@ -27,7 +27,7 @@ import type { RandomSource } from '../core/clock';
 import { randomBytes } from 'node:crypto';
 import type { PublicKeyLike } from '../core/catalog/bundle';
 import { decodePackage0, sessionIdText, verifyPackage0WithResync, PACKAGE0_CONTENT_TYPE } from '../core/dm/pkg0';
-import { RESYNC_NONCE, authTypeOf, fromBase64, type AuthAccount, type AuthAccountStore } from '../core/dm/auth';
+import { MemoryAuthAccountStore, RESYNC_NONCE, authTypeOf, fromBase64, type AuthAccount, type AuthAccountStore } from '../core/dm/auth';
 import { DmTree, normaliseUri } from './tree';
 import { FumoObject, FUMO_ALERT_TYPE_PREFIX, FumoResult, FumoState } from './fumo';
 import { FaultSet, type Fault } from './faults';
@@ -67,6 +67,18 @@ export interface SimulatorProfile {
   confirmInstallOnDevice: boolean;
   /** A smart card to bootstrap a DMAcc from, at first start. */
   smartCard?: SmartCardData;
+  /**
+   * Bootstrap over a local cable: how the phone takes a DM account from a server it holds none
+   * for, when that server alerts it (package 0) over the cable. 'confirm': the phone asks its
+   * user at the first DMAcc Add and refuses every Add (403) when the user says no; 'allow': it
+   * takes the account without asking; absent: never (the alert is ignored).
+   *
+   * Such a session carries no credentials (there are none yet), so the phone holds it to the
+   * bare minimum: Adds under ./DMAcc and Gets under ./DevInfo; anything else is 425. Once the
+   * account is stored every later session with that server is authenticated as usual, and a
+   * server the phone holds an account for never gets an unauthenticated session.
+   */
+  cableBootstrap?: 'confirm' | 'allow';
   /** Serial line rate for a real cable (informational; the throttle fault paces a pty). */
   baud?: number;
   vid?: string;
@@ -125,7 +137,12 @@ export interface DeviceConnection {
   dispose(): Promise<void>;
 }
 
-export type LinkFactory = (device: SimulatedDevice) => Promise<DeviceConnection>;
+/**
+ * Connects the phone (again after each reboot or re-plug). release(), when present, frees what
+ * the factory keeps between connections (e.g. a spare pty pair); the phone calls it once it
+ * has stopped for good.
+ */
+export type LinkFactory = ((device: SimulatedDevice) => Promise<DeviceConnection>) & { release?: (device: SimulatedDevice) => Promise<void> };
 
 export interface SessionRunnerDeps {
   credentials: DeviceCredentials;
@@ -541,6 +558,14 @@ export class SimulatedDevice extends EventEmitter {
   }
 
   private async lifecycle(linkFactory: LinkFactory): Promise<void> {
+    try {
+      await this.connectLoop(linkFactory);
+    } finally {
+      await linkFactory.release?.(this).catch(() => undefined);
+    }
+  }
+
+  private async connectLoop(linkFactory: LinkFactory): Promise<void> {
     await this.boot();
     while (!this.stopped) {
       let conn: DeviceConnection;
@@ -624,7 +649,8 @@ export class SimulatedDevice extends EventEmitter {
         continue;
       }
       const accepted = await this.acceptNotification(payload.body);
-      if (accepted) linkBroken = !(await this.runSession(conn.link, 'server', accepted.sessionId, accepted.resync));
+      if (accepted?.bootstrapServerId !== undefined) linkBroken = !(await this.runBootstrapSession(conn.link, accepted.bootstrapServerId, accepted.sessionId));
+      else if (accepted) linkBroken = !(await this.runSession(conn.link, 'server', accepted.sessionId, accepted.resync));
     }
     return this.stopped ? 'stopped' : 'closed';
   }
@@ -653,7 +679,7 @@ export class SimulatedDevice extends EventEmitter {
   }
 
   /** Check a package 0; resolves with the session id to open, or undefined to ignore it. */
-  async acceptNotification(bytes: Uint8Array): Promise<{ sessionId: string; resync: boolean } | undefined> {
+  async acceptNotification(bytes: Uint8Array): Promise<{ sessionId: string; resync: boolean; bootstrapServerId?: string } | undefined> {
     let pkg;
     try {
       pkg = decodePackage0(bytes);
@@ -663,6 +689,11 @@ export class SimulatedDevice extends EventEmitter {
     }
     const account = this.store.state.accounts.find((a) => a.serverId === pkg.serverId);
     if (!account) {
+      if (this.profile.cableBootstrap && this.connection?.acceptsNotifications) {
+        // No shared secret yet: the digest cannot be checked; the session that follows may only add the account.
+        this.emit('notification', { accepted: true, uiMode: pkg.uiMode, sessionId: pkg.sessionId, bootstrap: pkg.serverId });
+        return { sessionId: sessionIdText(pkg.sessionId), resync: false, bootstrapServerId: pkg.serverId };
+      }
       this.emit('notification', { accepted: false, reason: `no account for server ${pkg.serverId}` });
       return undefined;
     }
@@ -688,6 +719,77 @@ export class SimulatedDevice extends EventEmitter {
   private nextSessionId(): string {
     this.sessionCounter = (this.sessionCounter % 0xfff) + 1;
     return ((this.store.state.boots % 16) * 0x1000 + this.sessionCounter).toString(16).toUpperCase();
+  }
+
+  /**
+   * The one session a server without an account gets over the cable (profile.cableBootstrap):
+   * no credentials either way, only DMAcc Adds (after the user's yes where the profile asks)
+   * and DevInfo reads. False when the link broke.
+   */
+  async runBootstrapSession(link: Link, serverId: string, sessionId: string): Promise<boolean> {
+    const rule = this.profile.cableBootstrap;
+    if (!rule) return true;
+    let verdict: boolean | undefined = rule === 'allow' ? true : undefined;
+    let added = 0;
+    const denied = (): Promise<CommandReply> => Promise.resolve({ status: 425 });
+    const full = this.handlerFor(serverId);
+    const under = (uri: string, root: string): boolean => {
+      const u = normaliseUri(uri);
+      return u === root || u.startsWith(`${root}/`);
+    };
+    const handler: ClientHandler = {
+      get: (uri) => (under(uri, './DevInfo') ? full.get(uri) : denied()),
+      add: async (uri, data, meta) => {
+        if (!under(uri, './DMAcc') || normaliseUri(uri) === './DMAcc') return { status: 425 };
+        if (verdict === undefined) {
+          verdict = await this.userAgent.confirm(`The service counter (${serverId}) wants to set up device management on this phone over the cable. Allow?`);
+        }
+        if (!verdict) return { status: 403 };
+        const reply = await full.add(uri, data, meta);
+        if (reply.status === 200) added++;
+        return reply;
+      },
+      replace: denied,
+      delete: denied,
+      exec: denied,
+      beginLargeObject: denied,
+      userInteraction: (alert) => full.userInteraction(alert),
+    };
+    const options: ClientSessionOptions = {
+      devId: this.devId,
+      serverId,
+      initiator: 'server',
+      sessionId,
+      devInfo: this.devInfo(),
+      encoding: this.profile.encoding,
+      maxMsgSize: this.profile.maxMsgSize,
+      maxObjSize: this.profile.maxObjSize,
+      clientAuth: 'none',
+    };
+    const record: SessionRecord = { initiator: 'server', sessionId, genericAlerts: [], ok: false };
+    this.sessions.push(record);
+    this.emit('session-start', record);
+    const none = { authType: 'none', clientName: '', clientSecret: '', serverName: '', serverSecret: '' };
+    try {
+      record.outcome = await (this.sessionRunner ?? engineSessionRunner)(link, options, handler, {
+        credentials: none,
+        clock: this.clock,
+        accounts: new MemoryAuthAccountStore(),
+        random: nodeRandom,
+      });
+      record.ok = true;
+    } catch (e) {
+      record.error = e instanceof Error ? e.message : String(e);
+      const code = (e as { code?: string } | undefined)?.code;
+      if (code === 'CABLE_UNPLUGGED' || code === 'LINK_CLOSED' || code === 'LINK_TIMEOUT') {
+        this.emit('session-end', record);
+        return false;
+      }
+    } finally {
+      if (verdict !== undefined) this.emit('bootstrap', { applied: verdict && added > 0, asked: rule === 'confirm', serverId, via: 'cable' });
+    }
+    this.emit('session-end', record);
+    return true;
   }
 
   /** Run one session; false when the link broke (cable pulled, peer gone). */

@@ -59,6 +59,8 @@ export interface DeviceSpec {
   user?: SimulatedUser;
   /** A short label for people (demo: "up to date", "ready to update", "low battery"). */
   label?: string;
+  /** This phone's DM account; null: it holds none (a kiosk must bootstrap it first). Default: the simulation's. */
+  serverAccount?: ServerAccount | null;
 }
 
 export interface SimulationOptions {
@@ -148,7 +150,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
         faults: [...(options.faults ?? []), ...(spec.faults ?? [])],
         ...(user ? { user } : {}),
         ...(options.manufacturerPublicKey !== undefined ? { manufacturerPublicKey: options.manufacturerPublicKey } : {}),
-        serverAccount: (options.serverAccount ?? defaultServerAccount)(devId),
+        ...(spec.serverAccount === null ? {} : { serverAccount: spec.serverAccount ?? (options.serverAccount ?? defaultServerAccount)(devId) }),
         ...(options.sessionRunner ? { sessionRunner: options.sessionRunner } : {}),
         ...(options.log ? { log: options.log } : {}),
       });

@@ -24,6 +24,8 @@ export interface TransportOptions {
   log?: (line: string) => void;
   /** Registry hooks (the kiosk's scanner watches the sim registry); default: the shared registry when present. */
   registry?: SimRegistry;
+  /** Makes a pty pair (default: socat through createPtyPair); tests count pairs opened and closed with it. */
+  createPty?: () => Promise<PtyPair>;
 }
 
 export interface SimRegistry {
@@ -121,11 +123,19 @@ export function openPtyByteStream(path: string, throttleBaud?: number): ByteStre
 /** Serial over a fresh pty pair per connection (so a reboot re-enumerates under a new path). */
 export function serialLinkFactory(options: TransportOptions = {}): LinkFactory {
   const registry = options.registry ?? sharedSimRegistry;
+  const newPty = options.createPty ?? (() => createPtyPair());
   // The next pair is made before the current one closes, so a re-plugged or rebooted phone
-  // shows up under a new path (the kernel hands a freed pty number straight out again).
+  // shows up under a new path (the kernel hands a freed pty number straight out again). The
+  // spare belongs to this factory: release() (the phone stopped for good) closes it, so no
+  // socat outlives the phone.
   let spare: PtyPair | undefined;
-  return async (device: SimulatedDevice): Promise<DeviceConnection> => {
-    const pty = spare ?? (await createPtyPair());
+  const releaseSpare = async (): Promise<void> => {
+    const s = spare;
+    spare = undefined;
+    await s?.close().catch(() => undefined);
+  };
+  const connect = async (device: SimulatedDevice): Promise<DeviceConnection> => {
+    const pty = spare ?? (await newPty());
     spare = undefined;
     let stream: ByteStream;
     try {
@@ -147,12 +157,18 @@ export function serialLinkFactory(options: TransportOptions = {}): LinkFactory {
         if (disposed) return;
         disposed = true;
         await registry.withdraw(entry);
-        if (!device.isStopped) spare = await createPtyPair().catch(() => undefined);
+        if (!device.isStopped) {
+          await releaseSpare();
+          spare = await newPty().catch(() => undefined);
+          // Stopped while the spare was being made: nobody will plug in again.
+          if (device.isStopped) await releaseSpare();
+        }
         await link.close().catch(() => undefined);
         await pty.close();
       },
     };
   };
+  return Object.assign(connect, { release: releaseSpare });
 }
 
 /**

@@ -5,3 +5,4 @@ export { JobRunner, DEFAULT_CONCURRENCY, type StartJobRequest, type RunnerEvent,
 export { ProgressMeter, BYTES_PER_MB, DEFAULT_WINDOW_MS, formatMB, formatSpeed, formatEta, type ProgressReading } from './progress';
 export { describeFumoResult, isFumoSuccess, type FumoResult } from './result-codes';
 export { buildConsentText, buildDeviceConfirmText, buildCompletionText } from './consent-text';
+export { provisionDmAccount, dmAccUri } from './bootstrap';

@@ -33,6 +33,7 @@ import {
   type PayloadVerifier,
   type UpdateOffer,
 } from './ports';
+import { provisionDmAccount } from './bootstrap';
 import { BYTES_PER_MB, ProgressMeter } from './progress';
 import { describeFumoResult, isFumoSuccess } from './result-codes';
 
@@ -851,49 +852,7 @@ export class FumoJob {
     if (!accounts) return;
     const devId = session.hello.devId;
     if (session.hello.authenticatedAs !== undefined || (await accounts.has(devId))) return;
-    const secret = (n: number): string => hex(this.ports.random.bytes(n));
-    const account = {
-      devId,
-      serverId: accounts.serverId,
-      serverAddress: accounts.serverAddress,
-      clientName: devId,
-      clientSecret: secret(16),
-      serverName: accounts.serverId,
-      serverSecret: secret(16),
-      authType: 'DIGEST' as const,
-    };
-    const base = `./DMAcc/${accounts.serverId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-    const node = { format: 'node' };
-    const chr = { format: 'chr' };
-    const steps: Array<[string, string | undefined, { format: string }]> = [
-      [base, undefined, node],
-      [`${base}/AppID`, 'w7', chr],
-      [`${base}/ServerID`, account.serverId, chr],
-      [`${base}/Name`, 'fumo-kiosk', chr],
-      [`${base}/AppAddr`, undefined, node],
-      [`${base}/AppAddr/1`, undefined, node],
-      [`${base}/AppAddr/1/Addr`, account.serverAddress, chr],
-      [`${base}/AppAddr/1/AddrType`, 'URI', chr],
-      [`${base}/AAuthPref`, 'DIGEST', chr],
-      [`${base}/AppAuth`, undefined, node],
-      [`${base}/AppAuth/Server`, undefined, node],
-      [`${base}/AppAuth/Server/AAuthLevel`, 'SRVCRED', chr],
-      [`${base}/AppAuth/Server/AAuthType`, 'DIGEST', chr],
-      [`${base}/AppAuth/Server/AAuthName`, account.serverName, chr],
-      [`${base}/AppAuth/Server/AAuthSecret`, account.serverSecret, chr],
-      [`${base}/AppAuth/Client`, undefined, node],
-      [`${base}/AppAuth/Client/AAuthLevel`, 'CLCRED', chr],
-      [`${base}/AppAuth/Client/AAuthType`, 'DIGEST', chr],
-      [`${base}/AppAuth/Client/AAuthName`, account.clientName, chr],
-      [`${base}/AppAuth/Client/AAuthSecret`, account.clientSecret, chr],
-    ];
-    for (const [uri, data, meta] of steps) {
-      const status = await session.add(uri, data, meta);
-      if (status < 200 || status >= 300) {
-        throw new KioskError('BOOTSTRAP_REFUSED', { detail: String(status), uri });
-      }
-    }
-    await accounts.save(account);
+    await provisionDmAccount(session, devId, accounts, this.ports.random);
   }
 
   // ---------------------------------------------------------------- plumbing

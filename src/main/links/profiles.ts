@@ -46,6 +46,12 @@ export const deviceProfileSchema = z.object({
   fumoPath: z.string().default('./FwUpdate'),
   /** The device continues a cut PkgData transfer (vendor nodes <fumoPath>/Ext/ReceivedBytes and <fumoPath>/Ext/PkgId). */
   resumeDownload: z.boolean().optional(),
+  /**
+   * The phone can fetch from the kiosk's own HTTP server over this link (e.g. a USB network
+   * interface beside the serial cable): updates go by DownloadAndUpdate with a PkgURL. Links of
+   * kind 'http' can always do so.
+   */
+  httpPayload: z.boolean().optional(),
   batteryNode: z.string().optional(),
   externalPowerNode: z.string().optional(),
   maxMsgSize: z.number().int().positive().default(65536),

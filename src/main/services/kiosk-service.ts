@@ -21,13 +21,14 @@ import {
   isTerminal,
   type CustomerConsentAnswer,
   type CustomerConsentRequest,
+  type AccountsPort,
   type DeviceNodeMap,
   type FumoSession,
   type FumoSettings,
   type JobSnapshot,
   type JobState,
 } from '../../core/fumo/ports';
-import type { Link } from '../../core/link';
+import type { DmPayload, Link } from '../../core/link';
 import type { DmSession } from '../../core/session/api';
 import { acceptSession, type ServerSessionOptions } from '../../core/session/server';
 import {
@@ -73,6 +74,9 @@ import { profileById, findProfile, loadProfiles, GENERIC_SERIAL_PROFILE_ID, type
 import { createStorePorts, importDemoCatalog, openStore, toBundleView, toHistoryRecord, toTrustedKey, type Actor, type KioskStore } from '../store';
 import { accountsPort, sessionAccounts, SIMULATED_ACCOUNT } from './adapters';
 import { DEMO_PIN, PinStore } from './pin';
+import { PayloadServer } from './payload-server';
+import { decodeMessage } from '../../core/dm/codec';
+import { provisionDmAccount } from '../../core/fumo/bootstrap';
 
 // ---------------------------------------------------------------------------------------------
 // Device sources
@@ -115,6 +119,12 @@ export interface KioskServiceOptions {
   identifyOnAttach?: boolean;
   /** Demo simulation: where the phones keep their state (default <dataDir>/demo-phones). */
   demoStateDir?: string;
+  /**
+   * The kiosk's own download server for phones whose link reaches it over HTTP (DownloadAndUpdate
+   * with a PkgURL): listen address (default 127.0.0.1), port (default any free one) and the host
+   * name written into the URLs (default the listen address).
+   */
+  payloadServer?: { host?: string; port?: number; publicHost?: string };
   log?: (line: string) => void;
 }
 
@@ -202,6 +212,46 @@ function resultOf(s: JobSnapshot): JobResult | null {
   }
 }
 
+interface PeekedLink {
+  /** The same link, whose next receive() gives the peeked message again. */
+  link: Link;
+  /** The phone's first message carries credentials (SyncHdr Cred or an HMAC header). */
+  credentials: boolean;
+  /** SyncHdr Source of package 1. */
+  devId?: string;
+}
+
+/** Read the phone's package 1 to see whether it authenticates, and hand it on unread. */
+async function peekFirstMessage(link: Link, timeoutMs: number): Promise<PeekedLink> {
+  const first = await link.receive({ timeoutMs });
+  let credentials = true;
+  let devId: string | undefined;
+  try {
+    const { message } = decodeMessage(first.body, first.contentType);
+    credentials = message.header.cred !== undefined || first.headers?.['x-syncml-hmac'] !== undefined;
+    devId = message.header.source.locURI;
+  } catch {
+    // Unreadable: let the session engine report it as it always does.
+  }
+  let pending: DmPayload | undefined = first;
+  const replay: Link = {
+    get id() {
+      return link.id;
+    },
+    get kind() {
+      return link.kind;
+    },
+    send: (m) => link.send(m),
+    receive: (o) => {
+      const p = pending;
+      pending = undefined;
+      return p ? Promise.resolve(p) : link.receive(o);
+    },
+    close: () => link.close(),
+  };
+  return { link: replay, credentials, ...(devId !== undefined ? { devId } : {}) };
+}
+
 function text(data: ItemData | undefined): string | undefined {
   if (data === undefined) return undefined;
   return typeof data === 'string' ? data : new TextDecoder().decode(data);
@@ -218,7 +268,8 @@ export function nodesOf(profile: DeviceProfile): DeviceNodeMap {
     ...(profile.batteryNode ? { batteryUri: profile.batteryNode } : {}),
     ...(profile.externalPowerNode ? { externalPowerUri: profile.externalPowerNode } : {}),
     freeSpaceUri: './DevDetail/Ext/FreeSpace',
-    httpCapable: false,
+    // DownloadAndUpdate with a PkgURL served by the kiosk itself where the phone can reach it over HTTP.
+    httpCapable: profile.linkKind === 'http' || profile.httpPayload === true,
     // The job reads <fumo>/Ext/ReceivedBytes and writes <fumo>/Ext/PkgId under the FUMO root it finds.
     ...(profile.resumeDownload ? { resumeSupported: true } : {}),
   };
@@ -245,6 +296,9 @@ export class KioskService extends EventEmitter implements KioskBackend {
   private readonly background = new Set<Promise<unknown>>();
   private readonly sessionAccountStore;
   demoSimulation: { stop(): Promise<void> } | undefined;
+  private readonly accountsPort: AccountsPort;
+  /** Serves bundles to phones that fetch their update by PkgURL (started on first use). */
+  readonly payloads: PayloadServer;
 
   constructor(private readonly options: KioskServiceOptions) {
     super();
@@ -270,14 +324,29 @@ export class KioskService extends EventEmitter implements KioskBackend {
       batteryThresholdPercent: this.store.settings.get('batteryThresholdPercent'),
       consentTextVersion: this.store.settings.get('consentTextVersion'),
     });
+    this.accountsPort = accountsPort(this.store, this.serverId, 'obex://fumo-kiosk', this.random);
+    this.payloads = new PayloadServer({
+      open: (bundleId) => this.store.catalog.openPayload(bundleId),
+      random: this.random,
+      ...(options.payloadServer ?? {}),
+      onProgress: (offer, served, total) => this.onPayloadServed(offer.devId, served, total),
+    });
     this.runner = new JobRunner({
       concurrency: this.store.settings.get('concurrency'),
       ports: {
         ...storePorts,
+        catalog: {
+          ...storePorts.catalog,
+          payloadUrl: async (bundleId, devId) => {
+            // One URL per job: an earlier one for this phone is withdrawn first.
+            this.payloads.revokeDevice(devId);
+            return (await this.payloads.offer(bundleId, devId)).url;
+          },
+        },
         consent: { askCustomer: (r, signal) => this.askCustomer(r, signal) },
         clock: this.clock,
         random: this.random,
-        accounts: accountsPort(this.store, this.serverId, 'obex://fumo-kiosk', this.random),
+        accounts: this.accountsPort,
         get settings(): Partial<FumoSettings> {
           return settingsOf();
         },
@@ -514,8 +583,18 @@ export class KioskService extends EventEmitter implements KioskBackend {
     };
   }
 
-  /** Package 0 over the link, then accept the session the phone opens. */
-  private async alertAndAccept(entry: DeviceEntry, uiMode: UiMode = 'background'): Promise<DmSession> {
+  /**
+   * Package 0 over the link, then accept the session the phone opens.
+   *
+   * Bootstrap over a local cable: a phone that holds no DM account for this kiosk answers with a
+   * package 1 that carries no credentials (it has none). On a cable (never over HTTP) the kiosk
+   * then accepts that one session without authentication and uses it for nothing but adding
+   * the kiosk's account (DMAcc with per-device credentials, generated here and kept in the
+   * store), honouring the phone's answer: a refusal ends it as BOOTSTRAP_REFUSED and nothing is
+   * stored. The kiosk then alerts the phone again and requires MD5 authentication with the new
+   * credentials, as for every other session; a phone that still presents none is refused.
+   */
+  private async alertAndAccept(entry: DeviceEntry, uiMode: UiMode = 'background', bootstrapped = false): Promise<DmSession> {
     const link = await this.linkOf(entry);
     const devId = entry.devId;
     const account = devId ? await this.sessionAccountStore.get(devId, this.serverId) : undefined;
@@ -523,14 +602,51 @@ export class KioskService extends EventEmitter implements KioskBackend {
     const sessionId = 1 + ((((this.random.bytes(2)[0] ?? 0) << 8) | (this.random.bytes(1)[0] ?? 0)) % 0xfffe);
     // The resynchronisation nonce: accepted by every phone whatever nonce it last stored.
     const body = encodePackage0({ uiMode, initiator: 'server', sessionId, serverId: this.serverId }, { password, nonce: RESYNC_NONCE });
+    let first: PeekedLink;
     try {
       await link.send({ body, contentType: PACKAGE0_CONTENT_TYPE });
-      const session = await acceptSession(link, this.sessionOptions());
+      first = await peekFirstMessage(link, this.options.sessionTimeoutMs ?? 60_000);
+    } catch (e) {
+      await this.dropLink(entry, link);
+      throw e;
+    }
+    if (!first.credentials && !bootstrapped && entry.d.linkKind !== 'http' && first.devId !== undefined && !this.holdsOwnAccount(first.devId)) {
+      await this.bootstrapOverCable(entry, first.link);
+      return this.alertAndAccept(entry, uiMode, true);
+    }
+    try {
+      const session = await acceptSession(first.link, this.sessionOptions());
       this.learn(entry, session);
       return session;
     } catch (e) {
       await this.dropLink(entry, link);
       throw e;
+    }
+  }
+
+  /** The kiosk keeps per-device credentials for this phone (not only the simulator's shared demo account). */
+  private holdsOwnAccount(devId: string): boolean {
+    const a = this.store.accounts.getSync(devId, this.serverId);
+    if (!a) return false;
+    return !(this.simulatedDevIds.has(devId) && a.clientSecret === SIMULATED_ACCOUNT.clientSecret);
+  }
+
+  /** The unauthenticated bootstrap session (see alertAndAccept): the kiosk's account is added, nothing else. */
+  private async bootstrapOverCable(entry: DeviceEntry, link: Link): Promise<void> {
+    let session: DmSession;
+    try {
+      session = await acceptSession(link, { ...this.sessionOptions(), clientAuth: 'none', accounts: undefined });
+    } catch (e) {
+      await this.dropLink(entry, link);
+      throw e;
+    }
+    this.learn(entry, session);
+    const devId = session.hello.devId;
+    this.log(`bootstrap ${devId} over ${entry.d.portId}`);
+    try {
+      await provisionDmAccount(session, devId, this.accountsPort, this.random);
+    } finally {
+      await session.end().catch(() => undefined);
     }
   }
 
@@ -934,8 +1050,27 @@ export class KioskService extends EventEmitter implements KioskBackend {
     });
   }
 
+  /** The phone's download from the payload server, as job progress (the job sends no bytes itself). */
+  private onPayloadServed(devId: string, served: number, total: number): void {
+    const snap = this.runner.activeFor(devId);
+    const info = snap ? this.jobInfo.get(snap.jobId) : undefined;
+    if (!snap || !info) return;
+    info.bytesSent = Math.min(served, total);
+    info.bytesTotal = total;
+    this.emitEvent('job:progress', {
+      jobId: snap.jobId,
+      portId: info.portId,
+      bytesSent: info.bytesSent,
+      bytesTotal: total,
+      speedBps: info.speedBps,
+      etaSeconds: info.etaSeconds,
+    });
+  }
+
   private onJobState(s: JobSnapshot): void {
     const info = this.jobInfoFor(s.jobId, s.portId ?? `dev:${s.devId ?? '?'}`, 'customer');
+    // The job's download URL closes with the job.
+    if (isTerminal(s.state) && s.devId) this.payloads.revokeDevice(s.devId);
     if (s.download) {
       info.bytesTotal = s.download.totalBytes;
       info.bytesSent = Math.max(info.bytesSent, s.download.acknowledgedBytes);
@@ -1275,6 +1410,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
     for (const s of this.sources) await Promise.resolve(s.stop?.()).catch(() => undefined);
     for (const e of this.entries.values()) await e.link?.close().catch(() => undefined);
     await this.demoSimulation?.stop().catch(() => undefined);
+    await this.payloads.close().catch(() => undefined);
     await Promise.race([Promise.allSettled([...this.background]), new Promise((r) => setTimeout(r, 2000))]);
     this.store.close();
   }
