@@ -7,16 +7,14 @@
  * device returns, the others are reported as interrupted.
  */
 import { KioskError } from '../errors';
-import { FumoJob, type FumoJobEvent, type SessionSource } from './job';
+import { FumoJob, type FumoJobEvent, type FumoJobOptions, type SessionSource } from './job';
 import {
   isTerminal,
   type DeviceNodeMap,
   type FumoPorts,
   type FumoSession,
-  type InstallSchedule,
   type JobProgress,
   type JobSnapshot,
-  type JobTrigger,
   type SessionWaiter,
 } from './ports';
 
@@ -25,15 +23,8 @@ export const DEFAULT_CONCURRENCY = 8;
 /** States in which the device may hold part of the update: such jobs resume when it returns. */
 const RESUMABLE: readonly string[] = ['downloading', 'scheduled', 'installing', 'verifying', 'notifying'];
 
-export interface StartJobRequest {
-  trigger: JobTrigger;
-  portId?: string;
-  devId?: string;
-  bundleId?: string;
-  schedule?: InstallSchedule;
-  technician?: string;
-  nodes?: DeviceNodeMap;
-  allowBatteryOverride?: boolean;
+/** What a job needs to start: its options (the runner assigns the id) and how to open its first session. */
+export interface StartJobRequest extends Omit<FumoJobOptions, 'jobId'> {
   /** Opens the job's first session (technician: package 0 then accept; customer: the session already open). */
   open: SessionSource;
 }
