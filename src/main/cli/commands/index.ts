@@ -18,3 +18,5 @@ commands.push(simulateCommand);
 import { devicesCommand } from './devices';
 import { updateCommand } from './update';
 commands.push(devicesCommand, updateCommand);
+import { pinCommand } from './pin';
+commands.push(pinCommand);
