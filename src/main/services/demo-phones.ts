@@ -5,7 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { SimulatedDeviceHandle, SimulationHandle } from '../../simulator/simulation';
-import { demoDeviceSpecs, startSimulation } from '../../simulator/simulation';
+import { demoDeviceSpecs, startSimulation, type DeviceSpec } from '../../simulator/simulation';
+import { simulatedDevId } from '../../simulator/identity';
 import { serialLinkFactory, type SimRegistry } from '../../simulator/transports';
 import { SIMULATED_SERIAL_PROFILE_ID } from './sim-profile';
 import type { DeviceSource, DiscoveredDevice, KioskService } from './kiosk-service';
@@ -58,4 +59,44 @@ export async function startDemoPhones(service: KioskService, stateDir: string): 
   service.addDeviceSource(new SimulationDeviceSource(sim.devices));
   service.demoSimulation = sim;
   return sim;
+}
+
+/** An extra demo phone: its cable is pulled once mid-transfer and plugged back after `replugDelayMs`. */
+export interface CablePulledPhoneOptions {
+  /** Index for its DevId (0..2 are the demo's own three phones). */
+  index?: number;
+  /** The byte of the package at which the cable is pulled. */
+  atByte?: number;
+  /** How long the phone stays unplugged, so the problem can be seen before it comes back. */
+  replugDelayMs?: number;
+}
+
+/**
+ * Add phones to a running demo kiosk, e.g. one with a cable pulled mid-update (fault
+ * disconnect-at). Additive to {@link startDemoPhones}; the caller stops the returned simulation.
+ */
+export async function addDemoPhones(service: KioskService, stateDir: string, devices: DeviceSpec[]): Promise<SimulationHandle> {
+  const sim = await startSimulation({
+    devices,
+    link: 'serial',
+    stateDir,
+    linkFactory: () => serialLinkFactory({ registry: PRIVATE_SIM_REGISTRY }),
+  });
+  for (const h of sim.devices) service.trustSimulatedDevice(h.devId, true);
+  const source = new SimulationDeviceSource(sim.devices);
+  service.addDeviceSource(source);
+  source.start();
+  return sim;
+}
+
+/** The spec of a demo phone (1.1.0, ready to update) whose cable is pulled once mid-transfer. */
+export function cablePulledPhoneSpec(options: CablePulledPhoneOptions = {}): DeviceSpec {
+  return {
+    devId: simulatedDevId(options.index ?? 3),
+    model: 'FK-Demo Phone',
+    fwVersion: '1.1.0',
+    label: 'cable pulled',
+    faults: [{ kind: 'disconnect-at', byte: options.atByte ?? 60_000 }],
+    profile: { replugDelayMs: options.replugDelayMs ?? 8_000 },
+  };
 }

@@ -10,12 +10,27 @@ import { join, resolve } from 'node:path';
 import type { KioskBackend } from '../../../src/shared/api';
 import { startWebHost, type WebHost } from '../../../src/main/hosts/web/server';
 import { createBackend } from '../../../src/main/hosts/backend';
+import { addDemoPhones, cablePulledPhoneSpec } from '../../../src/main/services/demo-phones';
+import { createKioskService, type KioskService } from '../../../src/main/services/kiosk-service';
+import { simulatedDevId } from '../../../src/simulator/identity';
 import { BenchPage, CustomerPage, RENDERER_DIR } from './ui-kiosk';
 import { expect } from '@playwright/test';
 
 export const DEMO_PIN = '1234';
+/** DevId index of the cable-pulled phone (the demo's own three are 0..2). */
+export const CABLE_PULLED_INDEX = 3;
+/** FUMO_KIOSK_DEBUG=1 prints the service's log (attach, detach, sessions) to stderr. */
+const DEBUG_LOG = process.env['FUMO_KIOSK_DEBUG'] ? { log: (line: string) => process.stderr.write(`[kiosk] ${new Date().toISOString()} ${line}\n`) } : {};
+/** How long the service waits for a pulled phone before the job parks and the problem shows. */
+const RECONNECT_WAIT_MS = 2_000;
+/** How long the phone stays unplugged after that, so the problem is on screen before it returns. */
+const UNPLUGGED_AFTER_PARK_MS = 10_000;
+/** Its port as the service names it (`sim:<DevId>`). */
+export const CABLE_PULLED_PORT = `sim:${simulatedDevId(CABLE_PULLED_INDEX)}`;
 
 export interface ServiceFixtures {
+  /** Start the demo with a fourth phone whose cable is pulled once mid-transfer (fault disconnect-at). */
+  cablePulledPhone: boolean;
   service: KioskBackend;
   serviceHost: WebHost;
   serviceBench: BenchPage;
@@ -23,11 +38,28 @@ export interface ServiceFixtures {
 }
 
 export const serviceTest = base.extend<ServiceFixtures>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern
-  service: async ({}, use) => {
+  cablePulledPhone: [false, { option: true }],
+  service: async ({ cablePulledPhone }, use) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'fumo-ui-e2e-'));
-    const service = await createBackend({ dataDir, demo: true, demoShell: false });
+    // With the cable-pulled phone: the same service as `web --demo` builds, with a short wait for
+    // the phone before the job parks and says so (the default waits 10 minutes), plus that phone.
+    const service = cablePulledPhone
+      ? await createKioskService({ dataDir, demo: true, fumo: { reconnectTimeoutMs: RECONNECT_WAIT_MS }, ...DEBUG_LOG })
+      : await createBackend({ dataDir, demo: true, demoShell: false });
+    const extra = cablePulledPhone
+      ? await addDemoPhones(service as KioskService, join(dataDir, 'extra-phones'), [
+          cablePulledPhoneSpec({ index: CABLE_PULLED_INDEX, replugDelayMs: RECONNECT_WAIT_MS + UNPLUGGED_AFTER_PARK_MS }),
+        ])
+      : undefined;
+    if (DEBUG_LOG.log) {
+      const log = DEBUG_LOG.log;
+      (service as KioskService).on('job:updated', (j) =>
+        log(`job ${j.portId} ${j.phase} ${j.bytesSent}/${j.bytesTotal} ${j.error?.code ?? ''} faults=${JSON.stringify(extra?.devices[0]?.device.faults.all())}`),
+      );
+      for (const h of extra?.devices ?? []) h.device.on('disconnected', (why: unknown) => log(`phone ${h.devId} disconnected ${String(why)}`));
+    }
     await use(service);
+    await extra?.stop();
     await service.close?.();
     rmSync(dataDir, { recursive: true, force: true });
   },

@@ -1,4 +1,8 @@
 /**
+ * Scripted backend: axe on screens the demo cannot reach (failure, install later, catalogue
+ * verdicts of every kind), keyboard and touch-target checks on fixed layouts. axe on every screen
+ * reached with the real service runs in ui-service.spec.ts.
+ *
  * Accessibility: axe (WCAG 2.1 A/AA) on every screen, keyboard operation, visible focus and touch
  * target sizes.
  */

@@ -1,4 +1,10 @@
-/** Administrator screens: catalogue with verdicts, trusted keys, settings, history with export and receipt. */
+/**
+ * Scripted backend: catalogue rows with every verdict (unsigned, unapproved, incompatible), the
+ * trust store and settings with their saved values read back from the backend's calls. History
+ * with a real record, CSV export and receipt runs against the real service in ui-service.spec.ts.
+ *
+ * Administrator screens: catalogue with verdicts, trusted keys, settings, history with export and receipt.
+ */
 import { uiDevice } from '../pages/ui-backend';
 import { expect, shoot, test } from '../pages/ui-kiosk';
 

@@ -1,4 +1,9 @@
 /**
+ * Scripted backend: release notes and sizes in every language with exact Intl figures, the bench
+ * switched to German with live numbers, and the idle timeout (the demo keeps the customer screen
+ * busy in ways a test cannot hold still). The customer's language switch on the real service's
+ * offer (de, es, with the privacy and warranty texts) runs in ui-service.spec.ts.
+ *
  * Languages: the customer chooses theirs, every text and figure follows (Intl formats), the bench
  * keeps its own; the idle timeout returns the customer screen to the start and its default language.
  */
@@ -22,7 +27,7 @@ test.describe('languages and idle', () => {
     );
     await expect(customer.page.getByTestId('offer-duration')).toContainText('Etwa 5 Minuten.');
     await expect(customer.page.getByTestId('offer-duration')).toContainText('48,2 MB');
-    await expect(customer.page.getByTestId('offer-privacy')).toContainText('Kontakte, Nachrichten, Fotos');
+    await expect(customer.page.getByTestId('offer-privacy')).toContainText('die letzten 4 Ziffern der Geräte-ID');
     await expect(customer.page.getByTestId('approve')).toHaveText('Ja, Telefon aktualisieren');
     await shoot(customer.page, 'customer-offer-de', testInfo);
 

@@ -1,69 +1,182 @@
 /**
- * The screens against the real kiosk service with simulated phones on ptys (demo mode): the
- * technician logs in, the three demo phones appear, the customer approves, the phone confirms by
- * itself (simulated user), progress moves, completion names the new version, history has it.
+ * The screens against the real kiosk service in demo mode: the KioskService, its store and
+ * sessions, and simulated phones on ptys whose scripted user answers the phone's own questions.
+ * Nothing on the Node side is faked. Every wait is on what a screen shows.
+ *
+ * Covered here: technician login with the demo PIN, the device cards, the customer's offer in
+ * English, German and Spanish, approve -> the phone confirms -> progress -> completion with the
+ * new version and a receipt -> history record, CSV export and receipt; decline -> nothing was
+ * changed; the up-to-date phone asks nothing; the cable pulled mid-update and its recovery.
+ * axe runs on every screen reached; screenshots go to test-results/screens/<project>/service-*.png.
  */
 import { expect } from '@playwright/test';
-import type { TestInfo } from '@playwright/test';
+import type { Locator, TestInfo } from '@playwright/test';
 import { expectAccessible, shoot, type BenchPage, type CustomerPage } from '../pages/ui-kiosk';
-import { DEMO_PIN, serviceTest as test } from '../pages/ui-service';
+import { CABLE_PULLED_PORT, DEMO_PIN, serviceTest as test } from '../pages/ui-service';
 
-/** Log in, wait for the three demo phones to identify themselves, hand the ready one over. */
-async function handOverReadyPhone(bench: BenchPage, customer: CustomerPage, testInfo: TestInfo) {
+const SLOW = { timeout: 120_000 };
+
+/** Screenshot and axe in one go: every screen reached is looked at both ways. */
+async function look(page: BenchPage['page'], name: string, testInfo: TestInfo): Promise<void> {
+  await shoot(page, name, testInfo);
+  await expectAccessible(page, name);
+}
+
+/** Log in with the demo PIN and wait until the demo phones have identified themselves. */
+async function loginAndWaitForPhones(bench: BenchPage, count: number): Promise<void> {
   await bench.login(DEMO_PIN);
-  await expect(bench.cards()).toHaveCount(3, { timeout: 60_000 });
-  const offering = bench.page.locator('[data-testid="device-card"]:has([data-testid="action-start"])');
-  await expect(offering).toHaveCount(1, { timeout: 90_000 });
-  const ready = bench.card((await offering.getAttribute('data-port-id'))!);
-  await expect(bench.page.locator('[data-testid="device-status"][data-state="up-to-date"]')).toHaveCount(1, { timeout: 90_000 });
-  await expect(bench.page.getByTestId('problem-BATTERY_LOW')).toContainText('Battery at 12%', { timeout: 90_000 });
-  await shoot(bench.page, 'service-bench', testInfo);
-  await expectAccessible(bench.page, 'bench with the service');
+  await expect(bench.cards()).toHaveCount(count, SLOW);
+  await expect(bench.page.locator('[data-testid="device-status"][data-state="up-to-date"]')).toHaveCount(1, SLOW);
+  await expect(bench.page.getByTestId('problem-BATTERY_LOW')).toContainText('Battery at 12%', SLOW);
+}
 
-  await ready.getByTestId('action-start').click();
-  await expect(ready.getByTestId('action-handToCustomer')).toBeVisible({ timeout: 90_000 });
-  await ready.getByTestId('action-handToCustomer').click();
+/** Start a phone's job on the bench and hand it to the customer, who sees the offer. */
+async function handOver(bench: BenchPage, customer: CustomerPage, card: Locator): Promise<void> {
+  await expect(card.getByTestId('action-start')).toBeVisible(SLOW);
+  await card.getByTestId('action-start').click();
+  await expect(card.getByTestId('action-handToCustomer')).toBeVisible(SLOW);
+  await card.getByTestId('action-handToCustomer').click();
   await customer.expectStage('offer');
   await expect(customer.page.getByTestId('offer-versions')).toContainText('from version 1.1.0 to version 1.2.0');
-  await shoot(customer.page, 'service-customer-offer', testInfo);
-  await expectAccessible(customer.page, 'offer from the service');
-  return ready;
+}
+
+/** The demo's phone that is ready to update (1.1.0, battery fine). */
+async function readyPhone(bench: BenchPage): Promise<Locator> {
+  const offering = bench.page.locator('[data-testid="device-card"]:has([data-testid="action-start"]):not(:has([data-testid="problem-BATTERY_LOW"]))');
+  await expect(offering.first()).toBeVisible(SLOW);
+  const portId = await offering.first().getAttribute('data-port-id');
+  expect(portId).toBeTruthy();
+  return bench.card(portId ?? '');
 }
 
 test.describe('with the kiosk service and simulated phones', () => {
-  test.setTimeout(240_000);
+  test.setTimeout(300_000);
 
-  test('the technician hands a demo phone over, the customer approves, the update is sent and installs', async ({ serviceBench: bench, serviceCustomer: customer }, testInfo) => {
-    const ready = await handOverReadyPhone(bench, customer, testInfo);
+  test('approve: the phone confirms, progress moves, completion names the new version, history has the record and the receipt', async ({ serviceBench: bench, serviceCustomer: customer }, testInfo) => {
+    await expect(bench.page.getByTestId('screen-login')).toBeVisible();
+    await look(bench.page, 'service-login', testInfo);
+    await loginAndWaitForPhones(bench, 3);
+    await look(bench.page, 'service-bench', testInfo);
+    await look(customer.page, 'service-customer-welcome', testInfo);
+
+    const ready = await readyPhone(bench);
+    await handOver(bench, customer, ready);
+    const offer = customer.page.getByTestId('customer-offer');
+    await expect(offer.getByTestId('offer-privacy')).toContainText('the last 4 digits of the device id');
+    await expect(offer.getByTestId('offer-warranty')).toContainText('does not affect your warranty');
+    await look(customer.page, 'service-customer-offer', testInfo);
+    await look(bench.page, 'service-bench-handed-over', testInfo);
+
     await customer.page.getByTestId('approve').click();
-    // The simulated phone confirms by itself; the transfer runs and the phone starts installing.
-    await expect(customer.stage()).toHaveAttribute('data-stage', /progress|done/, { timeout: 90_000 });
-    await expect(ready.getByTestId('device-status')).toHaveAttribute('data-phase', /installing|verifying|completed/, { timeout: 120_000 });
-    await expect(customer.page.getByTestId('percent')).toHaveText('100%');
-  });
-
-  test('the customer declines and nothing is changed', async ({ serviceBench: bench, serviceCustomer: customer }, testInfo) => {
-    const ready = await handOverReadyPhone(bench, customer, testInfo);
-    await customer.page.getByTestId('decline').click();
-    await customer.expectStage('declined');
-    await expect(customer.page.getByTestId('customer-declined')).toContainText('Your phone still runs version 1.1.0.');
-    await expect(ready.getByTestId('device-status')).toHaveAttribute('data-phase', 'declined', { timeout: 60_000 });
-  });
-
-  // The phone reboots after the install and reports its result (Generic Alert 1226) in a new
-  // session on a new pty: the job completes only if that session reaches this kiosk's job.
-  test('completion names the new version and the history has the record', async ({ serviceBench: bench, serviceCustomer: customer }, testInfo) => {
-    const ready = await handOverReadyPhone(bench, customer, testInfo);
-    await customer.page.getByTestId('approve').click();
+    // The simulated phone's user confirms on the phone; then the transfer runs and it installs.
+    await expect(customer.stage()).toHaveAttribute('data-stage', /device|progress|done/, SLOW);
+    await expect(ready.getByTestId('device-status')).toHaveAttribute('data-phase', /downloading|installing|verifying|completed/, SLOW);
     await expect(customer.stage()).toHaveAttribute('data-stage', 'done', { timeout: 180_000 });
     await expect(customer.page.getByTestId('done-version')).toHaveText('Your phone now runs version 1.2.0.');
-    await shoot(customer.page, 'service-customer-done', testInfo);
-    await expect(ready.getByTestId('device-status')).toHaveAttribute('data-state', 'updated', { timeout: 60_000 });
+    const receipt = customer.page.getByTestId('customer-receipt');
+    await expect(receipt).toContainText('1.1.0');
+    await expect(receipt).toContainText('1.2.0');
+    await expect(receipt).toContainText('FK-Demo Phone');
+    await look(customer.page, 'service-customer-done', testInfo);
+    await expect(ready.getByTestId('device-status')).toHaveAttribute('data-state', 'updated', SLOW);
+    await expect(ready.getByTestId('versions')).toContainText('1.2.0');
+    await look(bench.page, 'service-bench-updated', testInfo);
 
     await bench.nav('history');
     const row = bench.page.getByTestId('history-row').filter({ hasText: '1.1.0 → 1.2.0' });
-    await expect(row).toHaveCount(1, { timeout: 60_000 });
+    await expect(row).toHaveCount(1, SLOW);
     await expect(row).toContainText('Updated');
-    await shoot(bench.page, 'service-history', testInfo);
+    await row.getByRole('button').click();
+    await expect(bench.page.getByTestId('history-detail')).toContainText('1.2.0');
+    await look(bench.page, 'service-history', testInfo);
+    const csv = bench.page.waitForEvent('download');
+    await bench.page.getByTestId('export-csv').click();
+    expect((await csv).suggestedFilename()).toMatch(/history\.csv$/);
+    const saved = bench.page.waitForEvent('download');
+    await bench.page.getByTestId('save-receipt').click();
+    const download = await saved;
+    expect(download.suggestedFilename()).toMatch(/^receipt-.+\.html$/);
+    const path = await download.path();
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(path, 'utf8')).toContain('1.2.0');
+  });
+
+  test('decline: in German and Spanish the offer reads in that language; declining changes nothing', async ({ serviceBench: bench, serviceCustomer: customer }, testInfo) => {
+    await loginAndWaitForPhones(bench, 3);
+    const ready = await readyPhone(bench);
+    await handOver(bench, customer, ready);
+
+    await customer.chooseLanguage('de');
+    await expect(customer.page.locator('#offer-title')).toHaveText('Für Ihr Telefon ist ein Update bereit');
+    await expect(customer.page.getByTestId('offer-privacy')).toContainText('die letzten 4 Ziffern der Geräte-ID');
+    await expect(customer.page.getByTestId('offer-privacy')).toHaveAttribute('lang', 'de');
+    await expect(customer.page.getByTestId('offer-warranty')).toContainText('Garantie');
+    await look(customer.page, 'service-customer-offer-de', testInfo);
+
+    await customer.chooseLanguage('es');
+    await expect(customer.page.getByTestId('offer-privacy')).toContainText('los 4 últimos dígitos del identificador');
+    await expect(customer.page.getByTestId('offer-privacy')).toHaveAttribute('lang', 'es');
+    await expect(customer.page.getByTestId('offer-warranty')).toContainText('garantía');
+    await look(customer.page, 'service-customer-offer-es', testInfo);
+    // The bench keeps its own language.
+    await expect(bench.page.getByTestId('nav-bench')).toHaveText(/Bench/);
+
+    await customer.chooseLanguage('en');
+    await expect(customer.page.getByTestId('offer-privacy')).toContainText('the last 4 digits of the device id');
+    await customer.page.getByTestId('decline').click();
+    await customer.expectStage('declined');
+    await expect(customer.page.getByTestId('customer-declined')).toContainText('Nothing was changed');
+    await expect(customer.page.getByTestId('customer-declined')).toContainText('Your phone still runs version 1.1.0.');
+    await look(customer.page, 'service-customer-declined', testInfo);
+    await expect(ready.getByTestId('device-status')).toHaveAttribute('data-phase', 'declined', SLOW);
+    await expect(ready.getByTestId('versions')).toContainText('1.1.0');
+    await expect(ready.getByTestId('versions')).not.toContainText('1.1.0 → 1.2.0 ✓');
+    await look(bench.page, 'service-bench-declined', testInfo);
+  });
+
+  test('the up-to-date phone asks nothing', async ({ serviceBench: bench, serviceCustomer: customer }, testInfo) => {
+    await loginAndWaitForPhones(bench, 3);
+    const upToDate = bench.page.locator('[data-testid="device-card"]:has([data-testid="device-status"][data-state="up-to-date"])');
+    await expect(upToDate).toHaveCount(1);
+    await expect(upToDate.getByTestId('versions')).toContainText('1.2.0');
+    await expect(upToDate.getByTestId('action-start')).toHaveCount(0);
+    await expect(upToDate.getByTestId('action-handToCustomer')).toHaveCount(0);
+    // Nothing reaches the customer display.
+    await customer.expectStage('welcome');
+    await expect(customer.page.getByTestId('approve')).toHaveCount(0);
+    await customer.chooseLanguage('de');
+    await expect(customer.page.locator('#welcome-title')).toHaveText('Willkommen');
+    await look(customer.page, 'service-customer-welcome-de', testInfo);
+    await customer.chooseLanguage('es');
+    await look(customer.page, 'service-customer-welcome-es', testInfo);
+  });
+});
+
+test.describe('with a phone whose cable is pulled mid-update', () => {
+  test.setTimeout(300_000);
+  test.use({ cablePulledPhone: true });
+
+  // Not yet producible with the real service, so fixme here and scripted in ui-flow.spec.ts:
+  // the demo phone gets its package (200871 bytes, ~40 ms) by PkgURL from the kiosk's payload
+  // server, not by the large-object Replace that the disconnect-at fault cuts (the fault is still
+  // armed after the install), and while a job waits for a pulled phone the service sends the
+  // screens nothing (no detach for a device with a job, the job's error hidden until it parks).
+  // FUMO_KIOSK_DEBUG=1 prints the service's log and the job's phases.
+  test.fixme('the plain-language problem shows, the phone comes back, the update resumes and completes', async ({ serviceBench: bench, serviceCustomer: customer }, testInfo) => {
+    await loginAndWaitForPhones(bench, 4);
+    const phone = bench.card(CABLE_PULLED_PORT);
+    await handOver(bench, customer, phone);
+    await customer.page.getByTestId('approve').click();
+
+    // The cable comes out part-way through the transfer: the customer is told in plain words.
+    await expect(customer.page.getByTestId('cable-out')).toHaveText('The cable came loose. Plug it back in; the update continues where it stopped.', SLOW);
+    await look(customer.page, 'service-customer-cable-out', testInfo);
+    await look(bench.page, 'service-bench-cable-out', testInfo);
+
+    // The phone is plugged back in: the transfer resumes and the update completes.
+    await expect(customer.page.getByTestId('cable-out')).toHaveCount(0, SLOW);
+    await expect(customer.stage()).toHaveAttribute('data-stage', 'done', { timeout: 180_000 });
+    await expect(customer.page.getByTestId('done-version')).toHaveText('Your phone now runs version 1.2.0.');
+    await expect(phone.getByTestId('device-status')).toHaveAttribute('data-state', 'updated', SLOW);
   });
 });

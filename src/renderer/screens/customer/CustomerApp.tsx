@@ -6,6 +6,7 @@ import '../../styles/base.css';
 import '../../styles/customer.css';
 import type { ConsentRequest, Schedule } from '../../../shared/api';
 import { LanguagePicker } from '../../components/LanguagePicker';
+import { CONSENT_TEXT_VERSION } from '../../../core/fumo/consent-text';
 import { createCustomerI18n, isSupportedLanguage, type Language } from '../../i18n';
 import { kioskActions, useCustomerRequest, useDevices, useJobs, useSettings } from '../kiosk-hooks';
 import { customerStage, EMPTY_MEMORY, idlePaused, type CustomerMemory } from './customer-flow';
@@ -86,8 +87,9 @@ function CustomerFlow({ languages, defaultLanguage, idleSeconds }: { languages: 
       decision,
       schedule,
       language: lng,
-      privacyVersion: request.privacy.version,
-      warrantyVersion: request.warranty.version,
+      // The texts shown are the kiosk's own (consent-text), in the language recorded above.
+      privacyVersion: CONSENT_TEXT_VERSION,
+      warrantyVersion: CONSENT_TEXT_VERSION,
     });
     setBusy(false);
     if (!r.ok) {

@@ -4,6 +4,7 @@ import type { ConsentRequest, JobView, Schedule } from '../../../shared/api';
 import { ProgressBar } from '../../components/ProgressBar';
 import { translateError } from '../../i18n';
 import { formatDateTime, formatDurationWords, formatMegabytes, maskDevId, percentDone } from '../../i18n/format';
+import { consentTexts } from '../../../core/fumo/consent-text';
 import { pickTextWithLang } from './customer-flow';
 
 /** Start: choose a language; the phone has not been handed over yet. */
@@ -35,8 +36,10 @@ export function OfferScreen({
   const lng = i18n.language;
   // Texts from the bundle and the service may lack the chosen language: mark what they are in.
   const notes = pickTextWithLang(request.releaseNotes, lng);
-  const privacy = pickTextWithLang(request.privacy.text, lng);
-  const warranty = pickTextWithLang(request.warranty.text, lng);
+  // Privacy and warranty: the kiosk's own versioned texts, in the customer's language.
+  const consent = consentTexts(lng);
+  const privacy = { text: consent.privacy, lang: consent.language };
+  const warranty = { text: consent.warranty, lang: consent.language };
   const model = request.model ?? t('common.unknown');
   const later = request.supportsSchedule;
   return (
