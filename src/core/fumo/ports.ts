@@ -6,6 +6,7 @@
 import type { Clock, RandomSource } from '../clock';
 import type { DmSession } from '../session/api';
 import type { ErrorCode, ErrorDetails } from '../../shared/errors';
+import { CONSENT_TEXT_VERSION } from './consent-text';
 
 /** The part of a DM session the job uses (a real DmSession satisfies it). */
 export type FumoSession = Pick<
@@ -289,7 +290,7 @@ export const DEFAULT_FUMO_SETTINGS: FumoSettings = {
   installTimeoutMs: 10 * 60_000,
   resultWaitInSessionMs: 0,
   reconnectTimeoutMs: 10 * 60_000,
-  consentTextVersion: 'consent-text/1',
+  consentTextVersion: CONSENT_TEXT_VERSION,
 };
 
 export interface FumoPorts {

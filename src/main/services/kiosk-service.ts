@@ -77,6 +77,7 @@ import { DEMO_PIN, PinStore } from './pin';
 import { PayloadServer } from './payload-server';
 import { decodeMessage } from '../../core/dm/codec';
 import { provisionDmAccount } from '../../core/fumo/bootstrap';
+import { CONSENT_TEXT_VERSION, privacyTexts, warrantyTexts } from '../../core/fumo/consent-text';
 
 // ---------------------------------------------------------------------------------------------
 // Device sources
@@ -257,9 +258,6 @@ function text(data: ItemData | undefined): string | undefined {
   return typeof data === 'string' ? data : new TextDecoder().decode(data);
 }
 
-const PRIVACY_TEXT =
-  'The kiosk reads only the phone model, its software version, battery level and free space. No personal data is read or kept.';
-const WARRANTY_TEXT = "This is the manufacturer's signed software, approved by the regulator. Installing it does not affect the warranty.";
 
 /** Device profile values the FUMO job reads. */
 export function nodesOf(profile: DeviceProfile): DeviceNodeMap {
@@ -317,12 +315,12 @@ export class KioskService extends EventEmitter implements KioskBackend {
         const entry = info ? this.entries.get(info.portId) : undefined;
         return { portId: info?.portId ?? '', linkKind: entry?.d.linkKind ?? 'unknown' };
       },
-      consentTextVersion: () => this.store.settings.get('consentTextVersion'),
+      consentTextVersion: () => CONSENT_TEXT_VERSION,
     });
     const settingsOf = (): Partial<FumoSettings> => ({
       ...options.fumo,
       batteryThresholdPercent: this.store.settings.get('batteryThresholdPercent'),
-      consentTextVersion: this.store.settings.get('consentTextVersion'),
+      consentTextVersion: CONSENT_TEXT_VERSION,
     });
     this.accountsPort = accountsPort(this.store, this.serverId, 'obex://fumo-kiosk', this.random);
     this.payloads = new PayloadServer({
@@ -1153,7 +1151,8 @@ export class KioskService extends EventEmitter implements KioskBackend {
     const mode: ConsentMode = info?.consentMode ?? 'customer';
     if (this.consentResponder) return this.consentResponder(r, mode);
     const requestId = `consent-${Buffer.from(this.random.bytes(6)).toString('hex')}`;
-    const version = this.store.settings.get('consentTextVersion');
+    // The version names the texts shown (src/core/fumo/consent-text.ts) and is recorded with the answer.
+    const version = CONSENT_TEXT_VERSION;
     const request: ConsentRequest = {
       requestId,
       jobId: r.jobId,
@@ -1167,8 +1166,8 @@ export class KioskService extends EventEmitter implements KioskBackend {
       })(),
       imageBytes: r.sizeBytes,
       estimatedSeconds: r.estimatedSeconds ?? Math.ceil(r.sizeBytes / 92_160),
-      privacy: { version, text: { en: PRIVACY_TEXT } },
-      warranty: { version, text: { en: WARRANTY_TEXT } },
+      privacy: { version, text: privacyTexts() },
+      warranty: { version, text: warrantyTexts() },
       supportsSchedule: r.schedules.includes('later'),
       consentMode: mode,
       createdAt: this.clock.now(),

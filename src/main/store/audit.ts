@@ -27,7 +27,7 @@ export interface AuditConsent {
   deviceAt: number | null;
   schedule: 'now' | 'later' | null;
   language: string | null;
-  /** Version of the consent text set shown (settings.consentTextVersion). */
+  /** Version of the consent text set shown (CONSENT_TEXT_VERSION in src/core/fumo/consent-text.ts). */
   textVersion: string | null;
   privacyVersion: string | null;
   warrantyVersion: string | null;

@@ -1,18 +1,16 @@
-import { z } from 'zod';
 import { KioskError } from '../../core/errors';
 import { DEFAULT_SETTINGS, SettingsSchema, type Settings } from '../../shared/schemas';
 import type { StoreContext } from './context';
 
-/** The kiosk's settings: the shared Settings plus the store-only consent text version. */
-export interface KioskSettings extends Settings {
-  /** Version of the consent texts (privacy, warranty) shown to customers; recorded with each attempt. */
-  consentTextVersion: string;
-}
+/**
+ * The kiosk's settings. (The consent texts' version is not a setting: it names the texts in
+ * src/core/fumo/consent-text.ts and changes only with them.)
+ */
+export type KioskSettings = Settings;
 
-// Same default as DEFAULT_FUMO_SETTINGS.consentTextVersion (src/core/fumo/ports.ts).
-export const DEFAULT_KIOSK_SETTINGS: KioskSettings = { ...DEFAULT_SETTINGS, consentTextVersion: 'consent-text/1' };
+export const DEFAULT_KIOSK_SETTINGS: KioskSettings = { ...DEFAULT_SETTINGS };
 
-const KioskSettingsSchema = SettingsSchema.extend({ consentTextVersion: z.string().min(1).max(50) });
+const KioskSettingsSchema = SettingsSchema;
 
 export class SettingsStore {
   constructor(private readonly ctx: StoreContext) {}

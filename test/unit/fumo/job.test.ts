@@ -3,6 +3,7 @@ import { FumoJob } from '../../../src/core/fumo/job';
 import { JobRunner } from '../../../src/core/fumo/runner';
 import type { CustomerConsentAnswer, CustomerConsentRequest } from '../../../src/core/fumo/ports';
 import { FUMO, PROFILE_NODES, harness, sha256Hex, type Harness } from './fakes';
+import { CONSENT_TEXT_VERSION } from '../../../src/core/fumo/consent-text';
 
 const ALL_STATES_SUCCESS = [
   'discovered',
@@ -56,7 +57,7 @@ describe('FumoJob', () => {
     expect(h.phone.prompts.map((p) => p.kind)).toEqual(['confirm', 'display']);
     expect(h.phone.prompts[0]?.options?.maxDisplaySeconds).toBeGreaterThan(0);
     expect(h.phone.prompts[1]?.text).toContain('2.0.0');
-    expect(snap.customerConsent?.textVersion).toBe('consent-text/1');
+    expect(snap.customerConsent?.textVersion).toBe(CONSENT_TEXT_VERSION);
     expect(snap.customerConsent?.text).toBe(h.consent.asked[0]?.text);
     expect(snap.deviceConsent?.answer).toBe('yes');
     // Audit: begun before the download, completed with the result code and phase timings.
@@ -111,7 +112,7 @@ describe('FumoJob', () => {
     expect(h.phone.execs).toHaveLength(0);
     expect(h.phone.fw).toBe('1.0.0');
     const a = h.audit.completed[0]!;
-    expect(a.customerConsent).toMatchObject({ accepted: false, by: 'customer', textVersion: 'consent-text/1' });
+    expect(a.customerConsent).toMatchObject({ accepted: false, by: 'customer', textVersion: CONSENT_TEXT_VERSION });
     expect(a.customerConsent?.answeredAt).toBeGreaterThanOrEqual(a.customerConsent?.askedAt ?? Infinity);
     expect(a.outcomeCode).toBe('CONSENT_DECLINED');
   });
