@@ -35,24 +35,29 @@ export function parseDevicesArgs(args: string[]): DevicesArgs {
       if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
       return v;
     };
-    switch (a) {
-      case '--json':
-        out.json = true;
-        break;
-      case '--data':
-        out.dataDir = value();
-        break;
-      case '--scan-ms': {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 0) throw new UsageError('--scan-ms needs a whole number of milliseconds');
-        out.scanMs = n;
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option ${a}; see fumo-kiosk devices --help`);
-    }
+    if (!takeScanOption(a, value, out)) throw new UsageError(`unknown option ${a}; see fumo-kiosk devices --help`);
   }
   return out;
+}
+
+/** The options `devices` and `update` share (--json, --data DIR, --scan-ms N); false for any other. */
+export function takeScanOption(a: string | undefined, value: () => string, out: DevicesArgs): boolean {
+  switch (a) {
+    case '--json':
+      out.json = true;
+      return true;
+    case '--data':
+      out.dataDir = value();
+      return true;
+    case '--scan-ms': {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 0) throw new UsageError('--scan-ms needs a whole number of milliseconds');
+      out.scanMs = n;
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 export const devicesCommand: CliCommand = {

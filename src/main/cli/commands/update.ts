@@ -10,6 +10,7 @@ import { defaultDataDir } from '../../store/paths';
 import { demoCatalogForSimulatedPhones, openKioskForCli } from '../../services/cli-support';
 import type { KioskService } from '../../services/kiosk-service';
 import { UsageError, type CliCommand, type CliIo } from '../command';
+import { takeScanOption } from './devices';
 
 export const UPDATE_EXIT = { OK: 0, FAILED: 1, USAGE: 2, DECLINED: 3 } as const;
 
@@ -99,20 +100,8 @@ export function parseUpdateArgs(args: string[]): UpdateArgs {
       case '--override-battery':
         out.overrideBattery = true;
         break;
-      case '--json':
-        out.json = true;
-        break;
-      case '--data':
-        out.dataDir = value();
-        break;
-      case '--scan-ms': {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 0) throw new UsageError('--scan-ms needs a whole number of milliseconds');
-        out.scanMs = n;
-        break;
-      }
       default:
-        throw new UsageError(`unknown option ${a}; see fumo-kiosk update --help`);
+        if (!takeScanOption(a, value, out)) throw new UsageError(`unknown option ${a}; see fumo-kiosk update --help`);
     }
   }
   if (out.all === (out.device !== undefined)) throw new UsageError('give exactly one of --device ID and --all');
