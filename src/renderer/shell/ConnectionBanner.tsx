@@ -1,15 +1,16 @@
+import { useTranslation } from 'react-i18next';
 import type { ApiError } from '../../shared/api';
 import type { ConnectionStatus } from '../bridge';
 
-const TEXT: Record<Exclude<ConnectionStatus, 'connected'>, string> = {
-  connecting: 'Connecting to the kiosk service…',
-  disconnected: 'The connection to the kiosk service was lost. Reconnecting…',
-  unauthorized:
-    'This page was opened without a valid access link. Open the address the kiosk printed when it started.',
+const KEY: Record<Exclude<ConnectionStatus, 'connected'>, string> = {
+  connecting: 'connection.connecting',
+  disconnected: 'connection.disconnected',
+  unauthorized: 'connection.unauthorized',
 };
 
 /** Shown only when the screen is not connected (or the first snapshot failed). */
 export function ConnectionBanner({ status, error }: { status: ConnectionStatus; error: ApiError | null }) {
+  const { t } = useTranslation();
   if (status === 'connected' && !error)
     return <span hidden data-testid="connection-status" data-status={status} />;
   const danger = status === 'unauthorized' || error !== null;
@@ -20,9 +21,7 @@ export function ConnectionBanner({ status, error }: { status: ConnectionStatus; 
       data-testid="connection-status"
       data-status={status}
     >
-      {error && status === 'connected'
-        ? error.message
-        : TEXT[status as Exclude<ConnectionStatus, 'connected'>]}
+      {error && status === 'connected' ? error.message : t(KEY[status as Exclude<ConnectionStatus, 'connected'>])}
     </div>
   );
 }

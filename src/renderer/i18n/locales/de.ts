@@ -220,6 +220,20 @@ export const de: Messages = {
     result: 'Ergebnis',
     kiosk: 'Kiosk',
   },
+  connection: {
+    connecting: 'Verbindung zum Kiosk-Dienst wird aufgebaut…',
+    disconnected: 'Die Verbindung zum Kiosk-Dienst ist unterbrochen. Neuer Versuch läuft…',
+    unauthorized: 'Diese Seite wurde ohne gültigen Zugangslink geöffnet. Öffnen Sie die Adresse, die der Kiosk beim Start angezeigt hat.',
+  },
+  handover: {
+    staff: 'Personal',
+    staffLabel: 'Personal: zurück zum Arbeitsplatz (PIN nötig)',
+    pinTitle: 'Personal-PIN',
+    pinIntro: 'Geben Sie eine Techniker-PIN ein, um zum Arbeitsplatz zurückzukehren.',
+    pinFailed: 'Diese PIN wurde nicht akzeptiert. Der Bildschirm bleibt beim Kunden.',
+    handBackTitle: 'Vielen Dank',
+    handBackText: 'Bitte geben Sie den Bildschirm an das Personal zurück.',
+  },
   customer: {
     area: 'Kundenbildschirm',
     welcome: {

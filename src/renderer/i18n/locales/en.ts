@@ -221,6 +221,20 @@ export const en = {
     result: 'Result',
     kiosk: 'Kiosk',
   },
+  connection: {
+    connecting: 'Connecting to the kiosk service…',
+    disconnected: 'The connection to the kiosk service was lost. Reconnecting…',
+    unauthorized: 'This page was opened without a valid access link. Open the address the kiosk printed when it started.',
+  },
+  handover: {
+    staff: 'Staff',
+    staffLabel: 'Staff: back to the bench (PIN needed)',
+    pinTitle: 'Staff PIN',
+    pinIntro: 'Enter a technician PIN to return to the bench.',
+    pinFailed: 'That PIN was not accepted. The screen stays with the customer.',
+    handBackTitle: 'Thank you',
+    handBackText: 'Please hand the screen back to the staff.',
+  },
   customer: {
     area: 'Customer screen',
     welcome: {

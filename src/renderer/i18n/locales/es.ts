@@ -220,6 +220,20 @@ export const es: Messages = {
     result: 'Resultado',
     kiosk: 'Quiosco',
   },
+  connection: {
+    connecting: 'Conectando con el servicio del quiosco…',
+    disconnected: 'Se perdió la conexión con el servicio del quiosco. Reconectando…',
+    unauthorized: 'Esta página se abrió sin un enlace de acceso válido. Abra la dirección que mostró el quiosco al iniciarse.',
+  },
+  handover: {
+    staff: 'Personal',
+    staffLabel: 'Personal: volver al puesto de trabajo (se necesita PIN)',
+    pinTitle: 'PIN del personal',
+    pinIntro: 'Introduzca un PIN de técnico para volver al puesto de trabajo.',
+    pinFailed: 'Ese PIN no fue aceptado. La pantalla sigue con el cliente.',
+    handBackTitle: 'Gracias',
+    handBackText: 'Devuelva la pantalla al personal, por favor.',
+  },
   customer: {
     area: 'Pantalla del cliente',
     welcome: {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { I18nextProvider, useTranslation } from 'react-i18next';
 import type { i18n as I18n } from 'i18next';
 import '../../styles/tokens.css';
@@ -9,6 +9,7 @@ import { LanguagePicker } from '../../components/LanguagePicker';
 import { CONSENT_TEXT_VERSION } from '../../../core/fumo/consent-text';
 import { createCustomerI18n, isSupportedLanguage, type Language } from '../../i18n';
 import { kioskActions, useCustomerRequest, useDevices, useJobs, useSettings } from '../kiosk-hooks';
+import { useAnnounceCustomerDisplay } from '../tech/displays';
 import { customerStage, EMPTY_MEMORY, idlePaused, type CustomerMemory } from './customer-flow';
 import {
   DeclinedScreen,
@@ -28,20 +29,53 @@ const IDLE_WARNING_SECONDS = 15;
  * The customer area (route /customer, touchscreen 1280x800). It has its own i18n instance, no
  * way to the technician screens, and an idle timeout that returns it to the start and forgets
  * everything personal it showed.
+ *
+ * Stand-alone (its own window, route /customer) it tells the bench a customer display exists.
+ * Embedded (the one-screen handover, see ../tech/HandoverArea) it reports `onFinished` when the
+ * customer presses finish or the idle timeout resets it, so the screen can go to the hand-back state.
  */
-export function CustomerApp(_props: { path?: string }) {
+export function CustomerApp({
+  embedded = false,
+  onFinished,
+  headerControl,
+}: {
+  path?: string;
+  embedded?: boolean;
+  onFinished?: () => void;
+  /** Shown in the top bar next to the name (the handover's Staff control). */
+  headerControl?: ReactNode;
+}) {
   const settings = useSettings();
+  useAnnounceCustomerDisplay(!embedded);
   const languages = useMemo(() => (settings?.languages ?? ['en', 'de', 'es']).filter(isSupportedLanguage), [settings]);
   const defaultLanguage: Language = languages[0] ?? 'en';
   const [i18n] = useState<I18n>(() => createCustomerI18n(defaultLanguage));
   return (
     <I18nextProvider i18n={i18n}>
-      <CustomerFlow languages={languages} defaultLanguage={defaultLanguage} idleSeconds={settings?.idleTimeoutSeconds ?? 120} />
+      <CustomerFlow
+        languages={languages}
+        defaultLanguage={defaultLanguage}
+        idleSeconds={settings?.idleTimeoutSeconds ?? 120}
+        onFinished={onFinished}
+        headerControl={headerControl}
+      />
     </I18nextProvider>
   );
 }
 
-function CustomerFlow({ languages, defaultLanguage, idleSeconds }: { languages: Language[]; defaultLanguage: Language; idleSeconds: number }) {
+function CustomerFlow({
+  languages,
+  defaultLanguage,
+  idleSeconds,
+  onFinished,
+  headerControl,
+}: {
+  languages: Language[];
+  defaultLanguage: Language;
+  idleSeconds: number;
+  onFinished?: () => void;
+  headerControl?: ReactNode;
+}) {
   const { t, i18n } = useTranslation();
   const request = useCustomerRequest();
   const jobs = useJobs();
@@ -76,7 +110,8 @@ function CustomerFlow({ languages, defaultLanguage, idleSeconds }: { languages: 
     setAnswerError(null);
     chosen.current = false;
     void i18n.changeLanguage(defaultLanguage);
-  }, [i18n, defaultLanguage]);
+    onFinished?.();
+  }, [i18n, defaultLanguage, onFinished]);
 
   const answer = async (decision: 'approve' | 'decline', schedule: Schedule) => {
     if (!request) return;
@@ -133,6 +168,8 @@ function CustomerFlow({ languages, defaultLanguage, idleSeconds }: { languages: 
     <div className="customer" lang={lng} data-testid="customer-area" data-stage={stage}>
       <header className="customer-top">
         <span className="brand">{t('app.name')}</span>
+        {headerControl ? <span className="spacer" style={{ flex: 1 }} /> : null}
+        {headerControl}
         {stage !== 'welcome' && languages.length > 1 ? picker(false) : null}
       </header>
       <main className="customer-main" id="main">

@@ -6,8 +6,11 @@ import { sortDevices, type DeviceAction } from '../../components/device-model';
 import { ErrorNotice } from '../../components/ErrorText';
 import { kioskActions, useDevices, useJobs, usePendingConsent } from '../kiosk-hooks';
 
-/** The technician's bench: one card per attached device, in the order they were plugged in. */
-export function BenchScreen() {
+/**
+ * The technician's bench: one card per attached device, in the order they were plugged in.
+ * `onHandedOver` hears of every successful hand-over (the one-screen handover takes the screen).
+ */
+export function BenchScreen({ onHandedOver }: { onHandedOver?: (requestId: string) => void } = {}) {
   const { t } = useTranslation();
   const devices = useDevices();
   const jobs = useJobs();
@@ -36,6 +39,7 @@ export function BenchScreen() {
     }
     setBusy((b) => ({ ...b, [ids.portId]: false }));
     if (!r.ok) setErrors((e) => ({ ...e, [ids.portId]: r.error }));
+    else if (action === 'handToCustomer' && ids.requestId) onHandedOver?.(ids.requestId);
   };
 
   return (

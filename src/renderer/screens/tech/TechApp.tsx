@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useReducer, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import '../../styles/tokens.css';
 import '../../styles/base.css';
@@ -11,6 +11,15 @@ import { SettingsScreen } from '../admin/SettingsScreen';
 import { TrustScreen } from '../admin/TrustScreen';
 import { kioskActions, useSession } from '../kiosk-hooks';
 import { BenchScreen } from './BenchScreen';
+import { useCustomerDisplayElsewhere } from './displays';
+import { HandoverArea } from './HandoverArea';
+import {
+  HANDOVER_STORAGE_KEY,
+  handoverReducer,
+  parseHandover,
+  serializeHandover,
+  takesThisScreen,
+} from './handover';
 import { LoginScreen } from './LoginScreen';
 
 type View = 'bench' | 'catalog' | 'trust' | 'settings' | 'history';
@@ -22,6 +31,22 @@ export function TechApp(_props: { path?: string }) {
   const session = useSession();
   const [view, setView] = useState<View>('bench');
   useEffect(() => setDocumentLanguage(i18n.language), [i18n.language]);
+
+  // One-screen handover (see ./handover): kept in sessionStorage so a reload cannot unlock the bench.
+  const [handover, dispatch] = useReducer(handoverReducer, null, () => parseHandover(readStored()));
+  useEffect(() => writeStored(serializeHandover(handover)), [handover]);
+  const customerDisplayElsewhere = useCustomerDisplayElsewhere();
+  const onHandedOver = useCallback(
+    (requestId: string) => {
+      if (takesThisScreen(customerDisplayElsewhere)) dispatch({ type: 'handedOver', requestId });
+    },
+    [customerDisplayElsewhere],
+  );
+  const onCustomerFinished = useCallback(() => dispatch({ type: 'customerFinished' }), []);
+  const onUnlocked = useCallback(() => dispatch({ type: 'pinAccepted' }), []);
+
+  if (handover.mode !== 'bench')
+    return <HandoverArea state={handover} onCustomerFinished={onCustomerFinished} onUnlocked={onUnlocked} />;
 
   if (!session)
     return (
@@ -73,7 +98,7 @@ export function TechApp(_props: { path?: string }) {
         </button>
       </header>
       <main className="tech-main" id="main">
-        {current === 'bench' ? <BenchScreen /> : null}
+        {current === 'bench' ? <BenchScreen onHandedOver={onHandedOver} /> : null}
         {current === 'catalog' ? <CatalogScreen /> : null}
         {current === 'trust' ? <TrustScreen /> : null}
         {current === 'settings' ? <SettingsScreen /> : null}
@@ -81,4 +106,21 @@ export function TechApp(_props: { path?: string }) {
       </main>
     </div>
   );
+}
+
+function readStored(): string | null {
+  try {
+    return window.sessionStorage.getItem(HANDOVER_STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function writeStored(value: string | null): void {
+  try {
+    if (value === null) window.sessionStorage.removeItem(HANDOVER_STORAGE_KEY);
+    else window.sessionStorage.setItem(HANDOVER_STORAGE_KEY, value);
+  } catch {
+    // Storage unavailable: the handover still holds for the life of the page.
+  }
 }
