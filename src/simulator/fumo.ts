@@ -203,6 +203,17 @@ export class FumoObject {
     this.s.receivedBytes = 0;
     this.s.packageComplete = false;
     this.store.save();
+    const cut = this.hooks.faults.get('disconnect-at');
+    if (cut && cut.byte < bytes.length) {
+      // The cable is pulled part-way through the message: keep the bytes up to the cut.
+      writeFileSync(this.store.packagePath, bytes.subarray(0, cut.byte));
+      this.s.receivedBytes = cut.byte;
+      this.s.state = FumoState.DownloadFailed;
+      this.store.save();
+      this.hooks.faults.clear('disconnect-at');
+      this.hooks.disconnect();
+      return 500;
+    }
     try {
       // A one-message package is small; writing it before answering keeps Replace's status honest.
       writeFileSync(this.store.packagePath, bytes);

@@ -16,7 +16,7 @@ import { RESYNC_NONCE } from '../../core/dm/auth';
 import type { ItemData } from '../../core/dm/model';
 import { encodePackage0, PACKAGE0_CONTENT_TYPE, type UiMode } from '../../core/dm/pkg0';
 import { KioskError, isKioskError } from '../../core/errors';
-import { JobRunner } from '../../core/fumo/runner';
+import { JobRunner, type SessionRouting } from '../../core/fumo/runner';
 import {
   isTerminal,
   type CustomerConsentAnswer,
@@ -281,6 +281,8 @@ export class KioskService extends EventEmitter implements KioskBackend {
   private readonly random: RandomSource;
   private readonly entries = new Map<string, DeviceEntry>();
   private readonly jobInfo = new Map<string, JobInfo>();
+  /** Jobs waiting for a phone whose cable was pulled (by job id, with its DevId): shown as CABLE_UNPLUGGED until it is back. */
+  private readonly cableOut = new Map<string, string>();
   private readonly consents = new Map<string, PendingConsent>();
   private customerRequestId: string | null = null;
   private authSession: SessionView | null = null;
@@ -355,8 +357,10 @@ export class KioskService extends EventEmitter implements KioskBackend {
       },
     });
     this.runner.on((e) => {
-      if (e.type === 'waiting') this.onJobWaiting(e.devId, e.reason);
-      else if (e.type === 'job-state') this.onJobState(e.snapshot);
+      if (e.type === 'waiting') {
+        if (e.reason === 'reconnect') this.showCableOut(e.jobId, e.devId);
+        this.onJobWaiting(e.devId, e.reason);
+      } else if (e.type === 'job-state') this.onJobState(e.snapshot);
       else if (e.type === 'job-progress') {
         const info = this.jobInfo.get(e.progress.jobId);
         if (!info) return;
@@ -794,9 +798,37 @@ export class KioskService extends EventEmitter implements KioskBackend {
     );
   }
 
+  /** Offer a session to the runner; a job it goes to no longer waits for a pulled cable. */
+  private offerToRunner(session: FumoSession): SessionRouting {
+    const routed = this.runner.offerSession(session);
+    if (routed === 'handed-to-waiting-job' || routed === 'resumed-parked-job') this.clearCableOut(session.hello.devId);
+    return routed;
+  }
+
+  /**
+   * The phone of a running job went away mid-update (the job waits to reconnect): the job and
+   * the device card say so in plain words at once, not only when the job gives up.
+   */
+  private showCableOut(jobId: string, devId: string): void {
+    const snap = jobId ? this.runner.get(jobId) : this.runner.activeFor(devId);
+    if (!snap || isTerminal(snap.state) || this.closed) return;
+    this.cableOut.set(snap.jobId, devId);
+    this.onJobState(snap);
+  }
+
+  /** The phone is back and its job resumes: the cable problem is cleared on the job and the card. */
+  private clearCableOut(devId: string): void {
+    for (const [jobId, d] of this.cableOut) {
+      if (d !== devId) continue;
+      this.cableOut.delete(jobId);
+      const snap = this.runner.get(jobId);
+      if (snap) this.onJobState(snap);
+    }
+  }
+
   /** Hand a phone's session to the runner; an unclaimed one is identified, or starts the customer's own request. */
   private route(entry: DeviceEntry, session: FumoSession): void {
-    const routed = this.runner.offerSession(session);
+    const routed = this.offerToRunner(session);
     if (routed !== 'unclaimed') return;
     const request = [...session.hello.genericAlerts, ...session.genericAlerts].find((a) => /firmwareupdate\.(userrequest|devicerequest)$/i.test(a.type));
     if (request && session.hello.initiator === 'client') {
@@ -818,7 +850,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
       throw e;
     }
     // A phone with a job waiting for it (e.g. it came back on its own) goes to that job.
-    if (this.runner.offerSession(session) !== 'unclaimed') return;
+    if (this.offerToRunner(session) !== 'unclaimed') return;
     try {
       await this.identifyWith(entry, session);
     } finally {
@@ -1009,7 +1041,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
       const release = await this.lease(entry);
       try {
         const session = this.leased(await this.alertAndAccept(entry), release);
-        if (this.runner.offerSession(session) === 'unclaimed') await session.end();
+        if (this.offerToRunner(session) === 'unclaimed') await session.end();
       } catch (e) {
         release();
         throw e;
@@ -1066,6 +1098,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
   }
 
   private onJobState(s: JobSnapshot): void {
+    if (isTerminal(s.state)) this.cableOut.delete(s.jobId);
     const info = this.jobInfoFor(s.jobId, s.portId ?? `dev:${s.devId ?? '?'}`, 'customer');
     // The job's download URL closes with the job.
     if (isTerminal(s.state) && s.devId) this.payloads.revokeDevice(s.devId);
@@ -1095,6 +1128,8 @@ export class KioskService extends EventEmitter implements KioskBackend {
           ? { problems: [this.problem(s.error.code, (s.error.details ?? {}) as Record<string, string | number | undefined>)] }
           : {}),
       };
+      // The card shows the job's error (CABLE_UNPLUGGED while it waits for the phone): no second copy here.
+      if (s.state !== 'failed') entry.view = { ...entry.view, problems: entry.view.problems.filter((p) => p.code !== 'CABLE_UNPLUGGED') };
       this.emitEvent('device:updated', entry.view);
     }
     // The job enters its end state before it completes its history record: the record is
@@ -1118,7 +1153,12 @@ export class KioskService extends EventEmitter implements KioskBackend {
 
   jobView(s: JobSnapshot): JobView {
     const info = this.jobInfoFor(s.jobId, s.portId ?? `dev:${s.devId ?? '?'}`, 'customer');
-    const err = s.error && (isTerminal(s.state) || s.parked) ? { code: s.error.code, message: s.error.message, details: cleanDetails(s.error.details) } : null;
+    const err =
+      this.cableOut.has(s.jobId) && !isTerminal(s.state)
+        ? { code: 'CABLE_UNPLUGGED' as const, message: describeError('CABLE_UNPLUGGED'), details: {} }
+        : s.error && (isTerminal(s.state) || s.parked)
+          ? { code: s.error.code, message: s.error.message, details: cleanDetails(s.error.details) }
+          : null;
     return {
       jobId: s.jobId,
       portId: info.portId,

@@ -156,13 +156,9 @@ test.describe('with a phone whose cable is pulled mid-update', () => {
   test.setTimeout(300_000);
   test.use({ cablePulledPhone: true });
 
-  // Not yet producible with the real service, so fixme here and scripted in ui-flow.spec.ts:
-  // the demo phone gets its package (200871 bytes, ~40 ms) by PkgURL from the kiosk's payload
-  // server, not by the large-object Replace that the disconnect-at fault cuts (the fault is still
-  // armed after the install), and while a job waits for a pulled phone the service sends the
-  // screens nothing (no detach for a device with a job, the job's error hidden until it parks).
-  // FUMO_KIOSK_DEBUG=1 prints the service's log and the job's phases.
-  test.fixme('the plain-language problem shows, the phone comes back, the update resumes and completes', async ({ serviceBench: bench, serviceCustomer: customer }, testInfo) => {
+  // The phone's link is cut part-way through the package (fault disconnect-at); it is plugged
+  // back in after a while. FUMO_KIOSK_DEBUG=1 prints the service's log and the job's phases.
+  test('the plain-language problem shows, the phone comes back, the update resumes and completes', async ({ serviceBench: bench, serviceCustomer: customer }, testInfo) => {
     await loginAndWaitForPhones(bench, 4);
     const phone = bench.card(CABLE_PULLED_PORT);
     await handOver(bench, customer, phone);
@@ -170,13 +166,19 @@ test.describe('with a phone whose cable is pulled mid-update', () => {
 
     // The cable comes out part-way through the transfer: the customer is told in plain words.
     await expect(customer.page.getByTestId('cable-out')).toHaveText('The cable came loose. Plug it back in; the update continues where it stopped.', SLOW);
+    await expect(phone.getByTestId('job-error')).toContainText('The cable to the phone was disconnected. Plug it back in; the update continues where it stopped.', SLOW);
+    await expect(phone.getByTestId('device-status')).toHaveAttribute('data-phase', 'downloading');
+    await expect(phone.getByTestId('problem-CABLE_UNPLUGGED')).toHaveCount(0);
     await look(customer.page, 'service-customer-cable-out', testInfo);
     await look(bench.page, 'service-bench-cable-out', testInfo);
 
     // The phone is plugged back in: the transfer resumes and the update completes.
     await expect(customer.page.getByTestId('cable-out')).toHaveCount(0, SLOW);
+    await expect(phone.getByTestId('job-error')).toHaveCount(0, SLOW);
     await expect(customer.stage()).toHaveAttribute('data-stage', 'done', { timeout: 180_000 });
     await expect(customer.page.getByTestId('done-version')).toHaveText('Your phone now runs version 1.2.0.');
     await expect(phone.getByTestId('device-status')).toHaveAttribute('data-state', 'updated', SLOW);
+    await expect(phone.getByTestId('versions')).toContainText('1.2.0');
+    await expect(phone.getByTestId('problems')).toHaveCount(0);
   });
 });
