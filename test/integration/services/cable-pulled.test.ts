@@ -16,6 +16,7 @@ import type { ConsentRequest, DeviceView, HistoryRecord, JobView } from '../../.
 import type { SimulationHandle } from '../../../src/simulator/simulation';
 import { simulatedDevId } from '../../../src/simulator/identity';
 import { privateSimRegistry } from '../fumo/helpers';
+import { nextEvent } from './events';
 
 const DEMO_PIN = '1234';
 const FROM = '1.1.0';
@@ -26,21 +27,6 @@ const PORT = `sim:${simulatedDevId(INDEX)}`;
 const CUT_AT = 60_000;
 const PLAIN = 'The cable to the phone was disconnected. Plug it back in; the update continues where it stopped.';
 
-function nextEvent<T>(service: KioskService, event: string, test: (p: T) => boolean, timeoutMs = 120_000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      service.off(event, listener);
-      reject(new Error(`no '${event}' event matched within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const listener = (p: T): void => {
-      if (!test(p)) return;
-      clearTimeout(timer);
-      service.off(event, listener);
-      resolve(p);
-    };
-    service.on(event, listener as (...args: never[]) => void);
-  });
-}
 
 function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);

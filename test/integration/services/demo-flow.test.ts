@@ -14,27 +14,12 @@ import { listSimulatedDevices, simRegistryDir } from '../../../src/main/links/si
 import type { ConsentRequest, DeviceView, HistoryRecord, JobView } from '../../../src/shared/schemas';
 import { startSimulation, type SimulatedDeviceHandle } from '../../../src/simulator/simulation';
 import { privateSimRegistry } from '../fumo/helpers';
+import { nextEvent } from './events';
 
 const DEMO_PIN = '1234';
 const FROM = '1.1.0';
 const TARGET = '1.2.0';
 
-/** Resolves with the first event payload that satisfies `test`; rejects after `timeoutMs`. */
-function nextEvent<T>(service: KioskService, event: string, test: (p: T) => boolean, timeoutMs = 240_000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      service.off(event, listener);
-      reject(new Error(`no '${event}' event matched within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const listener = (p: T): void => {
-      if (!test(p)) return;
-      clearTimeout(timer);
-      service.off(event, listener);
-      resolve(p);
-    };
-    service.on(event, listener as (...args: never[]) => void);
-  });
-}
 
 /** Resolves when the device on `portId` is identified (or reports a problem instead). */
 async function identified(service: KioskService, portId: string): Promise<DeviceView> {
