@@ -48,36 +48,8 @@ function SettingsForm({ settings, saved, setSaved }: { settings: Settings; saved
     <section className="stack" aria-labelledby="settings-title" data-testid="screen-settings">
       <h1 id="settings-title">{t('settings.title')}</h1>
       <form className="card settings-form" onSubmit={(e) => void save(e)}>
-        <div className="field">
-          <label htmlFor="s-concurrency">{t('settings.concurrency')}</label>
-          <input
-            id="s-concurrency"
-            type="number"
-            min={1}
-            max={16}
-            value={draft.concurrency}
-            onChange={(e) => set('concurrency', Number(e.target.value))}
-            aria-describedby="s-concurrency-hint"
-          />
-          <span id="s-concurrency-hint" className="hint">
-            {t('settings.concurrencyHint')}
-          </span>
-        </div>
-        <div className="field">
-          <label htmlFor="s-battery">{t('settings.batteryThreshold')}</label>
-          <input
-            id="s-battery"
-            type="number"
-            min={0}
-            max={100}
-            value={draft.batteryThresholdPercent}
-            onChange={(e) => set('batteryThresholdPercent', Number(e.target.value))}
-            aria-describedby="s-battery-hint"
-          />
-          <span id="s-battery-hint" className="hint">
-            {t('settings.batteryThresholdHint')}
-          </span>
-        </div>
+        <NumberSetting id="s-concurrency" label={t('settings.concurrency')} hint={t('settings.concurrencyHint')} min={1} max={16} value={draft.concurrency} onChange={(v) => set('concurrency', v)} />
+        <NumberSetting id="s-battery" label={t('settings.batteryThreshold')} hint={t('settings.batteryThresholdHint')} min={0} max={100} value={draft.batteryThresholdPercent} onChange={(v) => set('batteryThresholdPercent', v)} />
         <div className="field">
           <label className="check">
             <input type="checkbox" checked={draft.kioskMode} onChange={(e) => set('kioskMode', e.target.checked)} aria-describedby="s-kiosk-hint" />
@@ -98,21 +70,7 @@ function SettingsForm({ settings, saved, setSaved }: { settings: Settings; saved
             ))}
           </div>
         </fieldset>
-        <div className="field">
-          <label htmlFor="s-idle">{t('settings.idleTimeout')}</label>
-          <input
-            id="s-idle"
-            type="number"
-            min={10}
-            max={3600}
-            value={draft.idleTimeoutSeconds}
-            onChange={(e) => set('idleTimeoutSeconds', Number(e.target.value))}
-            aria-describedby="s-idle-hint"
-          />
-          <span id="s-idle-hint" className="hint">
-            {t('settings.idleTimeoutHint')}
-          </span>
-        </div>
+        <NumberSetting id="s-idle" label={t('settings.idleTimeout')} hint={t('settings.idleTimeoutHint')} min={10} max={3600} value={draft.idleTimeoutSeconds} onChange={(v) => set('idleTimeoutSeconds', v)} />
         <div className="row">
           <button type="submit" className="btn btn-primary" data-testid="settings-save">
             {t('common.save')}
@@ -122,5 +80,19 @@ function SettingsForm({ settings, saved, setSaved }: { settings: Settings; saved
         <ErrorNotice error={error} />
       </form>
     </section>
+  );
+}
+
+/** One numeric setting: label, input and the hint that describes it. */
+function NumberSetting(props: { id: string; label: string; hint: string; min: number; max: number; value: number; onChange: (v: number) => void }) {
+  const { id, label, hint, min, max, value, onChange } = props;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} type="number" min={min} max={max} value={value} onChange={(e) => onChange(Number(e.target.value))} aria-describedby={`${id}-hint`} />
+      <span id={`${id}-hint`} className="hint">
+        {hint}
+      </span>
+    </div>
   );
 }
