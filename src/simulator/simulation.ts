@@ -10,7 +10,7 @@ import type { Fault } from './faults';
 import { simulatedDevId } from './identity';
 import type { SimulatedUser } from './user';
 import { makeLinkFactory, type SimulatedLinkKind } from './transports';
-import { profileById, type DeviceProfile } from '../main/links/profiles';
+import { profileById, type DeviceProfile } from '../transport/profiles';
 
 /** The kiosk's reference profile for each way of connecting (resources/devices). */
 export const REFERENCE_PROFILE_IDS: Record<SimulatedLinkKind, string> = {

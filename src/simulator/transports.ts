@@ -9,13 +9,13 @@ import { ByteStreamEvents, type ByteStream } from '../core/obex/byte-stream';
 import { ObexDmLink } from '../core/obex/dm-channel';
 import type { DeviceConnection, LinkFactory, SimulatedDevice } from './device';
 import { ByteThrottle } from './faults';
-import { nodeByteStream } from '../main/links/node-byte-stream';
+import { nodeByteStream } from '../transport/node-byte-stream';
 import type { DmPayload, Link, ReceiveOptions } from '../core/link';
 import { decodeMessage } from '../core/dm/codec';
-import { createPtyPair, type PtyPair } from '../main/links/pty';
-import { announceSimulatedDevice, withdrawSimulatedDevice } from '../main/links/sim-registry';
-import { HttpDmClientLink } from '../main/links/http';
-import { createUsbStandIn, type UsbStandIn } from '../main/links/usb-standin';
+import { createPtyPair, type PtyPair } from './links/pty';
+import { announceSimulatedDevice, withdrawSimulatedDevice } from '../transport/sim-registry';
+import { HttpDmClientLink } from '../transport/http';
+import { createUsbStandIn, type UsbStandIn } from './links/usb-standin';
 
 export type SimulatedLinkKind = 'serial' | 'http' | 'usb-standin';
 

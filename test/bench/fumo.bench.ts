@@ -35,7 +35,7 @@ import { buildBundleFrame, ed25519KeyId, type BundleManifest } from '../../src/c
 import { signBundle, type BundleFields } from '../../src/core/catalog/sign';
 import type { JobSnapshot } from '../../src/core/fumo/ports';
 import { createMemoryLinkPair } from '../../src/core/session/memory-link';
-import { SimulationDeviceSource } from '../../src/main/services/demo-phones';
+import { SimulationDeviceSource } from '../../src/main/demo/demo-phones';
 import { createKioskService, type KioskService } from '../../src/main/services/kiosk-service';
 import type { KioskStore } from '../../src/main/store';
 import type { DeviceConnection } from '../../src/simulator/device';

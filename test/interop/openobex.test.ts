@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObexDmLink } from '../../src/core/obex/dm-channel';
-import { nodeByteStream } from '../../src/main/links/node-byte-stream';
+import { nodeByteStream } from '../../src/transport/node-byte-stream';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const source = join(here, 'openobex', 'obex-harness.c');

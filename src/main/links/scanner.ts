@@ -7,8 +7,8 @@
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { systemClock, type Clock } from '../../core/clock';
-import { findProfile, GENERIC_SERIAL_PROFILE_ID, normaliseId, type DeviceProfile } from './profiles';
-import { listSimulatedDevices, simRegistryDir } from './sim-registry';
+import { findProfile, GENERIC_SERIAL_PROFILE_ID, normaliseId, type DeviceProfile } from '../../transport/profiles';
+import { listSimulatedDevices, simRegistryDir } from '../../transport/sim-registry';
 
 export type DiscoveredLinkKind = 'serial' | 'usb' | 'http';
 

@@ -22,8 +22,8 @@ import { KioskError } from '../../core/errors';
 import type { Link } from '../../core/link';
 import { ObexDmLink, type ObexRole } from '../../core/obex/dm-channel';
 import type { ByteStream } from '../../core/obex/byte-stream';
-import { nodeByteStream } from './node-byte-stream';
-import type { DeviceProfile } from './profiles';
+import { nodeByteStream } from '../../transport/node-byte-stream';
+import type { DeviceProfile } from '../../transport/profiles';
 
 export interface SerialLinkOptions {
   id?: string;

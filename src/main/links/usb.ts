@@ -9,35 +9,10 @@ import type { Link } from '../../core/link';
 import { ByteStreamEvents, type ByteStream } from '../../core/obex/byte-stream';
 import { ObexDmLink, type ObexRole } from '../../core/obex/dm-channel';
 import type { Clock } from '../../core/clock';
-import type { DeviceProfile } from './profiles';
+import type { DeviceProfile } from '../../transport/profiles';
+import type { WebUsbDeviceLike, WebUsbEndpointLike } from '../../transport/webusb';
 
-/** The part of WebUSB's USBDevice this link uses; the `usb` package's WebUSBDevice fits it. */
-export interface WebUsbEndpointLike {
-  endpointNumber: number;
-  direction: 'in' | 'out';
-  type: 'bulk' | 'interrupt' | 'isochronous';
-  packetSize: number;
-}
-
-export interface WebUsbDeviceLike {
-  readonly vendorId: number;
-  readonly productId: number;
-  readonly serialNumber?: string | null | undefined;
-  readonly opened: boolean;
-  readonly configuration: {
-    configurationValue: number;
-    interfaces: Array<{ interfaceNumber: number; alternates: Array<{ alternateSetting: number; endpoints: WebUsbEndpointLike[] }> }>;
-  } | null | undefined;
-  open(): Promise<void>;
-  close(): Promise<void>;
-  selectConfiguration(configurationValue: number): Promise<void>;
-  claimInterface(interfaceNumber: number): Promise<void>;
-  releaseInterface(interfaceNumber: number): Promise<void>;
-  selectAlternateInterface(interfaceNumber: number, alternateSetting: number): Promise<void>;
-  clearHalt(direction: 'in' | 'out', endpointNumber: number): Promise<void>;
-  transferIn(endpointNumber: number, length: number): Promise<{ data?: DataView | undefined; status?: 'ok' | 'stall' | 'babble' | undefined }>;
-  transferOut(endpointNumber: number, data: Uint8Array<ArrayBuffer>): Promise<{ bytesWritten: number; status?: 'ok' | 'stall' | 'babble' | undefined }>;
-}
+export type { WebUsbDeviceLike, WebUsbEndpointLike } from '../../transport/webusb';
 
 export interface UsbLinkOptions {
   id?: string;

@@ -69,8 +69,8 @@ import type {
 import { describeError, type ErrorCode } from '../../shared/errors';
 import { openSerialLink } from '../links/serial';
 import { DeviceScanner, createDeviceScanner, serialAdapter, usbAdapter, type DiscoveredDevice } from '../links/scanner';
-import { SIMULATED_SERIAL_PROFILE } from './sim-profile';
-import { profileById, findProfile, loadProfiles, GENERIC_SERIAL_PROFILE_ID, type DeviceProfile } from '../links/profiles';
+import { SIMULATED_SERIAL_PROFILE } from '../demo/sim-profile';
+import { profileById, findProfile, loadProfiles, GENERIC_SERIAL_PROFILE_ID, type DeviceProfile } from '../../transport/profiles';
 import { createStorePorts, importDemoCatalog, openStore, toBundleView, toHistoryRecord, toTrustedKey, type Actor, type KioskStore } from '../store';
 import { accountsPort, sessionAccounts, SIMULATED_ACCOUNT } from './adapters';
 import { DEMO_PIN, PinStore } from './pin';
@@ -1484,7 +1484,7 @@ function safeProfiles(): DeviceProfile[] {
 export async function createKioskService(options: KioskServiceOptions): Promise<KioskService> {
   const service = new KioskService(options);
   if (options.demo) {
-    const { startDemoPhones } = await import('./demo-phones');
+    const { startDemoPhones } = await import('../demo/demo-phones');
     await startDemoPhones(service, options.demoStateDir ?? path.join(options.dataDir, 'demo-phones'));
   }
   await service.start();

@@ -5,7 +5,7 @@
 import { _electron as electron, expect, test } from '@playwright/test';
 import { resolve } from 'node:path';
 import { KioskPage } from '../pages/kiosk-page';
-import { TECHNICIAN_PIN } from '../support/test-backend';
+import { TECHNICIAN_PIN } from '../../../src/main/demo/shell-backend';
 
 const executablePath = process.env.FUMO_ELECTRON_PATH;
 

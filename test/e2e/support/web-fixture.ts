@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startWebHost, type WebHost } from '../../../src/main/hosts/web/server';
 import { KioskPage } from '../pages/kiosk-page';
-import { TestBackend } from './test-backend';
+import { TestBackend } from '../../../src/main/demo/shell-backend';
 
 export const RENDERER_DIR = resolve('dist/renderer');
 

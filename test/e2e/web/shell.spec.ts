@@ -3,7 +3,7 @@
  * with the launch token, events from the Node side reach the screen, requests reach the Node
  * side, and a page without the token gets nothing.
  */
-import { TECHNICIAN_PIN, sampleDevice } from '../support/test-backend';
+import { TECHNICIAN_PIN, sampleDevice } from '../../../src/main/demo/shell-backend';
 import { expect, test } from '../support/web-fixture';
 
 test.describe('web host', () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KioskService } from '../../../src/main/services/kiosk-service';
-import { SimulationDeviceSource } from '../../../src/main/services/demo-phones';
+import { SimulationDeviceSource } from '../../../src/main/demo/demo-phones';
 import { SIMULATED_ACCOUNT } from '../../../src/main/services/adapters';
 import { importDemoCatalog } from '../../../src/main/store';
 import { startSimulation, type SimulationHandle } from '../../../src/simulator/simulation';

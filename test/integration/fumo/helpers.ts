@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FumoSettings, JobSnapshot } from '../../../src/core/fumo/ports';
 import { KioskService } from '../../../src/main/services/kiosk-service';
-import { SimulationDeviceSource } from '../../../src/main/services/demo-phones';
+import { SimulationDeviceSource } from '../../../src/main/demo/demo-phones';
 import { importDemoCatalog } from '../../../src/main/store';
 import { startSimulation, type DeviceSpec, type SimulationHandle } from '../../../src/simulator/simulation';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPtyPair, type PtyPair } from '../../../src/main/links/pty';
+import { createPtyPair, type PtyPair } from '../../../src/simulator/links/pty';
 import type { DeviceConnection, LinkFactory, SimulatedDevice } from '../../../src/simulator/device';
 import { startSimulation, type SimulationHandle } from '../../../src/simulator/simulation';
 import { serialLinkFactory } from '../../../src/simulator/transports';

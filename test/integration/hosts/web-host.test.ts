@@ -8,7 +8,7 @@ import { startWebHost, type WebHost } from '../../../src/main/hosts/web/server';
 import { resolveUnder } from '../../../src/main/hosts/web/static';
 import { createWebSocketBridge } from '../../../src/renderer/bridge/ws-client';
 import type { RendererBridge } from '../../../src/renderer/bridge/types';
-import { TestBackend, sampleDevice } from '../../e2e/support/test-backend';
+import { TestBackend, sampleDevice } from '../../../src/main/demo/shell-backend';
 import type { KioskEventMessage } from '../../../src/shared/api';
 
 const rendererDir = mkdtempSync(join(tmpdir(), 'fumo-renderer-'));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpDmClientLink, HttpDmServer, type HttpServerLink } from '../../../src/main/links/http';
+import { HttpDmClientLink, HttpDmServer, type HttpServerLink } from '../../../src/transport/http';
 
 const XML = 'application/vnd.syncml.dm+xml';
 const enc = (s: string) => new TextEncoder().encode(s);

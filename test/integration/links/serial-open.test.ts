@@ -6,8 +6,8 @@
 import { chmodSync, statSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPtyPair, type PtyPair } from '../../../src/main/links/pty';
-import { loadProfiles } from '../../../src/main/links/profiles';
+import { createPtyPair, type PtyPair } from '../../../src/simulator/links/pty';
+import { loadProfiles } from '../../../src/transport/profiles';
 import { openSerialLink } from '../../../src/main/links/serial';
 
 const profile = loadProfiles().find((p) => p.id === 'generic-serial')!;

@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Link } from '../../../src/core/link';
-import { createPtyPair, type PtyPair } from '../../../src/main/links/pty';
-import { loadProfiles, type DeviceProfile } from '../../../src/main/links/profiles';
+import { createPtyPair, type PtyPair } from '../../../src/simulator/links/pty';
+import { loadProfiles, type DeviceProfile } from '../../../src/transport/profiles';
 import { isPseudoTerminal, openSerialLink, type SerialLinkOptions } from '../../../src/main/links/serial';
 
 const WBXML = 'application/vnd.syncml.dm+wbxml';

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ObexDmLink } from '../../../src/core/obex/dm-channel';
-import { findProfile } from '../../../src/main/links/profiles';
+import { findProfile } from '../../../src/transport/profiles';
 import { findWebUsbDevice, openUsbLink } from '../../../src/main/links/usb';
 
 const spec = process.env['FUMO_USB_TEST_DEVICE'];

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KioskService, createKioskService } from '../../../src/main/services/kiosk-service';
-import { addDemoPhones, cablePulledPhoneSpec } from '../../../src/main/services/demo-phones';
+import { addDemoPhones, cablePulledPhoneSpec } from '../../../src/main/demo/demo-phones';
 import type { ConsentRequest, DeviceView, HistoryRecord, JobView } from '../../../src/shared/schemas';
 import type { SimulationHandle } from '../../../src/simulator/simulation';
 import { simulatedDevId } from '../../../src/simulator/identity';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KioskService, createKioskService } from '../../../src/main/services/kiosk-service';
-import { listSimulatedDevices, simRegistryDir } from '../../../src/main/links/sim-registry';
+import { listSimulatedDevices, simRegistryDir } from '../../../src/transport/sim-registry';
 import type { ConsentRequest, DeviceView, HistoryRecord, JobView } from '../../../src/shared/schemas';
 import { startSimulation, type SimulatedDeviceHandle } from '../../../src/simulator/simulation';
 import { privateSimRegistry } from '../fumo/helpers';

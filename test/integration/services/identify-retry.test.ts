@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KioskError } from '../../../src/core/errors';
 import { openSerialLink } from '../../../src/main/links/serial';
-import { SimulationDeviceSource } from '../../../src/main/services/demo-phones';
+import { SimulationDeviceSource } from '../../../src/main/demo/demo-phones';
 import { KioskService } from '../../../src/main/services/kiosk-service';
 import { importDemoCatalog } from '../../../src/main/store';
 import { startSimulation, type SimulationHandle } from '../../../src/simulator/simulation';

@@ -7,10 +7,10 @@ import { acceptSession, type ServerSessionOptions } from '../../../src/core/sess
 import { MemoryAuthAccountStore, RESYNC_NONCE } from '../../../src/core/dm/auth';
 import { encodePackage0, PACKAGE0_CONTENT_TYPE } from '../../../src/core/dm/pkg0';
 import type { LargeObjectSource } from '../../../src/core/session/api';
-import { HttpDmServer, type HttpServerLink } from '../../../src/main/links/http';
+import { HttpDmServer, type HttpServerLink } from '../../../src/transport/http';
 import { openUsbLink } from '../../../src/main/links/usb';
-import { profileById } from '../../../src/main/links/profiles';
-import { listSimulatedDevices } from '../../../src/main/links/sim-registry';
+import { profileById } from '../../../src/transport/profiles';
+import { listSimulatedDevices } from '../../../src/transport/sim-registry';
 import { startSimulation, defaultServerAccount } from '../../../src/simulator/simulation';
 import { getUsbStandIn } from '../../../src/simulator/transports';
 import { makeBundle, makeKeys, tempDir } from '../../unit/simulator/helpers';

@@ -13,7 +13,7 @@ import { ObexDmLink } from '../../../src/core/obex/dm-channel';
 import type { LargeObjectSource } from '../../../src/core/session/api';
 import { startSimulation, defaultServerAccount } from '../../../src/simulator/simulation';
 import { openPtyByteStream, registryIdFor } from '../../../src/simulator/transports';
-import { listSimulatedDevices } from '../../../src/main/links/sim-registry';
+import { listSimulatedDevices } from '../../../src/transport/sim-registry';
 import { makeBundle, makeKeys, tempDir } from '../../unit/simulator/helpers';
 
 function haveSocat(): boolean {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/core/clock';
-import { findProfile, loadProfiles, profileById } from '../../../src/main/links/profiles';
+import { findProfile, loadProfiles, profileById } from '../../../src/transport/profiles';
 import {
   DeviceIdentityMap,
   DeviceScanner,
@@ -15,7 +15,7 @@ import {
   type SerialPortListing,
   type UsbHotplugDevice,
 } from '../../../src/main/links/scanner';
-import { announceSimulatedDevice, listSimulatedDevices, withdrawSimulatedDevice } from '../../../src/main/links/sim-registry';
+import { announceSimulatedDevice, listSimulatedDevices, withdrawSimulatedDevice } from '../../../src/transport/sim-registry';
 import { classifyOpenError } from '../../../src/main/links/serial';
 
 class ManualClock implements Clock {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ObexDmLink } from '../../../src/core/obex/dm-channel';
-import { loadProfiles } from '../../../src/main/links/profiles';
+import { loadProfiles } from '../../../src/transport/profiles';
 import { openUsbByteStream, openUsbLink, packetMultiple } from '../../../src/main/links/usb';
-import { createUsbStandIn } from '../../../src/main/links/usb-standin';
+import { createUsbStandIn } from '../../../src/simulator/links/usb-standin';
 
 const profile = loadProfiles().find((p) => p.id === 'reference-usb')!;
 const WB = 'application/vnd.syncml.dm+wbxml';

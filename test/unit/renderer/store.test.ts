@@ -11,7 +11,7 @@ import {
   selectCustomerRequest,
 } from '../../../src/renderer/store/selectors';
 import type { ConnectionStatus, RendererBridge } from '../../../src/renderer/bridge/types';
-import { sampleDevice } from '../../e2e/support/test-backend';
+import { sampleDevice } from '../../../src/main/demo/shell-backend';
 
 function job(id: string, over: Partial<JobView> = {}): JobView {
   return {

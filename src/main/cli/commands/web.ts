@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KioskBackend } from '../../../shared/api';
-import { createBackend, resolveDataDir } from '../../hosts/backend';
+import { createBackend, resolveDataDir } from '../../demo/backend';
 import { defaultDataDir } from '../../store/paths';
 import { isLoopbackAddress } from '../../hosts/security';
 import { startWebHost } from '../../hosts/web/server';

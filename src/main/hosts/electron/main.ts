@@ -18,7 +18,7 @@ import {
   type WebFrameMain,
 } from 'electron';
 import { IPC_CHANNELS, fail, type KioskBackend } from '../../../shared/api';
-import { createBackend, resolveDataDir } from '../backend';
+import { createBackend, resolveDataDir } from '../../demo/backend';
 import { dispatchRequest, subscribeBackend } from '../dispatch';
 import { isAllowedNavigation, isTrustedFrame } from './frames';
 import { APP_ORIGIN, handleAppProtocol, registerAppScheme } from './protocol';

@@ -1,4 +1,4 @@
-import type { DeviceProfile } from '../links/profiles';
+import type { DeviceProfile } from '../../transport/profiles';
 
 export const SIMULATED_SERIAL_PROFILE_ID = 'simulated-serial';
 

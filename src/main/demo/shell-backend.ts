@@ -14,7 +14,7 @@ import {
   type KioskEvents,
   type KioskMethod,
   type Result,
-} from '../../../src/shared/api';
+} from '../../shared/api';
 import {
   DEFAULT_SETTINGS,
   type DeviceView,
@@ -23,7 +23,7 @@ import {
   type SessionView,
   type Settings,
   type Snapshot,
-} from '../../../src/shared/schemas';
+} from '../../shared/schemas';
 
 export const TECHNICIAN_PIN = '1234';
 export const ADMIN_PIN = '9999';

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE_FILE_EXTENSION } from '../../core/catalog/bundle';
 import { KioskError } from '../../core/errors';
-import type { ImportResult } from './catalog';
-import type { Actor } from './context';
-import type { KioskStore } from './index';
+import type { ImportResult } from '../store/catalog';
+import type { Actor } from '../store/context';
+import type { KioskStore } from '../store/index';
 
 /** The actor recorded for the demo catalogue the kiosk installs itself on embedded defaults. */
 export const DEMO_IMPORT_ACTOR: Actor = { name: 'fumo-kiosk (demo defaults)', role: 'admin' };

@@ -4,7 +4,7 @@
  * serves. Used by tests and the simulator where no USB bus exists.
  */
 import { ByteStreamEvents, type ByteStream } from '../../core/obex/byte-stream';
-import type { WebUsbDeviceLike, WebUsbEndpointLike } from './usb';
+import type { WebUsbDeviceLike, WebUsbEndpointLike } from '../../transport/webusb';
 
 export interface UsbStandInOptions {
   vendorId?: number;

@@ -10,10 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock, RandomSource } from '../../core/clock';
-import { systemClock } from '../../core/clock';
-import { KioskError } from '../../core/errors';
-import type { DmPayload, Link, ReceiveOptions } from '../../core/link';
+import type { Clock, RandomSource } from '../core/clock';
+import { systemClock } from '../core/clock';
+import { KioskError } from '../core/errors';
+import type { DmPayload, Link, ReceiveOptions } from '../core/link';
 
 /** Content types a DM peer may POST, including the SyncML 1.1-era names some phones still send. */
 export const HTTP_DM_CONTENT_TYPES = [

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { KioskBackend } from '../../shared/api';
 import { defaultDataDir } from '../store/paths';
-import { createShellBackend } from '../../../test/e2e/support/test-backend';
+import { createShellBackend } from './shell-backend';
 import { createKioskService } from '../services/kiosk-service';
 
 export interface BackendOptions {

@@ -9,7 +9,7 @@ import { demoDeviceSpecs, startSimulation, type DeviceSpec } from '../../simulat
 import { simulatedDevId } from '../../simulator/identity';
 import { serialLinkFactory, type SimRegistry } from '../../simulator/transports';
 import { SIMULATED_SERIAL_PROFILE_ID } from './sim-profile';
-import type { DeviceSource, DiscoveredDevice, KioskService } from './kiosk-service';
+import type { DeviceSource, DiscoveredDevice, KioskService } from '../services/kiosk-service';
 
 export class SimulationDeviceSource extends EventEmitter implements DeviceSource {
   private started = false;

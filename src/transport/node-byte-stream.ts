@@ -2,7 +2,7 @@
  * ByteStream adapters over Node streams: a serial port, a socket, a child's stdio.
  */
 import type { Readable, Writable } from 'node:stream';
-import { ByteStreamEvents, type ByteStream } from '../../core/obex/byte-stream';
+import { ByteStreamEvents, type ByteStream } from '../core/obex/byte-stream';
 
 export interface NodeByteStreamOptions {
   /** Extra teardown when close() is called (e.g. close the port, kill the child). */
