@@ -10,11 +10,9 @@
  * never sends Exec for a payload the device has not acknowledged whole and the kiosk has not
  * hashed to the catalogue's SHA-256.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { KioskError, isKioskError } from '../errors';
 import { describeError, type ErrorCode, type ErrorDetails } from '../../shared/errors';
-import type { ItemData } from '../dm/model';
-import type { GenericAlert, LargeObjectSource } from '../session/api';
+import type { GenericAlert } from '../session/api';
 import { buildCompletionText, buildConsentText, buildDeviceConfirmText } from './consent-text';
 import {
   DEFAULT_FUMO_SETTINGS,
@@ -29,16 +27,16 @@ import {
   type JobSnapshot,
   type JobState,
   type JobTrigger,
-  type PayloadReader,
-  type PayloadVerifier,
   type UpdateOffer,
 } from './ports';
 import { provisionDmAccount } from './bootstrap';
-import { BYTES_PER_MB, ProgressMeter } from './progress';
+import { getText, parseNumber, readDeviceFacts, readFumoState } from './capabilities';
+import { phaseSpans, phaseTimings } from './phase-times';
+import { preflight } from './preflight';
+import { ProgressMeter } from './progress';
+import { VerifyingSource, sha256Verifier } from './verifying-source';
 import { describeFumoResult, isFumoSuccess } from './result-codes';
 
-export const FUMO_MO_URN = 'urn:oma:mo:oma-fumo:1.0';
-const DEFAULT_FUMO_ROOTS = ['./FUMO', './FwUpdate', './ManagedObjects/FUMO', './Vendor/FUMO', './Vendor'];
 const DISCONNECT_CODES: readonly string[] = ['CABLE_UNPLUGGED', 'LINK_TIMEOUT', 'SESSION_ABORTED'];
 /** Journal the download's acknowledged offset at most this often (ms). */
 const PROGRESS_JOURNAL_INTERVAL_MS = 1000;
@@ -62,27 +60,8 @@ export type FumoJobEvent = { type: 'state'; snapshot: JobSnapshot } | { type: 'p
 
 export type SessionSource = FumoSession | (() => Promise<FumoSession>);
 
-function textOf(data: ItemData | undefined): string | undefined {
-  if (data === undefined) return undefined;
-  return typeof data === 'string' ? data : new TextDecoder().decode(data);
-}
-
 function isDisconnect(e: unknown): boolean {
   return isKioskError(e) && DISCONNECT_CODES.includes(e.code);
-}
-
-function parseBool(v: string | undefined): boolean | undefined {
-  if (v === undefined) return undefined;
-  const s = v.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on', 'ac', 'usb', 'charging', 'external'].includes(s)) return true;
-  if (['false', '0', 'no', 'off', 'battery', 'none'].includes(s)) return false;
-  return undefined;
-}
-
-function parseNumber(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number.parseFloat(v.trim());
-  return Number.isFinite(n) ? n : undefined;
 }
 
 function hex(bytes: Uint8Array): string {
@@ -96,80 +75,6 @@ async function endQuietly(session: FumoSession | undefined): Promise<void> {
     await session.end();
   } catch {
     // the link may already be gone
-  }
-}
-
-/** SHA-256 of the sent bytes against an expected value (when the catalogue gives no verifier). */
-export function sha256Verifier(expectedHex: string): PayloadVerifier {
-  const hash: Hash = createHash('sha256');
-  return {
-    failed: false,
-    update(chunk: Uint8Array): void {
-      hash.update(chunk);
-    },
-    finish(): string | undefined {
-      const got = hex(hash.digest());
-      return got === expectedHex.toLowerCase() ? undefined : `SHA-256 ${got.slice(0, 16)}... does not match the catalogue's ${expectedHex.slice(0, 16)}...`;
-    },
-  };
-}
-
-/** Verifies the payload in order as the session pulls it, and refuses to hand out the last bytes of a corrupt payload. */
-class VerifyingSource implements LargeObjectSource {
-  private verifiedUpTo = 0;
-  private finished = false;
-  bytesRead = 0;
-
-  constructor(
-    private readonly reader: PayloadReader,
-    private readonly verifier: PayloadVerifier,
-  ) {}
-
-  get size(): number {
-    return this.reader.size;
-  }
-
-  get complete(): boolean {
-    return this.finished;
-  }
-
-  /** Verify [0, offset) before a resumed transfer starts at `offset`. */
-  async prime(offset: number): Promise<void> {
-    await this.verifyUpTo(offset);
-  }
-
-  private corrupt(detail: string): KioskError {
-    return new KioskError('PAYLOAD_CORRUPT', { detail, fumoResultCode: 402 });
-  }
-
-  private feed(bytes: Uint8Array): void {
-    this.verifier.update(bytes);
-    this.verifiedUpTo += bytes.length;
-    if (this.verifier.failed) throw this.corrupt(this.verifier.finish() ?? 'the stored update is damaged');
-    if (this.verifiedUpTo >= this.reader.size && !this.finished) {
-      this.finished = true;
-      const problem = this.verifier.finish();
-      if (problem !== undefined) throw this.corrupt(problem);
-    }
-  }
-
-  private async verifyUpTo(end: number): Promise<void> {
-    const step = 1 << 20;
-    while (this.verifiedUpTo < end) {
-      const n = Math.min(step, end - this.verifiedUpTo);
-      const bytes = await this.reader.read(this.verifiedUpTo, n);
-      if (bytes.length === 0) throw this.corrupt('the stored update ends early');
-      this.feed(bytes);
-    }
-  }
-
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    if (offset > this.verifiedUpTo) await this.verifyUpTo(offset);
-    const bytes = await this.reader.read(offset, length);
-    const end = offset + bytes.length;
-    if (offset <= this.verifiedUpTo && end > this.verifiedUpTo) this.feed(bytes.subarray(this.verifiedUpTo - offset));
-    this.bytesRead += bytes.length;
-    return bytes;
   }
 }
 
@@ -361,7 +266,7 @@ export class FumoJob {
       throw new KioskError('PROTOCOL_ERROR', { detail: `expected device ${this.snap.devId}, ${hello.devId} answered` });
     }
     await this.bootstrapIfNeeded(session);
-    const facts = await this.exchangeCapabilities(session);
+    const facts = await readDeviceFacts(session, this.nodes);
     this.checkCancelled();
     await this.enter('identified', { devId: facts.devId, facts });
   }
@@ -385,26 +290,14 @@ export class FumoJob {
   }
 
   private async stepPreFlight(): Promise<void> {
-    const facts = this.requireFacts();
-    const offer = this.requireOffer();
-    const threshold = this.settings.batteryThresholdPercent;
-    if (facts.batteryPercent !== undefined && facts.batteryPercent < threshold) {
-      const overrideOk = this.options.allowBatteryOverride === true && facts.externalPower === true;
-      if (!overrideOk) {
-        throw new KioskError('BATTERY_LOW', {
-          required: threshold,
-          measured: facts.batteryPercent,
-          externalPower: facts.externalPower === undefined ? 'unknown' : facts.externalPower ? 'yes' : 'no',
-        });
-      }
-    }
-    const needed = offer.sizeBytes + (offer.extraSpaceBytes ?? 0);
-    if (facts.freeBytes !== undefined && facts.freeBytes < needed) {
-      throw new KioskError('NO_SPACE', {
-        required: (needed / BYTES_PER_MB).toFixed(1),
-        measured: (facts.freeBytes / BYTES_PER_MB).toFixed(1),
-      });
-    }
+    const problems = preflight({
+      facts: this.requireFacts(),
+      offer: this.requireOffer(),
+      batteryThresholdPercent: this.settings.batteryThresholdPercent,
+      allowBatteryOverride: this.options.allowBatteryOverride,
+    });
+    const refusal = problems.find((p) => p.blocking);
+    if (refusal) throw new KioskError(refusal.code, refusal.details);
     this.checkCancelled();
     await this.enter('awaiting-customer-consent');
   }
@@ -581,7 +474,7 @@ export class FumoJob {
     // Only bytes this job sent may be continued (the device may hold a stranger's partial package).
     if (!this.nodes.resumeSupported || !this.snap.download || (ours === 0 && this.snap.download.bytesSentTotal === 0)) return 0;
     const uri = this.nodes.receivedBytesUri ?? `${facts.fumoUri}/Ext/ReceivedBytes`;
-    const held = parseNumber(await this.getText(session, uri).catch(() => undefined));
+    const held = parseNumber(await getText(session, uri).catch(() => undefined));
     // The device knows what it holds (the journal may lag behind it after a restart).
     if (held === undefined) return ours;
     return Math.max(0, Math.min(Math.floor(held), this.snap.download.totalBytes));
@@ -637,7 +530,7 @@ export class FumoJob {
     // A later session: the payload must still be on the device before Exec.
     const session = this.requireSession();
     const facts = this.requireFacts();
-    const state = await this.readFumoState(session, facts.fumoUri);
+    const state = await readFumoState(session, facts.fumoUri);
     if (state !== undefined && ![40, 50].includes(state)) {
       // The device no longer holds the payload: send it again before installing.
       await this.enter('downloading', { download: { ...this.requireDownload(), acknowledgedBytes: 0, complete: false }, schedule: 'now' });
@@ -700,12 +593,12 @@ export class FumoJob {
       if (this.continuingInstall) {
         // Restarted with the Exec possibly sent: the result may have gone to the old process. Ask the device.
         this.continuingInstall = false;
-        const fw = await this.getText(session, './DevDetail/FwV');
+        const fw = await getText(session, './DevDetail/FwV');
         if (fw === offer.targetVersion) {
           await this.enter('verifying');
           return;
         }
-        const state = await this.readFumoState(session, facts.fumoUri);
+        const state = await readFumoState(session, facts.fumoUri);
         if (state === 40 || state === 50) {
           // The payload waits on the device and nothing is installing: send the Exec again.
           await this.record({ install: { correlator: this.newCorrelator() } });
@@ -734,7 +627,7 @@ export class FumoJob {
     const code = Number.parseInt(alert.data ?? '', 10);
     await this.record({ install: { ...(this.snap.install ?? { correlator }), resultCode: Number.isFinite(code) ? code : undefined } });
     if (!isFumoSuccess(code)) {
-      const fw = await this.getText(this.requireSession(), './DevDetail/FwV').catch(() => undefined);
+      const fw = await getText(this.requireSession(), './DevDetail/FwV').catch(() => undefined);
       if (fw !== undefined) await this.record({ finalVersion: fw });
       this.failWithResult(code);
     }
@@ -754,7 +647,7 @@ export class FumoJob {
     let fw: string | undefined;
     for (;;) {
       try {
-        fw = await this.getText(this.requireSession(), './DevDetail/FwV');
+        fw = await getText(this.requireSession(), './DevDetail/FwV');
         break;
       } catch (e) {
         if (!isDisconnect(e)) throw e;
@@ -784,67 +677,6 @@ export class FumoJob {
   }
 
   // ---------------------------------------------------------------- capability exchange and bootstrap
-
-  private async getText(session: FumoSession, uri: string): Promise<string | undefined> {
-    const results = await session.get([uri]);
-    for (const r of results) {
-      if (r.status < 200 || r.status >= 300) continue;
-      const v = r.values.find((x) => x.uri === uri) ?? r.values[0];
-      if (v) return textOf(v.data);
-    }
-    return undefined;
-  }
-
-  private async readFumoState(session: FumoSession, fumoUri: string): Promise<number | undefined> {
-    return parseNumber(await this.getText(session, `${fumoUri}/State`));
-  }
-
-  private async exchangeCapabilities(session: FumoSession): Promise<DeviceFacts> {
-    const info = session.hello.devInfo;
-    const fw = await this.getText(session, './DevDetail/FwV');
-    if (fw === undefined) throw new KioskError('PROTOCOL_ERROR', { detail: 'the phone did not report ./DevDetail/FwV' });
-    const lrg = parseBool(await this.getText(session, './DevDetail/LrgObj')) ?? false;
-    const battery = this.nodes.batteryUri ? parseNumber(await this.getText(session, this.nodes.batteryUri)) : undefined;
-    const power = this.nodes.externalPowerUri ? parseBool(await this.getText(session, this.nodes.externalPowerUri)) : undefined;
-    const free = this.nodes.freeSpaceUri ? parseNumber(await this.getText(session, this.nodes.freeSpaceUri)) : undefined;
-    // The profile's location is a hint: check its Type, and search when it is wrong.
-    const hinted = this.nodes.fumoUri;
-    const fumoUri = hinted !== undefined && (await this.isFumo(session, hinted)) ? hinted : await this.discoverFumo(session);
-    return {
-      devId: session.hello.devId,
-      manufacturer: info.Man ?? '',
-      model: info.Mod ?? '',
-      fwVersion: fw,
-      language: info.Lang,
-      largeObjects: lrg,
-      fumoUri,
-      batteryPercent: battery,
-      externalPower: power,
-      freeBytes: free,
-    };
-  }
-
-  private async isFumo(session: FumoSession, uri: string): Promise<boolean> {
-    const type = await this.getText(session, `${uri}?prop=Type`).catch(() => undefined);
-    // Devices without property support answer 404/406 to ?prop: trust the profile then, unless the node is missing.
-    if (type !== undefined) return type === FUMO_MO_URN;
-    return (await this.getText(session, `${uri}/State`).catch(() => undefined)) !== undefined;
-  }
-
-  /** Find the FUMO MO by asking interior nodes for their Type. */
-  private async discoverFumo(session: FumoSession): Promise<string> {
-    const roots = this.nodes.fumoSearchRoots ?? DEFAULT_FUMO_ROOTS;
-    for (const root of roots) {
-      if ((await this.getText(session, `${root}?prop=Type`)) === FUMO_MO_URN) return root;
-      const list = await this.getText(session, root);
-      if (!list) continue;
-      for (const child of list.split('/').map((s) => s.trim()).filter(Boolean)) {
-        const uri = `${root}/${child}`;
-        if ((await this.getText(session, `${uri}?prop=Type`)) === FUMO_MO_URN) return uri;
-      }
-    }
-    throw new KioskError('PROTOCOL_ERROR', { detail: `no FUMO object (${FUMO_MO_URN}) found on the phone` });
-  }
 
   /** Give a device with no DM account for this kiosk one over the cable; a refusal is reported, never forced. */
   private async bootstrapIfNeeded(session: FumoSession): Promise<void> {
@@ -951,27 +783,6 @@ export class FumoJob {
     await this.record({ auditId });
   }
 
-  private phaseTimings(until: number): Record<string, number> {
-    const out: Record<string, number> = {};
-    const h = this.snap.history;
-    h.forEach(([state, at], i) => {
-      const end = i + 1 < h.length ? (h[i + 1]?.[1] ?? until) : until;
-      out[state] = (out[state] ?? 0) + Math.max(0, end - at);
-    });
-    return out;
-  }
-
-  private phases(until: number): Record<string, { startedAt: number; endedAt: number | null }> {
-    const out: Record<string, { startedAt: number; endedAt: number | null }> = {};
-    const h = this.snap.history;
-    h.forEach(([state, at], i) => {
-      const end = i + 1 < h.length ? (h[i + 1]?.[1] ?? until) : isTerminal(state) ? at : until;
-      const prev = out[state];
-      out[state] = { startedAt: prev?.startedAt ?? at, endedAt: end };
-    });
-    return out;
-  }
-
   private async finish(
     state: 'up-to-date' | 'done' | 'declined' | 'failed' | 'cancelled',
     error: KioskError | undefined,
@@ -1011,8 +822,8 @@ export class FumoJob {
         finalVersion: this.snap.finalVersion ?? (state === 'up-to-date' ? this.snap.facts?.fwVersion : undefined),
         customerConsent: this.snap.customerConsent,
         deviceConsent: this.snap.deviceConsent,
-        phaseTimings: this.phaseTimings(now),
-        phases: this.phases(now),
+        phaseTimings: phaseTimings(this.snap.history, now),
+        phases: phaseSpans(this.snap.history, now),
         bytesSent: this.snap.download?.bytesSentTotal,
         finishedAt: now,
       });
