@@ -88,6 +88,8 @@ export const ProblemSchema = z.object({
   measured: DetailValue.nullable(),
   /** true: the update cannot start until this is solved; false: a warning only. */
   blocking: z.boolean(),
+  /** The technician may start anyway (a low battery while the phone is on external power): jobs.start with allowBatteryOverride. */
+  overridable: z.boolean().optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -330,6 +332,8 @@ export const StartJobParamsSchema = z
     bundleId: Id.optional(),
     schedule: ScheduleSchema,
     consentMode: ConsentModeSchema,
+    /** Go ahead with a low battery because the phone is on external power (the technician's decision, recorded). */
+    allowBatteryOverride: z.boolean().optional(),
   })
   .strict()
   .refine((p) => (p.portId === undefined) !== (p.devId === undefined), {

@@ -340,6 +340,8 @@ export class FumoJob {
       answeredAt: this.ports.clock.now(),
       schedule,
       ...(answer.language ? { language: answer.language } : {}),
+      ...(answer.privacyVersion ? { privacyVersion: answer.privacyVersion } : {}),
+      ...(answer.warrantyVersion ? { warrantyVersion: answer.warrantyVersion } : {}),
     };
     if (!answer.accepted) {
       await this.finish('declined', new KioskError('CONSENT_DECLINED'), undefined, { customerConsent: record });

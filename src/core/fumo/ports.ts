@@ -219,6 +219,9 @@ export interface CustomerConsentAnswer {
   schedule?: InstallSchedule;
   /** The language the text was shown in. */
   language?: string;
+  /** Versions of the privacy and warranty texts the customer was shown. */
+  privacyVersion?: string;
+  warrantyVersion?: string;
 }
 
 export interface CustomerConsentRecord {
@@ -230,6 +233,8 @@ export interface CustomerConsentRecord {
   answeredAt: number;
   schedule: InstallSchedule;
   language?: string;
+  privacyVersion?: string;
+  warrantyVersion?: string;
 }
 
 export interface DeviceConsentRecord {

@@ -140,6 +140,9 @@ export function storeAuditPort(store: KioskStore, options: AuditPortOptions = {}
         consent.customerAt = c.customerConsent.answeredAt;
         consent.textVersion = c.customerConsent.textVersion;
         consent.schedule = c.customerConsent.schedule;
+        consent.language = c.customerConsent.language ?? null;
+        consent.privacyVersion = c.customerConsent.privacyVersion ?? null;
+        consent.warrantyVersion = c.customerConsent.warrantyVersion ?? null;
       }
       if (c.deviceConsent) {
         const a = c.deviceConsent.answer;

@@ -1,0 +1,337 @@
+/**
+ * The phones on the bench: one entry per port with its profile, its link (opened once, shared
+ * by one session at a time through a lease) and its card (the DeviceView). Sessions are let in
+ * through core/session/admission: package 0 and accept, or listen for the phone's own call.
+ */
+import { KioskError } from '../../core/errors';
+import type { Clock } from '../../core/clock';
+import type { UiMode } from '../../core/dm/pkg0';
+import type { FumoSession } from '../../core/fumo/ports';
+import type { Link } from '../../core/link';
+import type { DmSession } from '../../core/session/api';
+import { alertAndAccept, listenAndAccept } from '../../core/session/admission';
+import type { ServerSessionOptions } from '../../core/session/server';
+import { maskDevId } from '../../shared/api';
+import type { DeviceView } from '../../shared/schemas';
+import { findProfile, GENERIC_SERIAL_PROFILE_ID, profileById, type DeviceProfile } from '../../transport/profiles';
+import type { DiscoveredDevice } from '../links/scanner';
+import { openSerialLink } from '../links/serial';
+
+export interface DeviceEntry {
+  d: DiscoveredDevice;
+  profile: DeviceProfile;
+  link: Link | undefined;
+  attached: boolean;
+  /** Full DevId once known (hint or package 1). */
+  devId: string | undefined;
+  view: DeviceView;
+  /** Serialises use of the link: one session at a time. */
+  lock: Promise<void>;
+  /** Bumped on every (re)attach, when the lock chain starts afresh for the new link. */
+  generation: number;
+  /** The link being opened, so two users of the port never open it twice. */
+  opening: Promise<Link> | undefined;
+  identified: Promise<void> | undefined;
+}
+
+export interface DeviceRegistryOptions {
+  clock: Clock;
+  profiles: DeviceProfile[];
+  /** How a discovered device becomes a Link (default: OBEX over the serial path). */
+  openLink?: (device: DiscoveredDevice, profile: DeviceProfile) => Promise<Link>;
+  /** The authenticated session's options; `timeoutMs` overrides the per-message wait. */
+  sessionOptions(timeoutMs?: number): ServerSessionOptions;
+  random: { bytes(n: number): Uint8Array };
+  /** How long the kiosk waits for a phone's package 1 after package 0. */
+  firstMessageTimeoutMs: number;
+  /** The password package 0 is signed with for this phone. */
+  package0Password(entry: DeviceEntry): Promise<string>;
+  /** Bootstrap over a cable (never over HTTP): see core/session/admission. */
+  bootstrap?: { wanted(devId: string): boolean; provision(entry: DeviceEntry, session: DmSession): Promise<void> };
+  /** A card changed, appeared or went away. */
+  onView(event: 'device:attached' | 'device:updated', view: DeviceView): void;
+  onGone(portId: string): void;
+  /** A phone with an unfinished job keeps its entry when it goes away (it comes back after a reboot). */
+  keepsEntry(devId: string): boolean;
+}
+
+/** The card of a phone just attached: nothing known yet but how it is connected. */
+function freshView(d: DiscoveredDevice, now: number): DeviceView {
+  return {
+    portId: d.portId,
+    linkKind: d.linkKind,
+    simulated: d.simulated === true,
+    devId: d.devIdHint ? maskDevId(d.devIdHint) : null,
+    manufacturer: null,
+    model: null,
+    fwVersion: null,
+    targetVersion: null,
+    bundleId: null,
+    battery: null,
+    externalPower: null,
+    supportsSchedule: true,
+    state: 'connecting',
+    phase: null,
+    jobId: null,
+    problems: [],
+    attachedAt: now,
+  };
+}
+
+export class DeviceRegistry {
+  private readonly entries = new Map<string, DeviceEntry>();
+
+  constructor(private readonly o: DeviceRegistryOptions) {}
+
+  get(portId: string): DeviceEntry | undefined {
+    return this.entries.get(portId);
+  }
+
+  all(): DeviceEntry[] {
+    return [...this.entries.values()];
+  }
+
+  views(): DeviceView[] {
+    return this.all().map((e) => e.view);
+  }
+
+  /** The entry of a port, or of a DevId (full or as shown masked). */
+  find(ref: { portId?: string | undefined; devId?: string | undefined }): DeviceEntry {
+    if (ref.portId) {
+      const e = this.entries.get(ref.portId);
+      if (e) return e;
+      throw new KioskError('DEVICE_NOT_FOUND', { detail: ref.portId });
+    }
+    const devId = ref.devId ?? '';
+    for (const e of this.entries.values()) if (e.devId === devId || e.d.devIdHint === devId || e.view.devId === devId) return e;
+    throw new KioskError('DEVICE_NOT_FOUND', { detail: devId });
+  }
+
+  /** The attached entry of a DevId. */
+  attachedWith(devId: string): DeviceEntry | undefined {
+    return this.all().find((e) => e.attached && e.devId === devId);
+  }
+
+  /** The unmasked DevId of the device on a port, once known. */
+  fullDevId(portId: string): string | undefined {
+    const e = this.entries.get(portId);
+    return e?.devId ?? e?.d.devIdHint;
+  }
+
+  profileFor(d: DiscoveredDevice): DeviceProfile {
+    const p = profileById(d.profileId, this.o.profiles) ?? findProfile(d.vid, d.pid, this.o.profiles) ?? profileById(GENERIC_SERIAL_PROFILE_ID, this.o.profiles);
+    if (!p) throw new KioskError('INTERNAL', { detail: `no device profile for ${d.portId}` });
+    return p;
+  }
+
+  /** A device (re)appeared on a port: a new entry, or the old one on a fresh link. */
+  async attach(d: DiscoveredDevice, profile: DeviceProfile): Promise<DeviceEntry> {
+    const existing = this.entries.get(d.portId);
+    if (existing) {
+      await existing.link?.close().catch(() => undefined);
+      existing.d = d;
+      existing.profile = profile;
+      existing.link = undefined;
+      existing.opening = undefined;
+      existing.attached = true;
+      // Whoever held the old link finds it closed; the new link starts a fresh queue.
+      existing.lock = Promise.resolve();
+      existing.generation++;
+      if (d.devIdHint) existing.devId = d.devIdHint;
+      this.o.onView('device:updated', existing.view);
+      return existing;
+    }
+    const entry: DeviceEntry = {
+      d,
+      profile,
+      link: undefined,
+      attached: true,
+      devId: d.devIdHint,
+      lock: Promise.resolve(),
+      generation: 0,
+      opening: undefined,
+      identified: undefined,
+      view: freshView(d, this.o.clock.now()),
+    };
+    this.entries.set(d.portId, entry);
+    this.o.onView('device:attached', entry.view);
+    return entry;
+  }
+
+  detach(portId: string): void {
+    const entry = this.entries.get(portId);
+    if (!entry) return;
+    entry.attached = false;
+    const link = entry.link;
+    entry.link = undefined;
+    void link?.close().catch(() => undefined);
+    if (entry.devId && this.o.keepsEntry(entry.devId)) return;
+    this.entries.delete(portId);
+    this.o.onGone(portId);
+  }
+
+  /** Change a card and tell the screens. */
+  update(entry: DeviceEntry, patch: Partial<DeviceView>): void {
+    entry.view = { ...entry.view, ...patch };
+    this.o.onView('device:updated', entry.view);
+  }
+
+  /** Wait until every attached device has been identified (or failed to be). */
+  async settled(): Promise<void> {
+    await Promise.all(this.all().map((e) => e.identified?.catch(() => undefined)));
+  }
+
+  async closeAll(): Promise<void> {
+    for (const e of this.entries.values()) await e.link?.close().catch(() => undefined);
+  }
+
+  // ------------------------------------------------------------------ links
+
+  private async linkOf(entry: DeviceEntry): Promise<Link> {
+    if (entry.link) return entry.link;
+    if (!entry.attached) throw new KioskError('CABLE_UNPLUGGED');
+    // One open at a time per port: a second open of the same port fails on its lock.
+    if (entry.opening) return entry.opening;
+    const open = this.o.openLink ?? ((d: DiscoveredDevice, p: DeviceProfile) => openSerialLink(d.path, p, { clock: this.o.clock }));
+    const generation = entry.generation;
+    const opening = open(entry.d, entry.profile);
+    entry.opening = opening;
+    try {
+      const link = await opening;
+      if (entry.generation !== generation || !entry.attached) {
+        // The phone went away (or came back on another path) while its port was opening.
+        await link.close().catch(() => undefined);
+        throw new KioskError('CABLE_UNPLUGGED');
+      }
+      entry.link = link;
+      return link;
+    } finally {
+      if (entry.opening === opening) entry.opening = undefined;
+    }
+  }
+
+  /** A failed session leaves the port usable once reopened; only the link that failed is closed. */
+  private async dropLink(entry: DeviceEntry, link: Link): Promise<void> {
+    if (entry.link === link) entry.link = undefined;
+    await link.close().catch(() => undefined);
+  }
+
+  /**
+   * Take the device's link for one session; the returned function gives it back. A caller that
+   * queued for the link of an earlier attach queues again for the current one, so two sessions
+   * never read the same link at once.
+   */
+  async lease(entry: DeviceEntry): Promise<() => void> {
+    for (;;) {
+      const generation = entry.generation;
+      const previous = entry.lock;
+      let release!: () => void;
+      entry.lock = new Promise<void>((r) => (release = r));
+      await previous;
+      if (entry.generation === generation) return release;
+      release();
+    }
+  }
+
+  /** Run `admit` on the entry's link; a failure closes that link (the port is reopened next time). */
+  private async admitted(entry: DeviceEntry, admit: (link: Link) => Promise<DmSession>): Promise<DmSession> {
+    const link = await this.linkOf(entry);
+    try {
+      const session = await admit(link);
+      this.learn(entry, session);
+      return session;
+    } catch (e) {
+      await this.dropLink(entry, link);
+      throw e;
+    }
+  }
+
+  /** Package 0, then the session the phone opens (with bootstrap on a cable where needed). */
+  alert(entry: DeviceEntry, uiMode: UiMode = 'background'): Promise<DmSession> {
+    const bootstrap = this.o.bootstrap;
+    return this.admitted(entry, (link) =>
+      alertAndAccept(link, {
+        session: this.o.sessionOptions(),
+        random: this.o.random,
+        firstMessageTimeoutMs: this.o.firstMessageTimeoutMs,
+        uiMode,
+        package0Password: () => this.o.package0Password(entry),
+        ...(bootstrap && entry.d.linkKind !== 'http'
+          ? { bootstrap: { wanted: (devId: string) => bootstrap.wanted(devId), provision: (s: DmSession) => bootstrap.provision(entry, s) } }
+          : {}),
+      }),
+    );
+  }
+
+  /** Wait for the phone to open a session by itself (after its install and reboot). */
+  listen(entry: DeviceEntry, timeoutMs: number): Promise<DmSession> {
+    return this.admitted(entry, (link) => listenAndAccept(link, this.o.sessionOptions(timeoutMs)));
+  }
+
+  /** Lease the link and open a session on it that gives the link back when it ends. */
+  async open(entry: DeviceEntry, how: { listenMs?: number; uiMode?: UiMode } = {}): Promise<FumoSession> {
+    const release = await this.lease(entry);
+    try {
+      const session = how.listenMs !== undefined ? await this.listen(entry, how.listenMs) : await this.alert(entry, how.uiMode);
+      return leased(session, release);
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  private learn(entry: DeviceEntry, session: DmSession): void {
+    const h = session.hello;
+    entry.devId = h.devId;
+    entry.view = {
+      ...entry.view,
+      devId: maskDevId(h.devId),
+      manufacturer: h.devInfo.Man ?? entry.view.manufacturer,
+      model: h.devInfo.Mod ?? entry.view.model,
+    };
+  }
+}
+
+/** A session that gives its link back when it ends (or when waiting on it fails). */
+export function leased(session: DmSession, release: () => void): FumoSession {
+  let released = false;
+  const free = (): void => {
+    if (!released) {
+      released = true;
+      release();
+    }
+  };
+  return {
+    get hello() {
+      return session.hello;
+    },
+    get genericAlerts() {
+      return session.genericAlerts;
+    },
+    get ended() {
+      return session.ended;
+    },
+    get: (u) => session.get(u),
+    add: (u, d, m) => session.add(u, d, m),
+    replace: (u, d, m) => session.replace(u, d, m),
+    replaceLarge: (u, s, o) => session.replaceLarge(u, s, o),
+    exec: (u, o) => session.exec(u, o),
+    display: (t, o) => session.display(t, o),
+    confirm: (t, o) => session.confirm(t, o),
+    waitForGenericAlert: async (p, t) => {
+      try {
+        return await session.waitForGenericAlert(p, t);
+      } catch (e) {
+        free();
+        throw e;
+      }
+    },
+    end: async () => {
+      try {
+        await session.end();
+      } finally {
+        free();
+      }
+    },
+  };
+}
