@@ -36,6 +36,7 @@ import { signBundle, type BundleFields } from '../../src/core/catalog/sign';
 import type { JobSnapshot } from '../../src/core/fumo/ports';
 import { createMemoryLinkPair } from '../../src/core/session/memory-link';
 import { SimulationDeviceSource } from '../../src/main/demo/demo-phones';
+import { demoTrust } from '../../src/main/demo/demo-trust';
 import { createKioskService, type KioskService } from '../../src/main/services/kiosk-service';
 import type { KioskStore } from '../../src/main/store';
 import type { DeviceConnection } from '../../src/simulator/device';
@@ -251,6 +252,8 @@ async function concurrency(n: number, where: PhonesIn, bundleFile: string, key: 
     // watching the simulator registry. In-process phones come through their own device source.
     service = await createKioskService({
       dataDir: path.join(root, 'kiosk'),
+      trust: demoTrust(),
+      watchSimRegistry: true,
       ...(where === 'kiosk-process' ? { sources: [] } : {}),
       fumo: { installTimeoutMs: 120_000, reconnectTimeoutMs: 60_000 },
     });
@@ -420,6 +423,7 @@ async function bigBundleChild(root: string, size: number): Promise<ChildReport> 
   });
   const service = await createKioskService({
     dataDir: path.join(root, 'kiosk'),
+    trust: demoTrust(),
     sources: [],
     openLink: async (d) => {
       const link = kioskEnds.get(d.path);

@@ -9,6 +9,7 @@ import type { KioskBackend } from '../../shared/api';
 import { defaultDataDir } from '../store/paths';
 import { createShellBackend } from './shell-backend';
 import { createKioskService } from '../services/kiosk-service';
+import { createDemoKiosk } from './demo-kiosk';
 
 export interface BackendOptions {
   /** Folder for the database and the catalogue. */
@@ -22,7 +23,8 @@ export interface BackendOptions {
 
 export async function createBackend(options: BackendOptions): Promise<KioskBackend> {
   if (options.demoShell) return createShellBackend();
-  return createKioskService({ dataDir: options.dataDir, demo: options.demo, log: options.log });
+  const service = { dataDir: options.dataDir, ...(options.log ? { log: options.log } : {}) };
+  return options.demo ? createDemoKiosk(service) : createKioskService(service);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { AuthAccount, AuthAccountStore } from '../../core/dm/auth';
 import type { AccountsPort, DmAccount } from '../../core/fumo/ports';
 import type { KioskStore } from '../store';
 import type { RandomSource } from '../../core/clock';
+import type { DeviceTrust } from './device-trust';
 
 /** DM accounts for the job's bootstrap step. */
 export function accountsPort(store: KioskStore, serverId: string, serverAddress: string, random: RandomSource): AccountsPort {
@@ -31,26 +32,24 @@ export function accountsPort(store: KioskStore, serverId: string, serverAddress:
   };
 }
 
-/** The credentials the reference simulator's phones carry (simulate's default account). */
-export const SIMULATED_ACCOUNT = { serverId: 'fumo-kiosk', clientSecret: 'sim-client-secret', serverSecret: 'sim-server-secret' } as const;
-
 /**
- * The session engine's account store: the kiosk's accounts, plus the shared demo credentials
- * for simulated phones (known by their DevIds) so the demo needs no pairing step.
+ * The session engine's account store: the kiosk's accounts, plus the shared account of a
+ * simulated phone where the trust policy lets one in (the demo), so the demo needs no pairing.
  */
-export function sessionAccounts(store: KioskStore, isSimulated: (devId: string) => boolean): AuthAccountStore {
+export function sessionAccounts(store: KioskStore, trust: DeviceTrust): AuthAccountStore {
   return {
     async get(deviceId: string, serverId: string): Promise<AuthAccount | undefined> {
       const existing = store.accounts.getSync(deviceId, serverId);
       if (existing) return existing;
-      if (serverId !== SIMULATED_ACCOUNT.serverId || !isSimulated(deviceId)) return undefined;
+      const shared = trust.sharedAccount(deviceId);
+      if (!shared || serverId !== shared.serverId) return undefined;
       return store.accounts.ensure({
         deviceId,
         serverId,
         clientName: deviceId,
-        clientSecret: SIMULATED_ACCOUNT.clientSecret,
-        serverName: SIMULATED_ACCOUNT.serverId,
-        serverSecret: SIMULATED_ACCOUNT.serverSecret,
+        clientSecret: shared.clientSecret,
+        serverName: shared.serverId,
+        serverSecret: shared.serverSecret,
         authType: 'md5',
       });
     },

@@ -4,7 +4,8 @@
  */
 import { maskDevId } from '../../shared/api';
 import type { DeviceView } from '../../shared/schemas';
-import { importDemoCatalog } from '../store';
+import { importDemoCatalog } from '../demo/demo-catalog';
+import { demoTrust } from '../demo/demo-trust';
 import { createKioskService, type KioskService, type KioskServiceOptions } from './kiosk-service';
 
 export interface OpenedKiosk {
@@ -16,9 +17,12 @@ export interface OpenedKiosk {
  * Start the service and wait until the devices present now are attached and identified:
  * `scanMs` without a new device, then every identification finished.
  */
-export async function openKioskForCli(options: KioskServiceOptions & { scanMs?: number }): Promise<OpenedKiosk> {
+export async function openKioskForCli(options: Omit<KioskServiceOptions, 'demo'> & { scanMs?: number; demo?: boolean }): Promise<OpenedKiosk> {
   const debug = process.env['FUMO_KIOSK_DEBUG'] ? (line: string) => process.stderr.write(`[kiosk] ${line}\n`) : undefined;
-  const service = await createKioskService({ ...(debug ? { log: debug } : {}), ...options });
+  // --demo: the simulated phones of `fumo-kiosk simulate` are let in (the two-terminal demo).
+  const { demo, ...rest } = options;
+  const trusting = demo ? { trust: demoTrust(), watchSimRegistry: true } : {};
+  const service = await createKioskService({ ...(debug ? { log: debug } : {}), ...rest, ...trusting });
   const quiet = options.scanMs ?? 1500;
   await new Promise<void>((resolve) => {
     let timer = setTimeout(resolve, quiet);

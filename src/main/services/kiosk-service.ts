@@ -10,30 +10,31 @@
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock, type RandomSource } from '../../core/clock';
-import { KioskError, isKioskError } from '../../core/errors';
+import { KioskError } from '../../core/errors';
 import { provisionDmAccount } from '../../core/fumo/bootstrap';
 import { CONSENT_TEXT_VERSION } from '../../core/fumo/consent-text';
-import { JobRunner, type SessionRouting } from '../../core/fumo/runner';
-import { isTerminal, type AccountsPort, type DeviceNodeMap, type FumoSession, type FumoSettings, type JobSnapshot } from '../../core/fumo/ports';
+import { JobRunner } from '../../core/fumo/runner';
+import { isTerminal, type AccountsPort, type FumoSession, type FumoSettings, type JobSnapshot } from '../../core/fumo/ports';
 import type { Link } from '../../core/link';
 import type { ServerSessionOptions } from '../../core/session/server';
 import type { KioskApi, KioskBackend, KioskEventListener, KioskEventName, KioskEvents } from '../../shared/api';
 import type { ConsentMode, DeviceView, StartJobParams } from '../../shared/schemas';
 import { loadProfiles, type DeviceProfile } from '../../transport/profiles';
-import { DeviceScanner, createDeviceScanner, serialAdapter, usbAdapter, type DiscoveredDevice } from '../links/scanner';
+import { DeviceScanner, serialAdapter, simulatedAdapter, usbAdapter, type DiscoveredDevice } from '../links/scanner';
 import { SIMULATED_SERIAL_PROFILE } from '../demo/sim-profile';
-import { createStorePorts, importDemoCatalog, openStore, toHistoryRecord, type Actor, type KioskStore } from '../store';
-import { accountsPort, sessionAccounts, SIMULATED_ACCOUNT } from './adapters';
-import { lookAtPhone } from './bench-card';
+import { createStorePorts, openStore, toHistoryRecord, type Actor, type KioskStore } from '../store';
+import { accountsPort, sessionAccounts } from './adapters';
+import { noSimulatedPhones, type DeviceTrust } from './device-trust';
 import { ConsentBroker, type ConsentResponder } from './consent-broker';
 import { DeviceRegistry, type DeviceEntry } from './device-registry';
 import { cardWithJob, JobViews } from './job-views';
+import { nodesOf } from './nodes';
+import { PhoneSessions } from './phone-sessions';
 import { createKioskApi } from './kiosk-api';
 import { PayloadServer } from './payload-server';
-import { DEMO_PIN, PinStore } from './pin';
+import { PinStore } from './pin';
 
 export type { DiscoveredDevice, ConsentResponder };
 
@@ -47,8 +48,12 @@ export interface DeviceSource {
 
 export interface KioskServiceOptions {
   dataDir: string;
-  /** Three simulated phones and the demo catalogue; PIN 1234. */
+  /** Shown to the screens as demo mode (src/main/demo/demo-kiosk.ts sets it up). */
   demo?: boolean;
+  /** Which simulated phones are let in (default: none; the demo passes its own policy). */
+  trust?: DeviceTrust;
+  /** Also watch the machine's registry of phones started by `fumo-kiosk simulate` (demo trust only). */
+  watchSimRegistry?: boolean;
   clock?: Clock;
   random?: RandomSource;
   /** The kiosk's DM server id (DMAcc ServerID, package 0). */
@@ -81,23 +86,6 @@ export interface KioskServiceOptions {
   log?: (line: string) => void;
 }
 
-/** Extra attempts to identify a phone whose port is still busy (500 ms, 1 s, 2 s apart). */
-const IDENTIFY_RETRIES = 3;
-
-/** Device profile values the FUMO job reads. */
-export function nodesOf(profile: DeviceProfile): DeviceNodeMap {
-  return {
-    fumoUri: profile.fumoPath,
-    ...(profile.batteryNode ? { batteryUri: profile.batteryNode } : {}),
-    ...(profile.externalPowerNode ? { externalPowerUri: profile.externalPowerNode } : {}),
-    freeSpaceUri: './DevDetail/Ext/FreeSpace',
-    // DownloadAndUpdate with a PkgURL served by the kiosk itself where the phone can reach it over HTTP.
-    httpCapable: profile.linkKind === 'http' || profile.httpPayload === true,
-    // The job reads <fumo>/Ext/ReceivedBytes and writes <fumo>/Ext/PkgId under the FUMO root it finds.
-    ...(profile.resumeDownload ? { resumeSupported: true } : {}),
-  };
-}
-
 export class KioskService extends EventEmitter implements KioskBackend {
   readonly store: KioskStore;
   readonly runner: JobRunner;
@@ -111,12 +99,12 @@ export class KioskService extends EventEmitter implements KioskBackend {
   private readonly registry: DeviceRegistry;
   private readonly views = new JobViews();
   private readonly consents: ConsentBroker;
+  private readonly phones: PhoneSessions;
   private readonly api: ReturnType<typeof createKioskApi>;
   private readonly sources: DeviceSource[] = [];
   private readonly pins: PinStore;
   private readonly profiles: DeviceProfile[];
-  private readonly simulatedDevIds = new Set<string>();
-  private readonly ownPhones = new Set<string>();
+  private readonly trustPolicy: DeviceTrust;
   /** History records already announced (history:added), by audit id. */
   private readonly announcedHistory = new Set<string>();
   private readonly background = new Set<Promise<unknown>>();
@@ -141,12 +129,13 @@ export class KioskService extends EventEmitter implements KioskBackend {
     mkdirSync(options.dataDir, { recursive: true });
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? { bytes: (n) => new Uint8Array(randomBytes(n)) };
-    this.serverId = options.serverId ?? SIMULATED_ACCOUNT.serverId;
+    this.serverId = options.serverId ?? DEFAULT_SERVER_ID;
+    this.trustPolicy = options.trust ?? noSimulatedPhones();
     this.log = options.log ?? (() => undefined);
     this.store = openStore(options.dataDir, { clock: this.clock, random: this.random });
     this.pins = new PinStore(options.dataDir);
-    this.profiles = [...(options.profiles ?? safeProfiles()), SIMULATED_SERIAL_PROFILE];
-    this.sessionAccountStore = sessionAccounts(this.store, (devId) => this.simulatedDevIds.has(devId));
+    this.profiles = [...(options.profiles ?? safeProfiles()), ...(this.trustPolicy.name === 'demo' ? [SIMULATED_SERIAL_PROFILE] : [])];
+    this.sessionAccountStore = sessionAccounts(this.store, this.trustPolicy);
     this.accountsPort = accountsPort(this.store, this.serverId, 'obex://fumo-kiosk', this.random);
 
     this.registry = new DeviceRegistry({
@@ -158,7 +147,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
       firstMessageTimeoutMs: options.sessionTimeoutMs ?? 60_000,
       package0Password: async (entry) => {
         const account = entry.devId ? await this.sessionAccountStore.get(entry.devId, this.serverId) : undefined;
-        return account?.serverSecret ?? (entry.d.simulated ? SIMULATED_ACCOUNT.serverSecret : '');
+        return account?.serverSecret ?? (entry.devId ? this.trustPolicy.sharedAccount(entry.devId)?.serverSecret : undefined) ?? '';
       },
       bootstrap: {
         wanted: (devId) => !this.holdsOwnAccount(devId),
@@ -192,6 +181,23 @@ export class KioskService extends EventEmitter implements KioskBackend {
       onProgress: (offer, served, total) => this.onPayloadServed(offer.devId, served, total),
     });
     this.runner = this.createRunner();
+    const catalog = createStorePorts(this.store).catalog;
+    this.phones = new PhoneSessions({
+      clock: this.clock,
+      registry: this.registry,
+      runner: this.runner,
+      views: this.views,
+      identifyOnAttach: options.identifyOnAttach,
+      installTimeoutMs: () => options.fumo?.installTimeoutMs,
+      match: (facts) => catalog.match(facts),
+      batteryThresholdPercent: () => this.store.settings.get('batteryThresholdPercent'),
+      catalogueEmpty: () => this.store.catalog.list().length === 0,
+      startJobOn: (entry, p) => this.startJobOn(entry, p),
+      onJobState: (s) => this.onJobState(s),
+      track: (p) => this.track(p),
+      closed: () => this.closed,
+      log: (line) => this.log(line),
+    });
 
     this.api = createKioskApi({
       store: this.store,
@@ -215,7 +221,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
     this.settings = this.api.settings;
     this.history = this.api.history;
 
-    for (const s of options.sources ?? [defaultScanner(options.demo === true)]) this.addDeviceSource(s);
+    for (const s of options.sources ?? [defaultScanner(this.trustPolicy.name === 'demo' && options.watchSimRegistry === true)]) this.addDeviceSource(s);
   }
 
   private createRunner(): JobRunner {
@@ -259,8 +265,8 @@ export class KioskService extends EventEmitter implements KioskBackend {
     });
     runner.on((e) => {
       if (e.type === 'waiting') {
-        if (e.reason === 'reconnect') this.showCableOut(e.jobId, e.devId);
-        this.onJobWaiting(e.devId, e.reason);
+        if (e.reason === 'reconnect') this.phones.showCableOut(e.jobId, e.devId);
+        this.phones.onJobWaiting(e.devId, e.reason);
       } else if (e.type === 'job-state') this.onJobState(e.snapshot);
       else if (e.type === 'job-progress') {
         const info = this.views.progress(e.progress);
@@ -280,10 +286,6 @@ export class KioskService extends EventEmitter implements KioskBackend {
 
   /** Start: import the demo catalogue and phones (demo), resume or report unfinished jobs, start the sources. */
   async start(): Promise<void> {
-    if (this.options.demo) {
-      await importDemoCatalog(this.store);
-      if (!this.pins.has('demo')) this.pins.set('demo', 'admin', DEMO_PIN);
-    }
     const restored = await this.runner.restore();
     for (const s of restored.resumable) this.views.infoFor(s.jobId, s.portId ?? `dev:${s.devId ?? '?'}`, 'customer');
     for (const s of this.sources) await s.start?.();
@@ -309,10 +311,15 @@ export class KioskService extends EventEmitter implements KioskBackend {
     this.profiles.push(profile);
   }
 
-  /** Mark DevIds as simulated phones (they share the simulator's demo account). */
+  /** A login PIN that exists from now on (the demo's); an existing one of that name is kept. */
+  ensurePin(name: string, role: 'technician' | 'admin', pin: string): void {
+    if (!this.pins.has(name)) this.pins.set(name, role, pin);
+  }
+
+  /** Let a simulated phone in with the simulator's shared account (only under the demo's trust policy). */
   trustSimulatedDevice(devId: string, own = false): void {
-    this.simulatedDevIds.add(devId);
-    if (own) this.ownPhones.add(devId);
+    if (this.trustPolicy.name !== 'demo') throw new KioskError('INVALID_REQUEST', { detail: 'simulated phones are trusted in demo mode only' });
+    this.trustPolicy.trust(devId, own);
   }
 
   // -------------------------------------------------------------------- events
@@ -358,7 +365,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
   private holdsOwnAccount(devId: string): boolean {
     const a = this.store.accounts.getSync(devId, this.serverId);
     if (!a) return false;
-    return !(this.simulatedDevIds.has(devId) && a.clientSecret === SIMULATED_ACCOUNT.clientSecret);
+    return a.clientSecret !== this.trustPolicy.sharedAccount(devId)?.clientSecret;
   }
 
   private profileFor(d: DiscoveredDevice): DeviceProfile {
@@ -370,158 +377,16 @@ export class KioskService extends EventEmitter implements KioskBackend {
   private async onAttach(d: DiscoveredDevice): Promise<void> {
     if (this.closed) return;
     this.log(`attach ${d.portId} ${d.path}${d.devIdHint ? ` ${d.devIdHint}` : ''}`);
-    if (d.simulated && d.devIdHint) this.simulatedDevIds.add(d.devIdHint);
-    // The demo's own phones arrive through their own source; the scanner may see them too.
-    if (d.devIdHint && this.ownPhones.has(d.devIdHint) && d.portId !== `sim:${d.devIdHint}`) return;
+    if (!this.trustPolicy.admits(d)) {
+      this.log(`${d.portId}: not let in (${d.simulated ? 'a simulated phone, and this kiosk is not in demo mode' : 'not trusted'})`);
+      return;
+    }
     const entry = await this.registry.attach(d, this.profileFor(d));
-    entry.identified = this.afterAttach(entry);
+    entry.identified = this.phones.afterAttach(entry);
     await entry.identified;
   }
 
-  /** A phone (re)attached: a job waiting for it gets its session; otherwise it is identified. */
-  private async afterAttach(entry: DeviceEntry): Promise<void> {
-    const expected = this.runner.expectedDevices();
-    const hint = entry.devId;
-    const wants = (reason: 'reboot' | 'reconnect'): boolean =>
-      hint !== undefined ? expected.get(hint) === reason : [...expected.values()].includes(reason);
-    if (wants('reboot')) {
-      try {
-        const session = await this.registry.open(entry, { listenMs: this.options.fumo?.installTimeoutMs ?? 120_000 });
-        this.route(entry, session);
-        return;
-      } catch (e) {
-        this.log(`${entry.d.portId}: no session from the phone after its reboot (${e instanceof Error ? e.message : String(e)})`);
-      }
-    }
-    if (wants('reconnect')) {
-      try {
-        this.route(entry, await this.registry.open(entry));
-        return;
-      } catch (e) {
-        this.log(`${entry.d.portId}: the phone did not answer (${e instanceof Error ? e.message : String(e)})`);
-      }
-    }
-    if (this.options.identifyOnAttach !== false) await this.identifyPatiently(entry).catch((e: unknown) => this.markProblem(entry, e));
-  }
-
-  /**
-   * Identify a newly attached phone. A port that is still busy (another program probing a new
-   * port, a slow machine still releasing the previous link) fails to open with CABLE_UNPLUGGED
-   * while the phone is plugged in: try again a few times, a little later each time, as long as
-   * the same attach stands.
-   */
-  private async identifyPatiently(entry: DeviceEntry): Promise<void> {
-    const generation = entry.generation;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.identify(entry);
-        return;
-      } catch (e) {
-        const again = isKioskError(e) && e.code === 'CABLE_UNPLUGGED' && attempt < IDENTIFY_RETRIES && !this.closed;
-        if (!again || !entry.attached || entry.generation !== generation) throw e;
-        this.log(`${entry.d.portId}: port busy, identifying again (${attempt + 1}/${IDENTIFY_RETRIES})`);
-        await new Promise<void>((r) => this.clock.setTimeout(r, 500 * 2 ** attempt));
-        if (!entry.attached || entry.generation !== generation || this.closed) throw e;
-      }
-    }
-  }
-
-  /** Open a session only to learn model, version and whether an update applies (nobody is prompted). */
-  private async identify(entry: DeviceEntry): Promise<void> {
-    const session = await this.registry.open(entry);
-    // A phone with a job waiting for it (e.g. it came back on its own) goes to that job.
-    if (this.offerToRunner(session) !== 'unclaimed') return;
-    try {
-      await this.lookAt(entry, session);
-    } finally {
-      await session.end().catch(() => undefined);
-    }
-  }
-
-  /** The bench card from one look at the phone. */
-  private async lookAt(entry: DeviceEntry, session: FumoSession): Promise<void> {
-    const catalog = createStorePorts(this.store).catalog;
-    const look = await lookAtPhone(session, {
-      nodes: nodesOf(entry.profile),
-      match: (facts) => catalog.match(facts),
-      batteryThresholdPercent: this.store.settings.get('batteryThresholdPercent'),
-      catalogueEmpty: this.store.catalog.list().length === 0,
-    });
-    const busy = entry.view.jobId !== null && !this.isJobOver(entry.view.jobId);
-    this.registry.update(entry, { ...look, state: busy ? entry.view.state : (look.state ?? entry.view.state) });
-  }
-
-  private markProblem(entry: DeviceEntry, e: unknown): void {
-    const err = isKioskError(e) ? e : new KioskError('INTERNAL', { detail: e instanceof Error ? e.message : String(e) });
-    this.registry.update(entry, { problems: [{ code: err.code, message: err.message, required: null, measured: null, blocking: true }] });
-  }
-
-  /**
-   * A job waits for its phone. A phone still on its cable after an Exec may report without a
-   * reboot (an install refused before it began): listen on the link it is on.
-   */
-  private onJobWaiting(devId: string, reason: 'reboot' | 'reconnect'): void {
-    if (reason !== 'reboot' || this.closed) return;
-    const entry = this.registry.attachedWith(devId);
-    if (!entry) return;
-    this.track(
-      (async () => {
-        const release = await this.registry.lease(entry);
-        release();
-        if (!entry.attached || !this.runner.expectedDevices().has(devId)) return;
-        try {
-          this.route(entry, await this.registry.open(entry, { listenMs: this.options.fumo?.installTimeoutMs ?? 600_000 }));
-        } catch {
-          // The phone rebooted (this link ended): it comes back on a new link.
-        }
-      })(),
-    );
-  }
-
-  /** Offer a session to the runner; a job it goes to no longer waits for a pulled cable. */
-  private offerToRunner(session: FumoSession): SessionRouting {
-    const routed = this.runner.offerSession(session);
-    if (routed === 'handed-to-waiting-job' || routed === 'resumed-parked-job') this.clearCableOut(session.hello.devId);
-    return routed;
-  }
-
-  /** Hand a phone's session to the runner; an unclaimed one is identified, or starts the customer's own request. */
-  private route(entry: DeviceEntry, session: FumoSession): void {
-    if (this.offerToRunner(session) !== 'unclaimed') return;
-    const request = [...session.hello.genericAlerts, ...session.genericAlerts].find((a) => /firmwareupdate\.(userrequest|devicerequest)$/i.test(a.type));
-    if (request && session.hello.initiator === 'client') {
-      // The customer asked on the phone (Alert 1201 + Generic Alert): the same consent steps follow.
-      this.startJobOn(entry, { consentMode: 'customer', trigger: 'customer', session });
-      return;
-    }
-    this.track(this.lookAt(entry, session).finally(() => session.end().catch(() => undefined)));
-  }
-
-  /**
-   * The phone of a running job went away mid-update (the job waits to reconnect): the job and
-   * the device card say so in plain words at once, not only when the job gives up.
-   */
-  private showCableOut(jobId: string, devId: string): void {
-    const snap = jobId ? this.runner.get(jobId) : this.runner.activeFor(devId);
-    if (!snap || isTerminal(snap.state) || this.closed) return;
-    this.views.markCableOut(snap.jobId, devId);
-    this.onJobState(snap);
-  }
-
-  /** The phone is back and its job resumes: the cable problem is cleared on the job and the card. */
-  private clearCableOut(devId: string): void {
-    for (const jobId of this.views.clearCableOut(devId)) {
-      const snap = this.runner.get(jobId);
-      if (snap) this.onJobState(snap);
-    }
-  }
-
   // -------------------------------------------------------------------- jobs
-
-  private isJobOver(jobId: string): boolean {
-    const s = this.runner.get(jobId);
-    return !s || isTerminal(s.state);
-  }
 
   /** How a job on this entry opens its first session: package 0 on the leased link. */
   private opener(entry: DeviceEntry): () => Promise<FumoSession> {
@@ -581,7 +446,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
       if (!active.parked) throw new KioskError('BUSY');
       this.views.infoFor(active.jobId, entry.d.portId, params.consentMode);
       const session = await this.registry.open(entry);
-      if (this.offerToRunner(session) === 'unclaimed') await session.end();
+      if (this.phones.offerToRunner(session) === 'unclaimed') await session.end();
       return active.jobId;
     }
     return this.startJobOn(entry, {
@@ -687,15 +552,17 @@ export class KioskService extends EventEmitter implements KioskBackend {
 }
 
 /**
- * The scanner a kiosk uses unless told otherwise. In demo mode the simulated phones are the
- * demo's own three (their own source): phones other processes announce in the machine's sim
- * registry belong to other kiosks (`fumo-kiosk simulate` with a kiosk of its own), so the demo
- * watches the serial and USB ports only and never opens someone else's simulated phone.
+ * The scanner a kiosk uses unless told otherwise: serial ports and USB. The machine's registry
+ * of simulated phones (a world-writable folder) is read only when asked for under the demo's
+ * trust policy (the two-terminal demo); the demo's own phones come through their own source.
  */
-function defaultScanner(demo: boolean): DeviceSource {
-  const scanner = demo ? new DeviceScanner([serialAdapter(), usbAdapter()]) : createDeviceScanner();
+function defaultScanner(watchSimRegistry: boolean): DeviceSource {
+  const scanner = new DeviceScanner([serialAdapter(), usbAdapter(), ...(watchSimRegistry ? [simulatedAdapter()] : [])]);
   return scanner as unknown as DeviceSource;
 }
+
+/** The kiosk's DM ServerID unless one is configured. */
+export const DEFAULT_SERVER_ID = 'fumo-kiosk';
 
 function safeProfiles(): DeviceProfile[] {
   try {
@@ -711,10 +578,6 @@ export const TECH_ACTOR: Actor = { name: 'technician', role: 'technician' };
 /** Create and start the kiosk service. */
 export async function createKioskService(options: KioskServiceOptions): Promise<KioskService> {
   const service = new KioskService(options);
-  if (options.demo) {
-    const { startDemoPhones } = await import('../demo/demo-phones');
-    await startDemoPhones(service, options.demoStateDir ?? path.join(options.dataDir, 'demo-phones'));
-  }
   await service.start();
   return service;
 }

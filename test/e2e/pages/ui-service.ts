@@ -11,6 +11,7 @@ import type { KioskBackend } from '../../../src/shared/api';
 import { startWebHost, type WebHost } from '../../../src/main/hosts/web/server';
 import { createBackend } from '../../../src/main/demo/backend';
 import { addDemoPhones, cablePulledPhoneSpec } from '../../../src/main/demo/demo-phones';
+import { createDemoKiosk } from '../../../src/main/demo/demo-kiosk';
 import { createKioskService, type KioskService } from '../../../src/main/services/kiosk-service';
 import { simulatedDevId } from '../../../src/simulator/identity';
 import { BenchPage, CustomerPage, RENDERER_DIR } from './ui-kiosk';
@@ -42,7 +43,7 @@ export const serviceTest = base.extend<ServiceFixtures>({
     // With the cable-pulled phone: the same service as `web --demo` builds, plus that phone (the
     // service shows the pulled cable as soon as the job waits for the phone).
     const service = cablePulledPhone
-      ? await createKioskService({ dataDir, demo: true, ...DEBUG_LOG })
+      ? await createDemoKiosk({ dataDir, ...DEBUG_LOG })
       : await createBackend({ dataDir, demo: true, demoShell: false });
     const extra = cablePulledPhone
       ? await addDemoPhones(service as KioskService, join(dataDir, 'extra-phones'), [

@@ -4,13 +4,13 @@
  * keeps), after its user says yes; the next session authenticates with those credentials and
  * the update runs. A phone whose user says no is reported (BOOTSTRAP_REFUSED), nothing changed.
  */
+import { demoTrust, SIMULATED_ACCOUNT } from '../../../src/main/demo/demo-trust';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KioskService } from '../../../src/main/services/kiosk-service';
 import { SimulationDeviceSource } from '../../../src/main/demo/demo-phones';
-import { SIMULATED_ACCOUNT } from '../../../src/main/services/adapters';
 import { importDemoCatalog } from '../../../src/main/store';
 import { startSimulation, type SimulationHandle } from '../../../src/simulator/simulation';
 import { FROM, MODEL, TO, privateSimRegistry } from './helpers';
@@ -32,7 +32,7 @@ describe('bootstrap over the cable against the reference phone', () => {
       stateDir: path.join(root, 'phones'),
       profile: { rebootDelayMs: 300, replugDelayMs: 300 },
     });
-    service = new KioskService({ dataDir: path.join(root, 'kiosk'), sources: [], fumo: { installTimeoutMs: 120_000, reconnectTimeoutMs: 60_000 } });
+    service = new KioskService({ trust: demoTrust(), dataDir: path.join(root, 'kiosk'), sources: [], fumo: { installTimeoutMs: 120_000, reconnectTimeoutMs: 60_000 } });
     await importDemoCatalog(service.store);
     for (const h of sim.devices) service.trustSimulatedDevice(h.devId, true);
     service.addDeviceSource(new SimulationDeviceSource(sim.devices));

@@ -3,6 +3,7 @@
  * kiosk service (real store, sessions, serial links) finding them through a device source. The
  * sim registry goes to a private folder so no other kiosk on the machine sees these phones.
  */
+import { demoTrust } from '../../../src/main/demo/demo-trust';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -47,7 +48,7 @@ export async function openCounter(
     stateDir: path.join(root, 'phones'),
     profile: { rebootDelayMs: options.rebootDelayMs ?? 300, replugDelayMs: options.replugDelayMs ?? 300 },
   });
-  const service = new KioskService({ dataDir, sources: [], fumo: { installTimeoutMs: 120_000, reconnectTimeoutMs: 60_000, ...options.fumo } });
+  const service = new KioskService({ trust: demoTrust(), dataDir, sources: [], fumo: { installTimeoutMs: 120_000, reconnectTimeoutMs: 60_000, ...options.fumo } });
   await importDemoCatalog(service.store);
   for (const h of sim.devices) service.trustSimulatedDevice(h.devId, true);
   service.addDeviceSource(new SimulationDeviceSource(sim.devices));

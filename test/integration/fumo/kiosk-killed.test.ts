@@ -69,7 +69,7 @@ describe('kiosk process killed mid-download', () => {
     const simLine = await lineWhere(sim, (l) => l.startsWith('IMEI:'));
     const devId = simLine.split(' ')[0]!;
 
-    const first = start(['update', '--all', '--consent', 'operator', '--json', '--data', data, '--scan-ms', '500']);
+    const first = start(['update', '--all', '--demo', '--consent', 'operator', '--json', '--data', data, '--scan-ms', '500']);
     await lineWhere(first, (l) => {
       if (!l.startsWith('{')) return false;
       const o = JSON.parse(l) as { event: string; bytes?: number; total?: number };
@@ -86,7 +86,7 @@ describe('kiosk process killed mid-download', () => {
     expect(unfinished.map((j) => j.state)).toEqual(['downloading']);
     expect(open.map((r) => r.status)).toEqual(['open']);
 
-    const second = await run(['update', '--all', '--consent', 'operator', '--json', '--data', data, '--scan-ms', '500']);
+    const second = await run(['update', '--all', '--demo', '--consent', 'operator', '--json', '--data', data, '--scan-ms', '500']);
     expect(second.stderr).toBe('');
     expect(second.code, second.stdout).toBe(0);
     const results = second.stdout

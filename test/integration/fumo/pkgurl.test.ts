@@ -5,6 +5,7 @@
  * sends Exec, the phone fetches the bundle over HTTP, verifies, installs, reboots and reports
  * 1226 with the Correlator; the kiosk checks FwV.
  */
+import { demoTrust } from '../../../src/main/demo/demo-trust';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -45,7 +46,7 @@ describe('DownloadAndUpdate with a PkgURL served by the kiosk', () => {
       stateDir: path.join(root, 'phones'),
       profile: { rebootDelayMs: 300, replugDelayMs: 300 },
     });
-    service = new KioskService({ dataDir: path.join(root, 'kiosk'), sources: [], fumo: { installTimeoutMs: 120_000, reconnectTimeoutMs: 60_000 } });
+    service = new KioskService({ trust: demoTrust(), dataDir: path.join(root, 'kiosk'), sources: [], fumo: { installTimeoutMs: 120_000, reconnectTimeoutMs: 60_000 } });
     // This phone's link reaches the kiosk's HTTP server as well as the cable.
     service.addProfile({ ...SIMULATED_SERIAL_PROFILE, httpPayload: true });
     await importDemoCatalog(service.store);

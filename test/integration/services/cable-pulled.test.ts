@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KioskService, createKioskService } from '../../../src/main/services/kiosk-service';
+import type { KioskService } from '../../../src/main/services/kiosk-service';
+import { createDemoKiosk } from '../../../src/main/demo/demo-kiosk';
 import { addDemoPhones, cablePulledPhoneSpec } from '../../../src/main/demo/demo-phones';
 import type { ConsentRequest, DeviceView, HistoryRecord, JobView } from '../../../src/shared/schemas';
 import type { SimulationHandle } from '../../../src/simulator/simulation';
@@ -43,9 +44,8 @@ describe('the cable is pulled mid-update', () => {
   beforeAll(async () => {
     privateSimRegistry();
     root = mkdtempSync(path.join(tmpdir(), 'fumo-cable-it-'));
-    service = await createKioskService({
+    service = await createDemoKiosk({
       dataDir: path.join(root, 'kiosk'),
-      demo: true,
       ...(process.env['FUMO_IT_LOG'] ? { log: (line: string) => console.error(`[kiosk] ${line}`) } : {}),
     });
     unwrap(await service.auth.login({ pin: DEMO_PIN }));

@@ -1,5 +1,5 @@
 /**
- * The kiosk service exactly as the screens use it in demo mode: createKioskService({ demo: true })
+ * The kiosk service exactly as the screens use it in demo mode: createDemoKiosk()
  * starts the three demo phones (simulated, on ptys), the technician logs in through the KioskApi,
  * starts a job, the customer answers the consent request raised as an event, the phone confirms
  * by itself, downloads, installs, reboots and reports with Generic Alert 1226 from a new session.
@@ -9,7 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KioskService, createKioskService } from '../../../src/main/services/kiosk-service';
+import { KioskService } from '../../../src/main/services/kiosk-service';
+import { createDemoKiosk } from '../../../src/main/demo/demo-kiosk';
+import { demoTrust } from '../../../src/main/demo/demo-trust';
 import { listSimulatedDevices, simRegistryDir } from '../../../src/transport/sim-registry';
 import type { ConsentRequest, DeviceView, HistoryRecord, JobView } from '../../../src/shared/schemas';
 import { startSimulation, type SimulatedDeviceHandle } from '../../../src/simulator/simulation';
@@ -59,19 +61,18 @@ describe('demo mode: the full update flow through the service', () => {
     return h;
   };
   const consentsRaised: ConsentRequest[] = [];
-  /** Another kiosk on the same machine (its own scanner on the same sim registry). */
+  /** Another kiosk on the same machine in the two-terminal demo's mode (its own scanner on the same sim registry). */
   let neighbour: KioskService;
   const neighbourSaw: string[] = [];
 
   beforeAll(async () => {
     privateSimRegistry();
     root = mkdtempSync(path.join(tmpdir(), 'fumo-demo-it-'));
-    neighbour = new KioskService({ dataDir: path.join(root, 'neighbour') });
+    neighbour = new KioskService({ dataDir: path.join(root, 'neighbour'), trust: demoTrust(), watchSimRegistry: true });
     neighbour.on('device:attached', (d: DeviceView) => neighbourSaw.push(d.portId));
     await neighbour.start();
-    service = await createKioskService({
+    service = await createDemoKiosk({
       dataDir: path.join(root, 'kiosk'),
-      demo: true,
       ...(process.env['FUMO_IT_LOG'] ? { log: (line: string) => console.error(`[kiosk] ${line}`) } : {}),
     });
     service.on('consent:requested', (r: ConsentRequest) => consentsRaised.push(r));

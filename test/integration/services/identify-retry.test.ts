@@ -3,6 +3,7 @@
  * slow machine releasing the previous link) is identified once the port is free; a port that stays
  * busy is reported as a cable problem after a few attempts, not left "connecting".
  */
+import { demoTrust } from '../../../src/main/demo/demo-trust';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,7 @@ describe('identification of a phone whose port is busy at first', () => {
     cleanups.push(() => sim.stop());
     let opens = 0;
     const service = new KioskService({
+      trust: demoTrust(),
       dataDir: path.join(root, 'kiosk'),
       sources: [],
       openLink: async (d, profile) => {

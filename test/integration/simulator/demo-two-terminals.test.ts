@@ -113,7 +113,7 @@ describe('the two-terminal demo', () => {
     expect(target).not.toBe(fw);
 
     const data = path.join(root, 'kiosk');
-    const update = await run(['update', '--all', '--consent', 'operator', '--data', data]);
+    const update = await run(['update', '--all', '--demo', '--consent', 'operator', '--data', data]);
     expect(update.code, `${update.stdout}\n${update.stderr}`).toBe(0);
     expect(update.stderr).toContain('catalogue empty: imported the DEMO catalogue');
     expect(update.stdout.split('\n').filter((l) => l.includes(`updated to ${target}`))).toHaveLength(3);
@@ -138,7 +138,7 @@ describe('the two-terminal demo', () => {
     }
 
     // A second update on the same folder does not import again (the catalogue is no longer empty).
-    const again = await run(['update', '--all', '--consent', 'operator', '--data', data]);
+    const again = await run(['update', '--all', '--demo', '--consent', 'operator', '--data', data]);
     expect(again.stderr).not.toContain('imported the DEMO catalogue');
     sim.kill('SIGTERM');
   });

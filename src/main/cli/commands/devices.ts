@@ -3,16 +3,18 @@ import { defaultDataDir } from '../../store/paths';
 import { deviceLine, openKioskForCli } from '../../services/cli-support';
 import { UsageError, type CliCommand, type CliIo } from '../command';
 
-const USAGE = `Usage: fumo-kiosk devices [--json] [--data DIR] [--scan-ms N]
+const USAGE = `Usage: fumo-kiosk devices [--json] [--data DIR] [--scan-ms N] [--demo]
 
-Lists the phones attached to this kiosk (serial and USB cables, and simulated phones wherever
-they were started), with model, software version and whether an update applies. Each phone is
-asked for its model and version in a short background session; nobody is prompted.
+Lists the phones attached to this kiosk's serial and USB cables, with model, software version
+and whether an update applies. Each phone is asked for its model and version in a short
+background session; nobody is prompted.
 
 Options:
   --json       one JSON array of devices (DevIds masked but for the last 4 digits)
   --data DIR   the kiosk's data folder (default: ${defaultDataDir()})
   --scan-ms N  how long the ports must stay quiet before the list is printed (default 1500)
+  --demo       also the simulated phones started with fumo-kiosk simulate (demo mode only:
+               a kiosk without --demo trusts no simulated phone)
 
 Exit codes:
   0  listed (also when no phone is attached)
@@ -24,10 +26,12 @@ export interface DevicesArgs {
   json: boolean;
   dataDir: string;
   scanMs: number;
+  /** Trust the simulated phones of `fumo-kiosk simulate` (the demo's policy). */
+  demo: boolean;
 }
 
 export function parseDevicesArgs(args: string[]): DevicesArgs {
-  const out: DevicesArgs = { json: false, dataDir: defaultDataDir(), scanMs: 1500 };
+  const out: DevicesArgs = { json: false, dataDir: defaultDataDir(), scanMs: 1500, demo: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = (): string => {
@@ -40,9 +44,12 @@ export function parseDevicesArgs(args: string[]): DevicesArgs {
   return out;
 }
 
-/** The options `devices` and `update` share (--json, --data DIR, --scan-ms N); false for any other. */
+/** The options `devices` and `update` share (--json, --data DIR, --scan-ms N, --demo); false for any other. */
 export function takeScanOption(a: string | undefined, value: () => string, out: DevicesArgs): boolean {
   switch (a) {
+    case '--demo':
+      out.demo = true;
+      return true;
     case '--json':
       out.json = true;
       return true;
@@ -66,7 +73,7 @@ export const devicesCommand: CliCommand = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const p = parseDevicesArgs(args);
-    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs });
+    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs, demo: p.demo });
     try {
       const devices = kiosk.service.listDevices();
       if (p.json) {

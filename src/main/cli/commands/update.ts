@@ -15,7 +15,7 @@ import { takeScanOption } from './devices';
 export const UPDATE_EXIT = { OK: 0, FAILED: 1, USAGE: 2, DECLINED: 3 } as const;
 
 const USAGE = `Usage: fumo-kiosk update (--device ID | --all) [--bundle ID] [--consent customer|operator]
-                         [--schedule now|later] [--override-battery] [--json] [--data DIR]
+                         [--schedule now|later] [--override-battery] [--json] [--data DIR] [--demo]
 
 Updates the firmware of attached phones: capability check, pre-flight (battery, space), consent
 on the kiosk then on the phone, download, install, reboot, and a check of the new version.
@@ -35,7 +35,9 @@ Options:
   --data DIR          the kiosk's data folder (default: ${defaultDataDir()})
   --scan-ms N         how long the ports must stay quiet before phones are picked (default 1500)
 
-A kiosk with an empty catalogue that sees only simulated phones uses the demo catalogue.
+  --demo              also update the simulated phones started with fumo-kiosk simulate, and
+                      on an empty catalogue import the DEMO catalogue (demo key); a kiosk
+                      without --demo trusts no simulated phone
 
 Exit codes:
   0  every phone was updated, was already up to date, or is scheduled to install later
@@ -54,6 +56,7 @@ export interface UpdateArgs {
   json: boolean;
   dataDir: string;
   scanMs: number;
+  demo: boolean;
 }
 
 export function parseUpdateArgs(args: string[]): UpdateArgs {
@@ -67,6 +70,7 @@ export function parseUpdateArgs(args: string[]): UpdateArgs {
     json: false,
     dataDir: defaultDataDir(),
     scanMs: 1500,
+    demo: false,
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -202,11 +206,11 @@ export const updateCommand: CliCommand = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const p = parseUpdateArgs(args);
-    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs });
+    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs, demo: p.demo });
     const service: KioskService = kiosk.service;
     const consent = terminalConsent(io, p.json);
     try {
-      if (await demoCatalogForSimulatedPhones(service)) io.stderr.write('catalogue empty: imported the DEMO catalogue (demo signing key; simulated phones only)\n');
+      if (p.demo && (await demoCatalogForSimulatedPhones(service))) io.stderr.write('catalogue empty: imported the DEMO catalogue (demo signing key; simulated phones only)\n');
       const devices = service.listDevices();
       const chosen = p.all ? devices : devices.filter((d) => matchesDevice(d, service.fullDevId(d.portId), p.device ?? ''));
       if (chosen.length === 0) {
