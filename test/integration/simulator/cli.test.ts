@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseSimulateArgs, startFromArgs } from '../../../src/main/cli/commands/simulate';
+import { parseSimulateArgs, startFromArgs } from '../../../src/main/demo/simulate-command';
 import { listSimulatedDevices } from '../../../src/transport/sim-registry';
 import { demoDeviceSpecs, startSimulation } from '../../../src/simulator/simulation';
 import { isValidImei } from '../../../src/simulator/identity';

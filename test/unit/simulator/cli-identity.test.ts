@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isValidImei, luhnCheckDigit, simulatedDevId } from '../../../src/simulator/identity';
-import { parseSimulateArgs } from '../../../src/main/cli/commands/simulate';
+import { parseSimulateArgs } from '../../../src/main/demo/simulate-command';
 import { UsageError } from '../../../src/main/cli/command';
 import { commands } from '../../../src/main/cli/commands';
 import { writeFileSync } from 'node:fs';

@@ -13,7 +13,7 @@ import { historyCommand } from './history';
 commands.push(catalogCommand, historyCommand);
 import { dmCommand } from './dm';
 commands.push(dmCommand);
-import { simulateCommand } from './simulate';
+import { simulateCommand } from '../../demo/simulate-command';
 commands.push(simulateCommand);
 import { devicesCommand } from './devices';
 import { updateCommand } from './update';

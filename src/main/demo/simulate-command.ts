@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { CliCommand, CliIo } from '../command';
-import { UsageError } from '../command';
-import { parseFaults, type Fault } from '../../../simulator/faults';
-import { startSimulation, defaultStateRoot, DEFAULT_FW_VERSION, DEFAULT_MODEL, type SimulationHandle } from '../../../simulator/simulation';
-import type { SimulatedLinkKind } from '../../../simulator/transports';
-import type { ServerAccount, SmartCardData } from '../../../simulator/device';
-import { InteractiveUser, ScriptedUser, type UserAnswer } from '../../../simulator/user';
+import type { CliCommand, CliIo } from '../cli/command';
+import { UsageError } from '../cli/command';
+import { parseFaults, type Fault } from '../../simulator/faults';
+import { startSimulation, defaultStateRoot, DEFAULT_FW_VERSION, DEFAULT_MODEL, type SimulationHandle } from '../../simulator/simulation';
+import type { SimulatedLinkKind } from '../../simulator/transports';
+import type { ServerAccount, SmartCardData } from '../../simulator/device';
+import { InteractiveUser, ScriptedUser, type UserAnswer } from '../../simulator/user';
 
 const USAGE = `Usage: fumo-kiosk simulate [options]
 
