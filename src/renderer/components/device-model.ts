@@ -74,3 +74,8 @@ export function deviceCardModel(device: DeviceView, job: JobView | undefined, pe
 export function sortDevices(devices: readonly DeviceView[]): DeviceView[] {
   return [...devices].sort((a, b) => a.attachedAt - b.attachedAt || a.portId.localeCompare(b.portId));
 }
+
+/** Where the phone is on the bench: the slot an administrator named, else the port as people read it, else its id. */
+export function placeOf(device: Pick<DeviceView, 'portId' | 'slot' | 'portLabel'>): string {
+  return device.slot?.trim() || device.portLabel?.trim() || device.portId;
+}

@@ -1,5 +1,5 @@
 /** Pure functions from (data, snapshot | event) to new data: unit tested without React. */
-import type { DeviceView, HistoryRecord, KioskEventMessage, Snapshot } from '../../shared/api';
+import type { DeviceView, HistoryRecord, JobView, KioskEventMessage, Snapshot } from '../../shared/api';
 import { HISTORY_RECENT_LIMIT, type KioskData } from './state';
 
 function byAttachOrder(a: DeviceView, b: DeviceView): number {
@@ -10,10 +10,26 @@ function upsertRecent(list: HistoryRecord[], record: HistoryRecord): HistoryReco
   return [record, ...list.filter((r) => r.id !== record.id)].slice(0, HISTORY_RECENT_LIMIT);
 }
 
+/** Phases after the customer's answer on the kiosk, while the job still runs. */
+const AFTER_KIOSK_CONSENT = new Set<JobView['phase']>(['awaiting-device-consent', 'downloading', 'installing', 'verifying']);
+
+/**
+ * The job a customer display opened now belongs to: the one the kiosk names, else the job of the
+ * request handed over, else the one customer-consent job past the kiosk's question and still
+ * running (a display opened mid-update must not greet a customer whose phone is being updated).
+ */
+export function customerJobOf(s: Snapshot, previous: string | null): string | null {
+  if (s.consent.customerJobId) return s.consent.customerJobId;
+  const handed = s.consent.customerRequestId ? s.consent.pending.find((c) => c.requestId === s.consent.customerRequestId) : undefined;
+  if (handed) return handed.jobId;
+  if (previous && s.jobs.some((j) => j.jobId === previous)) return previous;
+  const running = s.jobs.filter((j) => j.consentMode === 'customer' && AFTER_KIOSK_CONSENT.has(j.phase));
+  return running.length === 1 ? running[0]!.jobId : null;
+}
+
 export function reduceSnapshot(data: KioskData, s: Snapshot): KioskData {
   const devices = [...s.devices].sort(byAttachOrder);
   const pending = Object.fromEntries(s.consent.pending.map((c) => [c.requestId, c]));
-  const customerRequest = s.consent.customerRequestId ? pending[s.consent.customerRequestId] : undefined;
   return {
     ...data,
     connection: { ...data.connection, ready: true, error: null, app: s.app },
@@ -25,7 +41,7 @@ export function reduceSnapshot(data: KioskData, s: Snapshot): KioskData {
     consent: {
       pending,
       customerRequestId: s.consent.customerRequestId,
-      customerJobId: customerRequest?.jobId ?? data.consent.customerJobId,
+      customerJobId: customerJobOf(s, data.consent.customerJobId),
     },
     session: { current: s.session },
     catalog: { bundles: s.catalog, trust: s.trust },

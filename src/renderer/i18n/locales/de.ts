@@ -242,6 +242,9 @@ export const de: Messages = {
       waiting: 'Der Techniker schließt Ihr Telefon an. Danach sehen Sie hier, was passieren wird.',
     },
     offer: {
+      forPhone: 'Für: {{model}}',
+      inSlot: 'Platz: {{slot}}',
+      imeiTail: 'IMEI endet auf {{tail}}',
       title: 'Für Ihr Telefon ist ein Update bereit',
       whatChanges: 'Was sich ändert',
       versionChange: 'Ihr Telefon ({{model}}) wird von Version {{from}} auf Version {{to}} aktualisiert.',

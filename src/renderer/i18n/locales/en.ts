@@ -243,6 +243,9 @@ export const en = {
       waiting: 'The technician will connect your phone. This screen then shows what will happen.',
     },
     offer: {
+      forPhone: 'For: {{model}}',
+      inSlot: 'Slot: {{slot}}',
+      imeiTail: 'IMEI ending in {{tail}}',
       title: 'An update is ready for your phone',
       whatChanges: 'What changes',
       versionChange: 'Your phone ({{model}}) will be updated from version {{from}} to version {{to}}.',

@@ -242,6 +242,9 @@ export const es: Messages = {
       waiting: 'El técnico conectará su teléfono. Después, esta pantalla le mostrará lo que va a ocurrir.',
     },
     offer: {
+      forPhone: 'Para: {{model}}',
+      inSlot: 'Puesto: {{slot}}',
+      imeiTail: 'IMEI terminado en {{tail}}',
       title: 'Hay una actualización lista para su teléfono',
       whatChanges: 'Qué cambia',
       versionChange: 'Su teléfono ({{model}}) pasará de la versión {{from}} a la versión {{to}}.',

@@ -1,11 +1,11 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ConsentRequest, JobView, Schedule } from '../../../shared/api';
+import type { ConsentRequest, DeviceView, JobView, Schedule } from '../../../shared/api';
+import { placeOf } from '../../components/device-model';
 import { ProgressBar } from '../../components/ProgressBar';
 import { translateError } from '../../i18n';
-import { formatDateTime, formatDurationWords, formatMegabytes, maskDevId, percentDone } from '../../i18n/format';
-import { consentTexts } from '../../../core/fumo/consent-text';
-import { pickTextWithLang } from './customer-flow';
+import { devIdTail, formatDateTime, formatDurationWords, formatMegabytes, maskDevId, percentDone } from '../../i18n/format';
+import { consentTextsShown, pickTextWithLang } from './customer-flow';
 
 /** Start: choose a language; the phone has not been handed over yet. */
 export function WelcomeScreen({ picker }: { picker: ReactNode }) {
@@ -25,10 +25,13 @@ export function WelcomeScreen({ picker }: { picker: ReactNode }) {
 /** What will happen, in plain words, and the decision (requirements 12, 14, 17). */
 export function OfferScreen({
   request,
+  device,
   busy,
   onAnswer,
 }: {
   request: ConsentRequest;
+  /** The phone the request is for, to check against the one in the customer's hand. */
+  device: DeviceView | undefined;
   busy: boolean;
   onAnswer: (decision: 'approve' | 'decline', schedule: Schedule) => void;
 }) {
@@ -36,15 +39,21 @@ export function OfferScreen({
   const lng = i18n.language;
   // Texts from the bundle and the service may lack the chosen language: mark what they are in.
   const notes = pickTextWithLang(request.releaseNotes, lng);
-  // Privacy and warranty: the kiosk's own versioned texts, in the customer's language.
-  const consent = consentTexts(lng);
-  const privacy = { text: consent.privacy, lang: consent.language };
-  const warranty = { text: consent.warranty, lang: consent.language };
-  const model = request.model ?? t('common.unknown');
+  // Privacy and warranty: the versioned texts the request carries, in the customer's language.
+  const { privacy, warranty } = consentTextsShown(request, lng);
+  const model = request.model ?? device?.model ?? t('common.unknown');
+  const tail = devIdTail(device?.devId);
   const later = request.supportsSchedule;
   return (
     <section className="offer" aria-labelledby="offer-title" data-testid="customer-offer">
-      <h1 id="offer-title">{t('customer.offer.title')}</h1>
+      <header className="offer-head">
+        <h1 id="offer-title">{t('customer.offer.title')}</h1>
+        <p className="offer-phone" data-testid="offer-phone">
+          <span>{t('customer.offer.forPhone', { model })}</span>
+          {device ? <span data-testid="offer-slot">{t('customer.offer.inSlot', { slot: placeOf(device) })}</span> : null}
+          {tail ? <span className="num" data-testid="offer-imei">{t('customer.offer.imeiTail', { tail })}</span> : null}
+        </p>
+      </header>
       <div className="offer-body">
         <div className="offer-column">
           <div className="offer-section">
@@ -72,13 +81,13 @@ export function OfferScreen({
         <div className="offer-column">
           <div className="offer-section">
             <h2>{t('customer.offer.privacy')}</h2>
-            <p className="notes" data-testid="offer-privacy" lang={privacy.lang}>
+            <p className="notes" data-testid="offer-privacy" lang={privacy.lang} data-version={privacy.version}>
               {privacy.text}
             </p>
           </div>
           <div className="offer-section">
             <h2>{t('customer.offer.warranty')}</h2>
-            <p className="notes" data-testid="offer-warranty" lang={warranty.lang}>
+            <p className="notes" data-testid="offer-warranty" lang={warranty.lang} data-version={warranty.version}>
               {warranty.text}
             </p>
           </div>
