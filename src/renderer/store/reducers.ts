@@ -1,6 +1,19 @@
 /** Pure functions from (data, snapshot | event) to new data: unit tested without React. */
 import type { DeviceView, HistoryRecord, JobView, KioskEventMessage, Snapshot } from '../../shared/api';
+import { addSample } from './progress';
 import { HISTORY_RECENT_LIMIT, type KioskData } from './state';
+
+/** Record a downloading job's bytes at `now`; forget the samples of jobs that stopped sending. */
+function track(byJob: KioskData['progress']['byJob'], job: JobView, now: number): KioskData['progress']['byJob'] {
+  if (job.phase !== 'downloading') {
+    if (!(job.jobId in byJob)) return byJob;
+    const { [job.jobId]: _done, ...rest } = byJob;
+    return rest;
+  }
+  const before = byJob[job.jobId];
+  const after = addSample(before, job.bytesSent, now);
+  return after === before ? byJob : { ...byJob, [job.jobId]: after };
+}
 
 function byAttachOrder(a: DeviceView, b: DeviceView): number {
   return a.attachedAt - b.attachedAt || (a.portId < b.portId ? -1 : a.portId > b.portId ? 1 : 0);
@@ -27,7 +40,14 @@ export function customerJobOf(s: Snapshot, previous: string | null): string | nu
   return running.length === 1 ? running[0]!.jobId : null;
 }
 
-export function reduceSnapshot(data: KioskData, s: Snapshot): KioskData {
+/** `now`: when the snapshot arrived (epoch ms), for the progress samples. */
+export function reduceSnapshot(data: KioskData, s: Snapshot, now = 0): KioskData {
+  // Samples of jobs still in the snapshot are kept (a reconnection does not restart the speed).
+  let byJob: KioskData['progress']['byJob'] = {};
+  for (const j of s.jobs) {
+    const kept = data.progress.byJob[j.jobId];
+    byJob = track(kept ? { ...byJob, [j.jobId]: kept } : byJob, j, now);
+  }
   const devices = [...s.devices].sort(byAttachOrder);
   const pending = Object.fromEntries(s.consent.pending.map((c) => [c.requestId, c]));
   return {
@@ -43,6 +63,7 @@ export function reduceSnapshot(data: KioskData, s: Snapshot): KioskData {
       customerRequestId: s.consent.customerRequestId,
       customerJobId: customerJobOf(s, data.consent.customerJobId),
     },
+    progress: { byJob },
     session: { current: s.session },
     catalog: { bundles: s.catalog, trust: s.trust },
     settings: { current: s.settings },
@@ -50,7 +71,8 @@ export function reduceSnapshot(data: KioskData, s: Snapshot): KioskData {
   };
 }
 
-export function reduceEvent(data: KioskData, m: KioskEventMessage): KioskData {
+/** `now`: when the event arrived (epoch ms), for the progress samples. */
+export function reduceEvent(data: KioskData, m: KioskEventMessage, now = 0): KioskData {
   switch (m.event) {
     case 'device:attached':
     case 'device:updated': {
@@ -72,16 +94,20 @@ export function reduceEvent(data: KioskData, m: KioskEventMessage): KioskData {
       };
     }
     case 'job:updated':
-      return { ...data, jobs: { byId: { ...data.jobs.byId, [m.payload.jobId]: m.payload } } };
+      return {
+        ...data,
+        jobs: { byId: { ...data.jobs.byId, [m.payload.jobId]: m.payload } },
+        progress: { byJob: track(data.progress.byJob, m.payload, now) },
+      };
     case 'job:progress': {
       const job = data.jobs.byId[m.payload.jobId];
       if (!job) return data; // the full JobView arrives with job:updated
       const { bytesSent, bytesTotal, speedBps, etaSeconds } = m.payload;
+      const next = { ...job, bytesSent, bytesTotal, speedBps, etaSeconds };
       return {
         ...data,
-        jobs: {
-          byId: { ...data.jobs.byId, [job.jobId]: { ...job, bytesSent, bytesTotal, speedBps, etaSeconds } },
-        },
+        jobs: { byId: { ...data.jobs.byId, [job.jobId]: next } },
+        progress: { byJob: track(data.progress.byJob, next, now) },
       };
     }
     case 'consent:requested':
