@@ -119,6 +119,10 @@ export const DeviceViewSchema = z.object({
   jobId: z.string().nullable(),
   problems: z.array(ProblemSchema),
   attachedAt: Epoch,
+  /** The bench slot an administrator named for this port ("Slot 3"); optional, null when unnamed. */
+  slot: z.string().max(100).nullable().optional(),
+  /** The port as people read it ("USB 1-2.3", "/dev/ttyUSB0"); optional, the screens fall back to portId. */
+  portLabel: z.string().max(200).nullable().optional(),
 });
 
 export const JobViewSchema = z.object({
@@ -308,6 +312,12 @@ export const SnapshotSchema = z.object({
     pending: z.array(ConsentRequestSchema),
     /** The request currently handed over to the customer display, if any. */
     customerRequestId: z.string().nullable(),
+    /**
+     * The job the customer display belongs to: set at handover, kept after the answer until the
+     * job ends or another request is handed over, so a display opened or reopened mid-update
+     * shows that job. Optional; absent, the renderer infers it from the jobs.
+     */
+    customerJobId: z.string().nullable().optional(),
   }),
   session: SessionViewSchema.nullable(),
   catalog: z.array(BundleViewSchema),

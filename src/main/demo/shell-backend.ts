@@ -52,6 +52,8 @@ export function sampleDevice(n: number, overrides: Partial<DeviceView> = {}): De
     jobId: null,
     problems: [],
     attachedAt: 1_700_000_000_000 + n,
+    slot: `Slot ${n}`,
+    portLabel: `/dev/ttyACM${n - 1}`,
     ...overrides,
   };
 }

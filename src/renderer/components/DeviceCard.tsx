@@ -1,9 +1,11 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ConsentRequest, DeviceView, JobView } from '../../shared/api';
 import { devIdTail, formatEtaClock, formatSpeed, maskDevId } from '../i18n/format';
 import { translateError } from '../i18n';
-import { deviceCardModel, type DeviceAction } from './device-model';
+import { useProgressSamples } from '../store';
+import { deviceCardModel, placeOf, type DeviceAction } from './device-model';
+import { failureOf } from './failure';
 import { ProgressBar } from './ProgressBar';
 import { ProblemList } from './ProblemList';
 
@@ -12,6 +14,10 @@ export interface DeviceCardProps {
   job: JobView | undefined;
   pending: readonly ConsentRequest[];
   busy: boolean;
+  /** The technician confirmed cancelling this job and it has not ended yet. */
+  cancelling?: boolean;
+  /** The catalogue holds no bundle at all. */
+  catalogEmpty?: boolean;
   onAction: (action: DeviceAction, ids: { portId: string; jobId: string | null; requestId: string | null }) => void;
 }
 
@@ -22,12 +28,18 @@ const ACTION_CLASS: Record<DeviceAction, string> = {
   retry: 'btn btn-secondary',
 };
 
-/** One attached device on the bench: identity, versions, progress, power, problems, actions. */
-export function DeviceCard({ device, job, pending, busy, onAction }: DeviceCardProps) {
+/**
+ * One attached device on the bench: where it is, identity, versions, progress, one message, actions.
+ * Every part has its place reserved, so nothing under the technician's finger moves when a job
+ * starts, a notice appears or the actions change; the cancel confirmation lies over the card.
+ */
+export function DeviceCard({ device, job, pending, busy, cancelling = false, catalogEmpty = false, onAction }: DeviceCardProps) {
   const { t, i18n } = useTranslation();
-  const m = deviceCardModel(device, job, pending);
+  const samples = useProgressSamples(job?.jobId);
+  const m = deviceCardModel(device, job, pending, { samples, cancelling, catalogEmpty });
   // Cancelling a running update takes a second, deliberate press.
   const [confirmCancel, setConfirmCancel] = useState(false);
+  const keepButton = useRef<HTMLButtonElement>(null);
   const ids = { portId: device.portId, jobId: job?.jobId ?? null, requestId: m.requestId };
   const lng = i18n.language;
   const title = device.model ?? t('state.identifying');
@@ -35,21 +47,38 @@ export function DeviceCard({ device, job, pending, busy, onAction }: DeviceCardP
   const headingId = `device-${device.portId}-title`;
   const fromV = job?.fromVersion ?? device.fwVersion;
   const toV = job?.targetVersion ?? device.targetVersion;
+  const confirming = confirmCancel && m.actions.includes('cancel');
+  useEffect(() => {
+    if (confirming) keepButton.current?.focus();
+  }, [confirming]);
+  const failure = m.error ? failureOf(m.error) : null;
+  const estimating = m.progress.stage === 'estimating';
 
   return (
-    <article className={`card device-card tone-${m.tone}`} aria-labelledby={headingId} data-testid="device-card" data-port-id={device.portId}>
+    <article
+      className={`card device-card tone-${m.tone}`}
+      aria-labelledby={headingId}
+      data-testid="device-card"
+      data-port-id={device.portId}
+      data-cancelling={m.cancelling ? 'true' : undefined}
+    >
       <header className="device-card-head">
-        <div>
+        <div className="device-id">
           <h3 id={headingId}>{title}</h3>
-          <p className="muted num" data-testid="devid">
-            {device.devId ? (
-              <span aria-label={t('bench.devIdSpoken', { kind, tail: devIdTail(device.devId) })}>{maskDevId(device.devId)}</span>
-            ) : (
-              '\u00a0'
-            )}
+          <p className="muted num device-where">
+            <span className="slot-chip" data-testid="slot" aria-label={`${t('bench.slot')}: ${placeOf(device)}`}>
+              {placeOf(device)}
+            </span>
+            <span data-testid="devid">
+              {device.devId ? (
+                <span aria-label={t('bench.devIdSpoken', { kind, tail: devIdTail(device.devId) })}>{maskDevId(device.devId)}</span>
+              ) : (
+                '\u00a0'
+              )}
+            </span>
           </p>
         </div>
-        <span className={`badge badge-${m.tone}`} data-testid="device-status" data-phase={job?.phase ?? ""} data-state={device.state}>
+        <span className={`badge badge-${m.tone}`} data-testid="device-status" data-phase={job?.phase ?? ''} data-state={device.state}>
           {t(m.statusKey)}
         </span>
       </header>
@@ -58,7 +87,7 @@ export function DeviceCard({ device, job, pending, busy, onAction }: DeviceCardP
         <dt>{t('bench.version')}</dt>
         <dd className="num" data-testid="versions">
           {toV && fromV !== toV ? t('bench.versionChange', { from: fromV ?? t('common.unknown'), to: toV }) : (fromV ?? t('common.unknown'))}
-          {!toV && device.state === 'no-update' ? <span className="muted"> · {t('bench.noTarget')}</span> : null}
+          {!toV && device.state === 'no-update' && !m.catalogEmpty ? <span className="muted"> · {t('bench.noTarget')}</span> : null}
         </dd>
         <dt>{t('bench.battery')}</dt>
         <dd className="num" data-testid="battery">
@@ -69,60 +98,71 @@ export function DeviceCard({ device, job, pending, busy, onAction }: DeviceCardP
       </dl>
 
       <div className="device-progress">
-        <ProgressBar percent={m.percent} idle={m.percent === null} label={t('bench.progress')} />
+        <ProgressBar percent={job ? m.percent : null} tone={m.progress.tone} label={t('bench.progress')} />
         <dl className="device-rates">
           <div>
             <dt>{t('bench.speed')}</dt>
             <dd className="speed" data-testid="speed">
-              {formatSpeed(m.speedBps, lng)}
+              {estimating ? t('bench.estimating') : formatSpeed(m.speedBps, lng)}
             </dd>
           </div>
           <div>
             <dt>{t('bench.eta')}</dt>
             <dd className="eta" data-testid="eta">
-              {formatEtaClock(m.etaSeconds)}
+              {estimating ? t('bench.estimating') : formatEtaClock(m.etaSeconds)}
             </dd>
           </div>
         </dl>
       </div>
 
-      {job?.phase === 'awaiting-consent' && !m.actions.includes('handToCustomer') ? <p className="muted">{t('bench.waitingCustomer')}</p> : null}
-      {job?.phase === 'awaiting-device-consent' ? <p className="muted">{t('bench.waitingDevice')}</p> : null}
+      <div className="device-message" data-testid="device-message">
+        {m.cancelling ? (
+          <p className="muted" data-testid="cancelling-hint" role="status">
+            {t('bench.cancellingHint')}
+          </p>
+        ) : null}
+        {!m.cancelling && job?.phase === 'awaiting-consent' && !m.actions.includes('handToCustomer') ? <p className="muted">{t('bench.waitingCustomer')}</p> : null}
+        {!m.cancelling && job?.phase === 'awaiting-device-consent' ? <p className="muted">{t('bench.waitingDevice')}</p> : null}
+        {m.catalogEmpty ? (
+          <p className="muted" data-testid="catalog-empty">
+            {t('bench.catalogEmpty')}
+          </p>
+        ) : null}
+        <ProblemList problems={m.problems} />
+        {failure ? (
+          <div className="notice notice-danger job-error" role="alert" data-testid="job-error">
+            <div className="stack" style={{ gap: 'var(--sp-1)' }}>
+              <p data-testid="job-error-text">{translateError(t, i18n, failure.plain)}</p>
+              {job?.phase === 'failed' ? <p data-testid="job-error-next">{t(`failure.${failure.next}`)}</p> : null}
+              <details className="tech-details" data-testid="job-error-details">
+                <summary>{t('bench.technicalDetails')}</summary>
+                <p className="num">
+                  {t('bench.errorCode')}: <code>{failure.code}</code>
+                  {failure.detail ? (
+                    <>
+                      {' · '}
+                      {t('bench.errorDetail')}: <code>{failure.detail}</code>
+                    </>
+                  ) : null}
+                </p>
+              </details>
+            </div>
+          </div>
+        ) : null}
+        {job?.error && job.phase === 'declined' ? (
+          <p className="muted" data-testid="job-declined">
+            {translateError(t, i18n, job.error)}
+          </p>
+        ) : null}
+      </div>
 
-      <ProblemList problems={device.problems} />
-      {job?.error && job.phase !== 'declined' ? (
-        <div className="notice notice-danger" role="alert" data-testid="job-error">
-          <p>{translateError(t, i18n, job.error)}</p>
-        </div>
-      ) : null}
-      {job?.error && job.phase === 'declined' ? (
-        <p className="muted" data-testid="job-declined">
-          {translateError(t, i18n, job.error)}
-        </p>
-      ) : null}
-
-      {confirmCancel && m.actions.includes('cancel') ? (
-        <div className="device-actions row" role="group" aria-label={t('bench.actions.confirmCancel')}>
-          <span className="confirm-text">{t('bench.actions.confirmCancel')}</span>
-          <button
-            type="button"
-            className="btn btn-danger"
-            disabled={busy}
-            data-testid="action-cancel-confirm"
-            onClick={() => {
-              setConfirmCancel(false);
-              onAction('cancel', ids);
-            }}
-          >
-            {t('common.yes')}
+      <div className="device-actions row">
+        {m.cancelling ? (
+          <button type="button" className="btn btn-danger" disabled aria-disabled="true" data-testid="action-cancelling">
+            {t('bench.cancelling')}
           </button>
-          <button type="button" className="btn btn-secondary" onClick={() => setConfirmCancel(false)} data-testid="action-cancel-keep">
-            {t('common.no')}
-          </button>
-        </div>
-      ) : (
-        <div className="device-actions row">
-          {m.actions.map((a) => (
+        ) : (
+          m.actions.map((a) => (
             <button
               key={a}
               type="button"
@@ -133,9 +173,32 @@ export function DeviceCard({ device, job, pending, busy, onAction }: DeviceCardP
             >
               {t(`bench.actions.${a}`)}
             </button>
-          ))}
+          ))
+        )}
+      </div>
+
+      {confirming ? (
+        <div className="device-confirm" role="group" aria-labelledby={`${headingId}-confirm`} data-testid="cancel-confirm">
+          <p id={`${headingId}-confirm`} className="confirm-text">
+            {t('bench.actions.confirmCancel')}
+          </p>
+          <button
+            type="button"
+            className="btn btn-danger btn-large"
+            disabled={busy}
+            data-testid="action-cancel-confirm"
+            onClick={() => {
+              setConfirmCancel(false);
+              onAction('cancel', ids);
+            }}
+          >
+            {t('bench.actions.cancelConfirm')}
+          </button>
+          <button ref={keepButton} type="button" className="btn btn-secondary btn-large" onClick={() => setConfirmCancel(false)} data-testid="action-cancel-keep">
+            {t('bench.actions.cancelKeep')}
+          </button>
         </div>
-      )}
+      ) : null}
     </article>
   );
 }

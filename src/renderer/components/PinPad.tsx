@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent, type MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 
 /**
@@ -7,7 +7,14 @@ import { useTranslation } from 'react-i18next';
 export function PinPad({ onSubmit, busy, error }: { onSubmit: (pin: string) => void; busy: boolean; error: string | null }) {
   const { t } = useTranslation();
   const [pin, setPin] = useState('');
-  const add = (d: string) => setPin((p) => (p.length < 12 ? p + d : p));
+  const input = useRef<HTMLInputElement>(null);
+  // A keypad press leaves the typing focus in the field, so digits typed next are not lost.
+  const keepFocus = (e: MouseEvent) => e.preventDefault();
+  const press = (change: (p: string) => string) => {
+    setPin(change);
+    input.current?.focus();
+  };
+  const add = (d: string) => press((p) => (p.length < 12 ? p + d : p));
   const submit = (e?: FormEvent) => {
     e?.preventDefault();
     if (pin.length >= 4 && !busy) {
@@ -21,6 +28,7 @@ export function PinPad({ onSubmit, busy, error }: { onSubmit: (pin: string) => v
         <label htmlFor="pin">{t('login.pin')}</label>
         <input
           id="pin"
+          ref={input}
           type="password"
           inputMode="numeric"
           autoComplete="off"
@@ -40,17 +48,17 @@ export function PinPad({ onSubmit, busy, error }: { onSubmit: (pin: string) => v
       ) : null}
       <div className="pin-keys">
         {['1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => (
-          <button key={d} type="button" className="btn btn-secondary pin-key num" onClick={() => add(d)} aria-label={t('login.digit', { digit: d })}>
+          <button key={d} type="button" className="btn btn-secondary pin-key num" onMouseDown={keepFocus} onClick={() => add(d)} aria-label={t('login.digit', { digit: d })}>
             {d}
           </button>
         ))}
-        <button type="button" className="btn btn-quiet pin-key" onClick={() => setPin('')}>
+        <button type="button" className="btn btn-quiet pin-key" onMouseDown={keepFocus} onClick={() => press(() => '')} data-testid="pin-clear">
           {t('login.clear')}
         </button>
-        <button type="button" className="btn btn-secondary pin-key num" onClick={() => add('0')} aria-label={t('login.digit', { digit: '0' })}>
+        <button type="button" className="btn btn-secondary pin-key num" onMouseDown={keepFocus} onClick={() => add('0')} aria-label={t('login.digit', { digit: '0' })}>
           0
         </button>
-        <button type="button" className="btn btn-quiet pin-key" onClick={() => setPin((p) => p.slice(0, -1))} aria-label={t('login.deleteDigit')}>
+        <button type="button" className="btn btn-quiet pin-key" onMouseDown={keepFocus} onClick={() => press((p) => p.slice(0, -1))} aria-label={t('login.deleteDigit')}>
           ⌫
         </button>
       </div>

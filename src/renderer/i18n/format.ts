@@ -13,15 +13,30 @@ function nf(lng: string, fraction: number): Intl.NumberFormat {
   return new Intl.NumberFormat(lng, { minimumFractionDigits: fraction, maximumFractionDigits: fraction });
 }
 
-/** Speed in MB/s with one decimal ("12.3 MB/s", "12,3 MB/s" in German). Unknown or negative -> "–". */
+export const KB = 1_000;
+
+/**
+ * Speed for people: MB/s with one decimal from 1 MB/s ("12.3 MB/s", "12,3 MB/s" in German), kB/s
+ * below ("11.5 kB/s", "640 kB/s"), so a serial link does not read "0.01 MB/s". kB = 10^3 bytes,
+ * MB = 10^6. Unknown or negative -> "–".
+ */
 export function formatSpeed(bytesPerSecond: number | null | undefined, lng: string): string {
   if (bytesPerSecond === null || bytesPerSecond === undefined || !Number.isFinite(bytesPerSecond) || bytesPerSecond < 0) {
     return UNKNOWN;
   }
-  const mbps = bytesPerSecond / MB;
-  // Slow serial links move tens of kB/s: keep two decimals there so the figure is not "0.0".
-  const fraction = mbps < 0.1 ? 2 : 1;
-  return `${nf(lng, fraction).format(mbps)} MB/s`;
+  const kbps = bytesPerSecond / KB;
+  // Decide the unit on the rounded figure, so 999,960 B/s reads "1.0 MB/s", not "1,000 kB/s".
+  if (Math.round(kbps) >= 1000) return `${nf(lng, 1).format(bytesPerSecond / MB)} MB/s`;
+  return `${nf(lng, kbps < 99.95 ? 1 : 0).format(kbps)} kB/s`;
+}
+
+/**
+ * Time left in words for customers: under a minute "less than a minute" (as the caller words
+ * it), else whole minutes rounded up, else hours and minutes. Returns null under a minute.
+ */
+export function timeLeftWords(seconds: number, lng: string): string | null {
+  if (!Number.isFinite(seconds) || seconds < 60) return null;
+  return formatDurationWords(seconds, lng);
 }
 
 /** Size in MB with one decimal below 100 MB, none above ("48.2 MB", "1,234 MB"). */

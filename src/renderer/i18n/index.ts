@@ -36,6 +36,7 @@ void i18n.use(initReactI18next).init({
   supportedLngs: [...SUPPORTED_LANGUAGES],
   interpolation: { escapeValue: false }, // React escapes
   returnNull: false,
+  showSupportNotice: false, // no advertisement in the console on every load
   initAsync: false,
 });
 
@@ -53,6 +54,9 @@ export function setDocumentLanguage(lng: string): void {
 export function placeholdersOf(template: string): string[] {
   return [...template.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]!).sort();
 }
+
+/** Marks a missing detail while the text is filled (an invisible separator, never in a translation). */
+const MISSING = '\u2063';
 
 /** The minimal shape of an error or problem the renderer translates. */
 export interface CodedMessage {
@@ -73,10 +77,13 @@ export function translateError(t: TFunction, lngI18n: I18n, err: CodedMessage): 
   const values: Record<string, string> = {};
   for (const name of placeholdersOf(template)) {
     const v = err.details?.[name];
-    values[name] = v === undefined || v === null ? '' : String(v);
+    values[name] = v === undefined || v === null || v === '' ? MISSING : String(v);
   }
   const text = t(key, values);
   return text
+    // A bracket whose detail is missing goes as a whole: "(result )" never reaches a person.
+    .replace(/\s*\([^()]*\u2063[^()]*\)/g, '')
+    .replace(/\u2063/g, '')
     .replace(/\s\(\)/g, '')
     .replace(/\s{2,}/g, ' ')
     .trim();

@@ -30,6 +30,8 @@ export const useDevices = (): DeviceView[] => useDeviceList();
 export const useJobs = (): Record<string, JobView> => useKioskStore((s) => s.jobs.byId);
 export const usePendingConsent = (): ConsentRequest[] => usePendingSlice();
 export const useCustomerRequest = (): ConsentRequest | null => useCustomerRequestSlice() ?? null;
+/** The job the customer display belongs to (handed over, answered, or running when it opened). */
+export const useCustomerJobId = (): string | null => useKioskStore((s) => s.consent.customerJobId);
 export const useSession = useSessionSlice;
 export const useSettings = useSettingsSlice;
 export const useCatalog = useCatalogSlice;

@@ -4,13 +4,15 @@ import { initialData, type KioskState } from './state';
 
 export type * from './state';
 export * from './selectors';
+export * from './progress';
 export { connectStore } from './sync';
 
 /** The one store of the renderer. */
 export const useKioskStore = create<KioskState>()((set) => ({
   ...initialData(),
-  applySnapshot: (snapshot) => set((s) => reduceSnapshot(s, snapshot)),
-  applyEvent: (message) => set((s) => reduceEvent(s, message)),
+  // The arrival time is what the progress samples need; the reducers themselves stay pure.
+  applySnapshot: (snapshot) => set((s) => reduceSnapshot(s, snapshot, Date.now())),
+  applyEvent: (message) => set((s) => reduceEvent(s, message, Date.now())),
   setConnectionStatus: (status) => set((s) => ({ connection: { ...s.connection, status } })),
   setSnapshotError: (error) => set((s) => ({ connection: { ...s.connection, error } })),
   clearCustomer: () =>

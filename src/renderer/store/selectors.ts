@@ -4,6 +4,7 @@
  */
 import { useShallow } from 'zustand/react/shallow';
 import type { ConsentRequest, DeviceView, JobView, Role } from '../../shared/api';
+import { progressView, type ProgressSample, type ProgressView } from './progress';
 import type { KioskData } from './state';
 import { useKioskStore } from './index';
 
@@ -73,3 +74,13 @@ export const useSettings = () => useKioskStore((s) => s.settings.current);
 export const useCatalog = () => useKioskStore((s) => s.catalog.bundles);
 export const useTrustStore = () => useKioskStore((s) => s.catalog.trust);
 export const useRecentHistory = () => useKioskStore((s) => s.history.recent);
+
+/** What a person sees of a job's progress (bar, label, speed, time left), see ./progress. */
+export const selectProgressView =
+  (job: JobView | undefined) =>
+  (s: KioskData): ProgressView =>
+    progressView(job, job ? s.progress.byJob[job.jobId] : undefined);
+export const useProgressSamples = (jobId: string | null | undefined): ProgressSample[] | undefined =>
+  useKioskStore((s) => (jobId ? s.progress.byJob[jobId] : undefined));
+/** The progress view of a job, recomputed whenever the job or its samples change. */
+export const useProgressView = (job: JobView | undefined): ProgressView => progressView(job, useProgressSamples(job?.jobId));

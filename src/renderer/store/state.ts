@@ -18,6 +18,7 @@ import type {
   TrustedKey,
 } from '../../shared/api';
 import type { ConnectionStatus } from '../bridge/types';
+import type { ProgressSample } from './progress';
 
 export interface ConnectionSlice {
   connection: {
@@ -52,6 +53,11 @@ export interface ConsentSlice {
   };
 }
 
+export interface ProgressSlice {
+  /** Per job, the bytes sent as they arrived (see ./progress): the speed and time left come from them. */
+  progress: { byJob: Record<string, ProgressSample[]> };
+}
+
 export interface SessionSlice {
   session: { current: SessionView | null };
 }
@@ -73,6 +79,7 @@ export type KioskData = ConnectionSlice &
   DevicesSlice &
   JobsSlice &
   ConsentSlice &
+  ProgressSlice &
   SessionSlice &
   CatalogSlice &
   SettingsSlice &
@@ -99,6 +106,7 @@ export function initialData(): KioskData {
     devices: { byPort: {}, order: [] },
     jobs: { byId: {} },
     consent: { pending: {}, customerRequestId: null, customerJobId: null },
+    progress: { byJob: {} },
     session: { current: null },
     catalog: { bundles: [], trust: [] },
     settings: { current: null },

@@ -53,6 +53,8 @@ export function uiDevice(n: number, overrides: Partial<DeviceView> = {}): Device
     jobId: null,
     problems: [],
     attachedAt: T0 + n,
+    slot: `Slot ${n}`,
+    portLabel: `/dev/ttyACM${n - 1}`,
     ...overrides,
   };
 }
@@ -142,6 +144,10 @@ export class UiBackend extends EventEmitter implements KioskBackend {
   private jobMap = new Map<string, JobView>();
   private pendingMap = new Map<string, ConsentRequest>();
   private customerRequestId: string | null = null;
+  /** The job the customer display belongs to (set at handover, kept until another handover). */
+  private customerJobId: string | null = null;
+  /** When true, jobs.cancel only asks the phone to stop; the test ends the job with cancelled(). */
+  holdCancel = false;
   private records: HistoryRecord[] = [];
   private session: SessionView | null = null;
   private settingsValue: Settings = { ...DEFAULT_SETTINGS };
@@ -212,6 +218,11 @@ export class UiBackend extends EventEmitter implements KioskBackend {
     const dev = this.devs.get(portId)!;
     this.devs.set(portId, { ...dev, fwVersion: job.targetVersion, targetVersion: null, state: 'updated', phase: 'completed' });
     this.finishJob(portId, 'completed', 'success', null);
+  }
+
+  /** The phone stopped after a held cancel: the job ends as cancelled. */
+  cancelled(portId: string): void {
+    this.finishJob(portId, 'cancelled', 'cancelled', { code: 'CANCELLED', message: describeError('CANCELLED'), details: {} });
   }
 
   fail(portId: string, code: ErrorCode, details: Record<string, string | number> = {}): void {
@@ -290,7 +301,7 @@ export class UiBackend extends EventEmitter implements KioskBackend {
       app: { name: 'fumo-kiosk', version: '0.1.0', demo: true },
       devices: [...this.devs.values()],
       jobs: [...this.jobMap.values()],
-      consent: { pending: [...this.pendingMap.values()], customerRequestId: this.customerRequestId },
+      consent: { pending: [...this.pendingMap.values()], customerRequestId: this.customerRequestId, customerJobId: this.customerJobId },
       session: this.session,
       catalog: BUNDLES,
       trust: KEYS,
@@ -361,6 +372,7 @@ export class UiBackend extends EventEmitter implements KioskBackend {
       this.rec('jobs.cancel', params);
       const job = this.jobMap.get(params.jobId);
       if (!job) return fail<JobView>('INVALID_REQUEST', { detail: `no job ${params.jobId}` });
+      if (this.holdCancel) return ok(job); // the phone is told to stop; the job ends later
       this.finishJob(job.portId, 'cancelled', 'cancelled', { code: 'CANCELLED', message: describeError('CANCELLED'), details: {} });
       return ok(this.jobMap.get(job.jobId)!);
     },
@@ -379,6 +391,7 @@ export class UiBackend extends EventEmitter implements KioskBackend {
       const r = this.pendingMap.get(params.requestId);
       if (!r) return fail<ConsentRequest>('INVALID_REQUEST', { detail: `no consent request ${params.requestId}` });
       this.customerRequestId = r.requestId;
+      this.customerJobId = r.jobId;
       this.send(KIOSK_EVENTS.consentHandover, { requestId: r.requestId, jobId: r.jobId, portId: r.portId });
       return ok(r);
     },

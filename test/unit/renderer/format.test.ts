@@ -25,10 +25,15 @@ describe('formatSpeed (MB = 10^6 bytes)', () => {
     expect(formatSpeed(12_345_678, 'de')).toBe('12,3 MB/s');
     expect(formatSpeed(2_500_000, 'es')).toBe('2,5 MB/s');
   });
-  it('keeps two decimals for slow serial links instead of showing 0.0', () => {
-    // 115200 baud 8N1 carries 11 520 bytes per second = 0.01152 MB/s
-    expect(formatSpeed(11_520, 'en')).toBe('0.01 MB/s');
-    expect(formatSpeed(46_000, 'en')).toBe('0.05 MB/s');
+  it('shows kB/s below 1 MB/s (kB = 10^3), so a serial link does not read 0.01 MB/s', () => {
+    // 115200 baud 8N1 carries 11 520 bytes per second
+    expect(formatSpeed(11_520, 'en')).toBe('11.5 kB/s');
+    expect(formatSpeed(11_520, 'de')).toBe('11,5 kB/s');
+    expect(formatSpeed(46_000, 'en')).toBe('46.0 kB/s');
+    expect(formatSpeed(640_400, 'en')).toBe('640 kB/s');
+    expect(formatSpeed(950_000, 'es')).toBe('950 kB/s');
+    // The unit follows the rounded figure: never "1,000 kB/s".
+    expect(formatSpeed(999_960, 'en')).toBe('1.0 MB/s');
   });
   it('shows a dash when unknown', () => {
     expect(formatSpeed(null, 'en')).toBe(UNKNOWN);

@@ -7,6 +7,9 @@ export const de: Messages = {
     skip: 'Zum Hauptinhalt springen',
   },
   common: {
+    undo: 'Rückgängig',
+    undoIn: 'Rückgängig ({{seconds}} s)',
+    restored: '{{name}} wurde behalten.',
     cancel: 'Abbrechen',
     close: 'Schließen',
     save: 'Speichern',
@@ -52,6 +55,14 @@ export const de: Messages = {
     admin: 'Administrator',
   },
   bench: {
+    cancelling: 'Wird abgebrochen…',
+    cancellingHint: 'Das Telefon wird angewiesen anzuhalten. Das kann einige Sekunden dauern.',
+    catalogEmpty: 'Der Katalog ist leer: Ein Administrator importiert Update-Pakete.',
+    slot: 'Platz',
+    estimating: 'Wird ermittelt…',
+    technicalDetails: 'Technische Details',
+    errorCode: 'Code',
+    errorDetail: 'Detail',
     title: 'Arbeitsplatz',
     devices: 'Angeschlossene Telefone',
     count: 'Angeschlossene Telefone: {{count}}',
@@ -77,6 +88,8 @@ export const de: Messages = {
     required: 'Erforderlich',
     measured: 'Gemessen',
     actions: {
+      cancelKeep: 'Nein, weiter aktualisieren',
+      cancelConfirm: 'Ja, Update abbrechen',
       start: 'Update starten',
       handToCustomer: 'An Kunden übergeben',
       cancel: 'Update abbrechen',
@@ -86,6 +99,13 @@ export const de: Messages = {
     waitingCustomer: 'Warten auf die Antwort des Kunden am Bildschirm.',
     waitingDevice: 'Warten auf die Bestätigung des Kunden am Telefon.',
     actionFailed: 'Die Aktion konnte nicht ausgeführt werden.',
+  },
+  failure: {
+    retry: 'Nächster Schritt: „Erneut versuchen“ drücken. Scheitert es erneut, das Telefonmodell für den Support notieren.',
+    charge: 'Nächster Schritt: Telefon laden oder an den Strom anschließen, dann „Erneut versuchen“ drücken.',
+    space: 'Nächster Schritt: Speicher auf dem Telefon freigeben, dann „Erneut versuchen“ drücken.',
+    reconnect: 'Nächster Schritt: Kabel prüfen und ob das Telefon eingeschaltet ist, dann „Erneut versuchen“ drücken.',
+    manufacturer: 'Nächster Schritt: einmal „Erneut versuchen“ drücken; scheitert es erneut, beim Hersteller zu diesem Update für dieses Telefon nachfragen.',
   },
   phase: {
     queued: 'In der Warteschlange',
@@ -104,6 +124,7 @@ export const de: Messages = {
     declined: 'Abgelehnt',
   },
   state: {
+    catalogEmpty: 'Katalog leer',
     connecting: 'Verbindung wird aufgebaut',
     identifying: 'Telefon wird ausgelesen',
     'update-available': 'Update verfügbar',
@@ -115,6 +136,10 @@ export const de: Messages = {
     failed: 'Fehlgeschlagen',
   },
   catalog: {
+    fileNotFound: 'Unter {{path}} gibt es keine Datei. Prüfen Sie den Pfad (zum Beispiel, ob der USB-Stick eingebunden ist) und versuchen Sie es erneut.',
+    fileUnreadable: 'Die Datei unter {{path}} konnte nicht gelesen werden (sie ist ein Ordner oder der Kiosk darf sie nicht öffnen). Wählen Sie die Paketdatei selbst.',
+    removeConfirm: 'Ja, entfernen',
+    removeKeep: 'Nein, behalten',
     title: 'Katalog',
     intro: 'Auf diesem Kiosk installierte Update-Pakete. Nur signierte, zugelassene Pakete können auf Telefone installiert werden.',
     importTitle: 'Paket importieren',
@@ -148,6 +173,9 @@ export const de: Messages = {
     releaseNotes: 'Versionshinweise',
   },
   trust: {
+    removeConfirm: 'Ja, nicht mehr vertrauen',
+    removed: '{{name}} wird nicht mehr vertraut.',
+    lastKeyWarning: 'Dies ist der einzige vertrauenswürdige Schlüssel: Ohne ihn kann kein Paket importiert werden.',
     title: 'Vertrauenswürdige Schlüssel',
     intro: 'Pakete müssen mit einem dieser Herstellerschlüssel signiert sein.',
     empty: 'Keine vertrauenswürdigen Schlüssel. Ohne Schlüssel kann kein Paket importiert werden.',
@@ -242,6 +270,9 @@ export const de: Messages = {
       waiting: 'Der Techniker schließt Ihr Telefon an. Danach sehen Sie hier, was passieren wird.',
     },
     offer: {
+      forPhone: 'Für: {{model}}',
+      inSlot: 'Platz: {{slot}}',
+      imeiTail: 'IMEI endet auf {{tail}}',
       title: 'Für Ihr Telefon ist ein Update bereit',
       whatChanges: 'Was sich ändert',
       versionChange: 'Ihr Telefon ({{model}}) wird von Version {{from}} auf Version {{to}} aktualisiert.',
@@ -268,6 +299,7 @@ export const de: Messages = {
       hint: 'Wenn auf dem Telefon nichts erscheint, wenden Sie sich bitte an den Techniker.',
     },
     progress: {
+      leftUnderMinute: 'Weniger als eine Minute',
       title: 'Ihr Telefon wird aktualisiert',
       keepConnected: 'Lassen Sie das Telefon angeschlossen. Ziehen Sie das Kabel nicht ab.',
       sending: 'Das Update wird auf Ihr Telefon übertragen',
@@ -295,6 +327,11 @@ export const de: Messages = {
       finish: 'Fertig',
     },
     failed: {
+      nextRetry: 'Bitte wenden Sie sich an den Techniker: Er kann es erneut versuchen.',
+      nextCharge: 'Bitte wenden Sie sich an den Techniker: Ihr Telefon muss zuerst geladen werden.',
+      nextSpace: 'Bitte wenden Sie sich an den Techniker: Auf Ihrem Telefon muss zuerst Speicher frei werden.',
+      nextReconnect: 'Bitte wenden Sie sich an den Techniker: Er prüft das Kabel und versucht es erneut.',
+      nextManufacturer: 'Bitte wenden Sie sich an den Techniker: Er kann es erneut versuchen oder beim Hersteller nachfragen.',
       title: 'Das Update wurde nicht abgeschlossen',
       ask: 'Bitte wenden Sie sich an den Techniker. Wir helfen Ihnen gern weiter.',
       finish: 'Fertig',

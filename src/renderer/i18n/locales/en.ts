@@ -8,6 +8,9 @@ export const en = {
     skip: 'Skip to main content',
   },
   common: {
+    undo: 'Undo',
+    undoIn: 'Undo ({{seconds}} s)',
+    restored: 'Kept {{name}}.',
     cancel: 'Cancel',
     close: 'Close',
     save: 'Save',
@@ -53,6 +56,14 @@ export const en = {
     admin: 'administrator',
   },
   bench: {
+    cancelling: 'Cancelling…',
+    cancellingHint: 'The phone is told to stop. This can take a few seconds.',
+    catalogEmpty: 'The catalogue is empty: an administrator imports bundles.',
+    slot: 'Slot',
+    estimating: 'Working out…',
+    technicalDetails: 'Technical details',
+    errorCode: 'Code',
+    errorDetail: 'Detail',
     title: 'Bench',
     devices: 'Connected phones',
     count: 'Phones connected: {{count}}',
@@ -78,6 +89,8 @@ export const en = {
     required: 'Required',
     measured: 'Measured',
     actions: {
+      cancelKeep: 'No, keep updating',
+      cancelConfirm: 'Yes, cancel the update',
       start: 'Start update',
       handToCustomer: 'Hand to customer',
       cancel: 'Cancel update',
@@ -87,6 +100,13 @@ export const en = {
     waitingCustomer: 'Waiting for the customer to answer on the touchscreen.',
     waitingDevice: 'Waiting for the customer to confirm on the phone.',
     actionFailed: 'The action could not be done.',
+  },
+  failure: {
+    retry: 'Next: press Retry. If it fails again, note the phone model for support.',
+    charge: 'Next: charge the phone or connect power, then press Retry.',
+    space: 'Next: free up space on the phone, then press Retry.',
+    reconnect: 'Next: check the cable and that the phone is switched on, then press Retry.',
+    manufacturer: 'Next: press Retry once; if it fails again, ask the manufacturer about this update for this phone.',
   },
   phase: {
     queued: 'Queued',
@@ -105,6 +125,7 @@ export const en = {
     declined: 'Declined',
   },
   state: {
+    catalogEmpty: 'Catalogue empty',
     connecting: 'Connecting',
     identifying: 'Reading the phone',
     'update-available': 'Update available',
@@ -116,6 +137,10 @@ export const en = {
     failed: 'Failed',
   },
   catalog: {
+    fileNotFound: 'There is no file at {{path}}. Check the path (for example the USB stick is mounted) and try again.',
+    fileUnreadable: 'The file at {{path}} could not be read (it is a folder or the kiosk may not open it). Choose the bundle file itself.',
+    removeConfirm: 'Yes, remove',
+    removeKeep: 'No, keep it',
     title: 'Catalogue',
     intro: 'Update bundles installed on this kiosk. Only signed, approved bundles can be installed on phones.',
     importTitle: 'Import a bundle',
@@ -149,6 +174,9 @@ export const en = {
     releaseNotes: 'Release notes',
   },
   trust: {
+    removeConfirm: 'Yes, stop trusting',
+    removed: 'Stopped trusting {{name}}.',
+    lastKeyWarning: 'This is the only trusted key: without it no bundle can be imported.',
     title: 'Trusted keys',
     intro: 'Bundles must be signed by one of these manufacturer keys.',
     empty: 'No trusted keys. No bundle can be imported until a key is added.',
@@ -243,6 +271,9 @@ export const en = {
       waiting: 'The technician will connect your phone. This screen then shows what will happen.',
     },
     offer: {
+      forPhone: 'For: {{model}}',
+      inSlot: 'Slot: {{slot}}',
+      imeiTail: 'IMEI ending in {{tail}}',
       title: 'An update is ready for your phone',
       whatChanges: 'What changes',
       versionChange: 'Your phone ({{model}}) will be updated from version {{from}} to version {{to}}.',
@@ -269,6 +300,7 @@ export const en = {
       hint: 'If nothing appears on the phone, ask the technician.',
     },
     progress: {
+      leftUnderMinute: 'Less than a minute left',
       title: 'Updating your phone',
       keepConnected: 'Keep the phone connected. Do not unplug the cable.',
       sending: 'Sending the update to your phone',
@@ -296,6 +328,11 @@ export const en = {
       finish: 'Finish',
     },
     failed: {
+      nextRetry: 'Please ask the technician: they can try again.',
+      nextCharge: 'Please ask the technician: your phone needs charging first.',
+      nextSpace: 'Please ask the technician: your phone needs more free space first.',
+      nextReconnect: 'Please ask the technician: they will check the cable and try again.',
+      nextManufacturer: 'Please ask the technician: they can try again or ask the manufacturer.',
       title: 'The update did not finish',
       ask: 'Please ask the technician. They will help you.',
       finish: 'Finish',

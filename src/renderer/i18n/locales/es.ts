@@ -7,6 +7,9 @@ export const es: Messages = {
     skip: 'Ir al contenido principal',
   },
   common: {
+    undo: 'Deshacer',
+    undoIn: 'Deshacer ({{seconds}} s)',
+    restored: 'Se conservó {{name}}.',
     cancel: 'Cancelar',
     close: 'Cerrar',
     save: 'Guardar',
@@ -52,6 +55,14 @@ export const es: Messages = {
     admin: 'administrador',
   },
   bench: {
+    cancelling: 'Cancelando…',
+    cancellingHint: 'Se indica al teléfono que se detenga. Puede tardar unos segundos.',
+    catalogEmpty: 'El catálogo está vacío: un administrador importa los paquetes.',
+    slot: 'Puesto',
+    estimating: 'Calculando…',
+    technicalDetails: 'Detalles técnicos',
+    errorCode: 'Código',
+    errorDetail: 'Detalle',
     title: 'Puesto de trabajo',
     devices: 'Teléfonos conectados',
     count: 'Teléfonos conectados: {{count}}',
@@ -77,6 +88,8 @@ export const es: Messages = {
     required: 'Necesario',
     measured: 'Medido',
     actions: {
+      cancelKeep: 'No, seguir actualizando',
+      cancelConfirm: 'Sí, cancelar la actualización',
       start: 'Iniciar actualización',
       handToCustomer: 'Pasar al cliente',
       cancel: 'Cancelar actualización',
@@ -86,6 +99,13 @@ export const es: Messages = {
     waitingCustomer: 'Esperando la respuesta del cliente en la pantalla táctil.',
     waitingDevice: 'Esperando a que el cliente confirme en el teléfono.',
     actionFailed: 'No se pudo realizar la acción.',
+  },
+  failure: {
+    retry: 'Siguiente paso: pulse Reintentar. Si vuelve a fallar, anote el modelo del teléfono para el soporte.',
+    charge: 'Siguiente paso: cargue el teléfono o conéctelo a la corriente y pulse Reintentar.',
+    space: 'Siguiente paso: libere espacio en el teléfono y pulse Reintentar.',
+    reconnect: 'Siguiente paso: compruebe el cable y que el teléfono esté encendido, y pulse Reintentar.',
+    manufacturer: 'Siguiente paso: pulse Reintentar una vez; si vuelve a fallar, consulte al fabricante sobre esta actualización para este teléfono.',
   },
   phase: {
     queued: 'En cola',
@@ -104,6 +124,7 @@ export const es: Messages = {
     declined: 'Rechazado',
   },
   state: {
+    catalogEmpty: 'Catálogo vacío',
     connecting: 'Conectando',
     identifying: 'Leyendo el teléfono',
     'update-available': 'Actualización disponible',
@@ -115,6 +136,10 @@ export const es: Messages = {
     failed: 'Ha fallado',
   },
   catalog: {
+    fileNotFound: 'No hay ningún archivo en {{path}}. Compruebe la ruta (por ejemplo, que la memoria USB esté montada) e inténtelo de nuevo.',
+    fileUnreadable: 'No se pudo leer el archivo en {{path}} (es una carpeta o el quiosco no puede abrirlo). Elija el propio archivo del paquete.',
+    removeConfirm: 'Sí, eliminar',
+    removeKeep: 'No, conservar',
     title: 'Catálogo',
     intro: 'Paquetes de actualización instalados en este quiosco. Solo los paquetes firmados y homologados pueden instalarse en los teléfonos.',
     importTitle: 'Importar un paquete',
@@ -148,6 +173,9 @@ export const es: Messages = {
     releaseNotes: 'Notas de la versión',
   },
   trust: {
+    removeConfirm: 'Sí, dejar de confiar',
+    removed: 'Se dejó de confiar en {{name}}.',
+    lastKeyWarning: 'Es la única clave de confianza: sin ella no se puede importar ningún paquete.',
     title: 'Claves de confianza',
     intro: 'Los paquetes deben estar firmados con una de estas claves de fabricante.',
     empty: 'No hay claves de confianza. No se puede importar ningún paquete hasta añadir una clave.',
@@ -242,6 +270,9 @@ export const es: Messages = {
       waiting: 'El técnico conectará su teléfono. Después, esta pantalla le mostrará lo que va a ocurrir.',
     },
     offer: {
+      forPhone: 'Para: {{model}}',
+      inSlot: 'Puesto: {{slot}}',
+      imeiTail: 'IMEI terminado en {{tail}}',
       title: 'Hay una actualización lista para su teléfono',
       whatChanges: 'Qué cambia',
       versionChange: 'Su teléfono ({{model}}) pasará de la versión {{from}} a la versión {{to}}.',
@@ -268,6 +299,7 @@ export const es: Messages = {
       hint: 'Si no aparece nada en el teléfono, avise al técnico.',
     },
     progress: {
+      leftUnderMinute: 'Queda menos de un minuto',
       title: 'Actualizando su teléfono',
       keepConnected: 'Mantenga el teléfono conectado. No desconecte el cable.',
       sending: 'Enviando la actualización a su teléfono',
@@ -295,6 +327,11 @@ export const es: Messages = {
       finish: 'Terminar',
     },
     failed: {
+      nextRetry: 'Consulte al técnico: puede volver a intentarlo.',
+      nextCharge: 'Consulte al técnico: primero hay que cargar su teléfono.',
+      nextSpace: 'Consulte al técnico: primero su teléfono necesita más espacio libre.',
+      nextReconnect: 'Consulte al técnico: revisará el cable y lo intentará de nuevo.',
+      nextManufacturer: 'Consulte al técnico: puede volver a intentarlo o consultar al fabricante.',
       title: 'La actualización no ha terminado',
       ask: 'Avise al técnico, por favor. Le ayudará.',
       finish: 'Terminar',

@@ -5,6 +5,9 @@ import { ErrorNotice } from '../../components/ErrorText';
 import { Notice } from '../../components/Notice';
 import { formatDateTime, formatMegabytes } from '../../i18n/format';
 import { kioskActions, useCatalog } from '../kiosk-hooks';
+import { importErrorText } from './import-error';
+import { isHeld } from './removal';
+import { UndoToasts, useRemoval } from './useRemoval';
 import { VerdictBadge } from './VerdictBadge';
 
 function bundleName(b: BundleView): string {
@@ -29,6 +32,7 @@ export function CatalogScreen() {
     setError(null);
     setMessage(null);
     setReport(null);
+    setImportedPath(path.trim());
     const r = await kioskActions.importBundle(path.trim());
     setBusy(false);
     if (r.ok) {
@@ -40,13 +44,13 @@ export function CatalogScreen() {
     } else setError(r.error);
   };
 
-  const remove = async (b: BundleView) => {
-    setError(null);
-    setMessage(null);
-    const r = await kioskActions.removeBundle(b.bundleId);
-    if (r.ok) setMessage(t('catalog.removed', { name: bundleName(b) }));
-    else setError(r.error);
-  };
+  // Remove asks first, then can be undone for a few seconds; the kiosk is told when that ends.
+  const removal = useRemoval(
+    (bundleId) => kioskActions.removeBundle(bundleId),
+    (h) => setMessage(t('catalog.removed', { name: h.name })),
+  );
+  const shown = bundles.filter((b) => !isHeld(removal.state, b.bundleId));
+  const [importedPath, setImportedPath] = useState('');
 
   const verdicts = (b: BundleView, prefix: string) => ({
     signature: <VerdictBadge verdict={b.verdicts.signature} passLabel={t('catalog.verdict.valid')} failLabel={t('catalog.verdict.invalid')} testId={`${prefix}-signature`} />,
@@ -87,9 +91,15 @@ export function CatalogScreen() {
       </form>
 
       {message ? <Notice tone="success" testId="catalog-message">{message}</Notice> : null}
-      <ErrorNotice error={error} />
+      {error ? (
+        <Notice tone="danger" testId="error">
+          <p>{importErrorText(t, i18n, error, importedPath)}</p>
+        </Notice>
+      ) : null}
+      <ErrorNotice error={removal.error} />
+      <UndoToasts removal={removal} message={(h) => t('catalog.removed', { name: h.name })} />
 
-      {bundles.length === 0 ? (
+      {shown.length === 0 ? (
         <p className="card empty-state">{t('catalog.empty')}</p>
       ) : (
         <div className="table-wrap">
@@ -107,7 +117,7 @@ export function CatalogScreen() {
               </tr>
             </thead>
             <tbody>
-              {bundles.map((b) => {
+              {shown.map((b) => {
                 const v = verdicts(b, `bundle-${b.bundleId}`);
                 return (
                   <tr key={b.bundleId} data-testid="bundle-row">
@@ -124,9 +134,27 @@ export function CatalogScreen() {
                     <td>{v.approval}</td>
                     <td>{v.compat}</td>
                     <td>
-                      <button type="button" className="btn btn-danger" onClick={() => void remove(b)} aria-label={`${t('common.remove')}: ${bundleName(b)}`}>
-                        {t('common.remove')}
-                      </button>
+                      {removal.state.asking === b.bundleId ? (
+                        <div className="inline-confirm" role="group" aria-label={t('catalog.confirmRemove', { name: bundleName(b) })} data-testid="remove-confirm">
+                          <p className="confirm-text">{t('catalog.confirmRemove', { name: bundleName(b) })}</p>
+                          <button type="button" className="btn btn-danger" onClick={() => removal.confirm(b.bundleId, bundleName(b))} data-testid="remove-yes">
+                            {t('catalog.removeConfirm')}
+                          </button>
+                          <button type="button" className="btn btn-secondary" onClick={removal.keep} data-testid="remove-no">
+                            {t('catalog.removeKeep')}
+                          </button>
+                        </div>
+                      ) : (
+                        <button
+                          type="button"
+                          className="btn btn-danger"
+                          onClick={() => removal.ask(b.bundleId)}
+                          aria-label={`${t('common.remove')}: ${bundleName(b)}`}
+                          data-testid="remove"
+                        >
+                          {t('common.remove')}
+                        </button>
+                      )}
                     </td>
                   </tr>
                 );

@@ -4,6 +4,8 @@ import type { ApiError } from '../../../shared/api';
 import { ErrorNotice } from '../../components/ErrorText';
 import { formatDate } from '../../i18n/format';
 import { kioskActions, useTrust } from '../kiosk-hooks';
+import { isHeld } from './removal';
+import { UndoToasts, useRemoval } from './useRemoval';
 
 /** Administrator: the manufacturer keys bundles must be signed with. */
 export function TrustScreen() {
@@ -26,19 +28,19 @@ export function TrustScreen() {
     } else setError(r.error);
   };
 
-  const remove = async (keyId: string) => {
-    setError(null);
-    const r = await kioskActions.removeKey(keyId);
-    if (!r.ok) setError(r.error);
-  };
+  // Remove asks first (and warns when it is the only key), then can be undone for a few seconds.
+  const removal = useRemoval((keyId) => kioskActions.removeKey(keyId));
+  const shown = keys.filter((k) => !isHeld(removal.state, k.keyId));
 
   return (
     <section className="stack" aria-labelledby="trust-title" data-testid="screen-trust">
       <h1 id="trust-title">{t('trust.title')}</h1>
       <p className="muted">{t('trust.intro')}</p>
       <ErrorNotice error={error} />
+      <ErrorNotice error={removal.error} />
+      <UndoToasts removal={removal} message={(h) => t('trust.removed', { name: h.name })} />
       <div className="admin-grid">
-        {keys.length === 0 ? (
+        {shown.length === 0 ? (
           <p className="card empty-state">{t('trust.empty')}</p>
         ) : (
           <div className="table-wrap">
@@ -54,7 +56,7 @@ export function TrustScreen() {
                 </tr>
               </thead>
               <tbody>
-                {keys.map((k) => (
+                {shown.map((k) => (
                   <tr key={k.keyId}>
                     <td>
                       <strong>{k.name}</strong>
@@ -65,9 +67,28 @@ export function TrustScreen() {
                     <td className="code">{k.fingerprint.replace(/(.{4})/g, '$1 ').trim()}</td>
                     <td className="num">{formatDate(k.addedAt, i18n.language)}</td>
                     <td>
-                      <button type="button" className="btn btn-danger" onClick={() => void remove(k.keyId)} aria-label={`${t('common.remove')}: ${k.name}`}>
-                        {t('common.remove')}
-                      </button>
+                      {removal.state.asking === k.keyId ? (
+                        <div className="inline-confirm" role="group" aria-label={t('trust.confirmRemove', { name: k.name })} data-testid="remove-confirm">
+                          <p className="confirm-text">{t('trust.confirmRemove', { name: k.name })}</p>
+                          {shown.length === 1 ? <p className="notice notice-warning">{t('trust.lastKeyWarning')}</p> : null}
+                          <button type="button" className="btn btn-danger" onClick={() => removal.confirm(k.keyId, k.name)} data-testid="remove-yes">
+                            {t('trust.removeConfirm')}
+                          </button>
+                          <button type="button" className="btn btn-secondary" onClick={removal.keep} data-testid="remove-no">
+                            {t('catalog.removeKeep')}
+                          </button>
+                        </div>
+                      ) : (
+                        <button
+                          type="button"
+                          className="btn btn-danger"
+                          onClick={() => removal.ask(k.keyId)}
+                          aria-label={`${t('common.remove')}: ${k.name}`}
+                          data-testid="remove"
+                        >
+                          {t('common.remove')}
+                        </button>
+                      )}
                     </td>
                   </tr>
                 ))}

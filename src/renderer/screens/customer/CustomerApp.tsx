@@ -6,11 +6,10 @@ import '../../styles/base.css';
 import '../../styles/customer.css';
 import type { ConsentRequest, Schedule } from '../../../shared/api';
 import { LanguagePicker } from '../../components/LanguagePicker';
-import { CONSENT_TEXT_VERSION } from '../../../core/fumo/consent-text';
 import { createCustomerI18n, isSupportedLanguage, type Language } from '../../i18n';
-import { kioskActions, useCustomerRequest, useDevices, useJobs, useSettings } from '../kiosk-hooks';
+import { kioskActions, useCustomerJobId, useCustomerRequest, useDevices, useJobs, useSettings } from '../kiosk-hooks';
 import { useAnnounceCustomerDisplay } from '../tech/displays';
-import { customerStage, EMPTY_MEMORY, idlePaused, type CustomerMemory } from './customer-flow';
+import { consentAnswer, customerStage, EMPTY_MEMORY, followedJobId, idlePaused, type CustomerMemory } from './customer-flow';
 import {
   DeclinedScreen,
   DeviceConfirmScreen,
@@ -85,9 +84,13 @@ function CustomerFlow({
   const [answered, setAnswered] = useState<ConsentRequest | null>(null);
   const [busy, setBusy] = useState(false);
   const [answerError, setAnswerError] = useState<string | null>(null);
+  const storeJobId = useCustomerJobId();
 
-  const job = memory.jobId ? jobs[memory.jobId] : undefined;
-  const stage = customerStage(memory, request, job);
+  const jobId = followedJobId(memory, storeJobId);
+  const job = jobId ? jobs[jobId] : undefined;
+  // While the answer is on its way the offer stays (with the request the customer read).
+  const shownRequest = busy ? answered : request;
+  const stage = customerStage(memory, shownRequest, job, busy);
   const lng = i18n.language;
 
   useEffect(() => {
@@ -104,35 +107,29 @@ function CustomerFlow({
 
   const reset = useCallback(() => {
     // Forget everything personal; a request still pending shows again only when handed over anew.
-    setMemory(EMPTY_MEMORY);
+    setMemory({ ...EMPTY_MEMORY, finishedJobId: jobId });
     kioskActions.clearCustomer();
     setAnswered(null);
     setAnswerError(null);
     chosen.current = false;
     void i18n.changeLanguage(defaultLanguage);
     onFinished?.();
-  }, [i18n, defaultLanguage, onFinished]);
+  }, [i18n, defaultLanguage, onFinished, jobId]);
 
   const answer = async (decision: 'approve' | 'decline', schedule: Schedule) => {
-    if (!request) return;
+    if (!request || busy) return;
+    setAnswered(request);
     setBusy(true);
     setAnswerError(null);
-    const r = await kioskActions.answerConsent({
-      requestId: request.requestId,
-      decision,
-      schedule,
-      language: lng,
-      // The texts shown are the kiosk's own (consent-text), in the language recorded above.
-      privacyVersion: CONSENT_TEXT_VERSION,
-      warrantyVersion: CONSENT_TEXT_VERSION,
-    });
-    setBusy(false);
+    // The answer echoes the versions and the language of the texts this request carried.
+    const r = await kioskActions.answerConsent(consentAnswer(request, decision, schedule, lng));
     if (!r.ok) {
+      setBusy(false);
       setAnswerError(r.error.message);
       return;
     }
-    setAnswered(request);
     setMemory({ settledRequestId: request.requestId, jobId: decision === 'approve' ? r.value.jobId : null, declined: decision === 'decline' });
+    setBusy(false);
   };
 
   // Idle timeout: any touch or key restarts it; paused while the phone is being updated.
@@ -174,7 +171,9 @@ function CustomerFlow({
       </header>
       <main className="customer-main" id="main">
         {stage === 'welcome' ? <WelcomeScreen picker={picker(true)} /> : null}
-        {stage === 'offer' && request ? <OfferScreen request={request} busy={busy} onAnswer={(d, s) => void answer(d, s)} /> : null}
+        {stage === 'offer' && shownRequest ? (
+          <OfferScreen request={shownRequest} device={devices.find((d) => d.portId === shownRequest.portId)} busy={busy} onAnswer={(d, s) => void answer(d, s)} />
+        ) : null}
         {answerError ? (
           <p className="notice notice-danger" role="alert">
             {answerError}

@@ -1,11 +1,13 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ConsentRequest, JobView, Schedule } from '../../../shared/api';
+import type { ConsentRequest, DeviceView, JobView, Schedule } from '../../../shared/api';
+import { placeOf } from '../../components/device-model';
 import { ProgressBar } from '../../components/ProgressBar';
 import { translateError } from '../../i18n';
-import { formatDateTime, formatDurationWords, formatMegabytes, maskDevId, percentDone } from '../../i18n/format';
-import { consentTexts } from '../../../core/fumo/consent-text';
-import { pickTextWithLang } from './customer-flow';
+import { devIdTail, formatDateTime, formatDurationWords, formatMegabytes, maskDevId, timeLeftWords } from '../../i18n/format';
+import { useProgressView } from '../../store';
+import { failureOf, type NextStep } from '../../components/failure';
+import { consentTextsShown, pickTextWithLang } from './customer-flow';
 
 /** Start: choose a language; the phone has not been handed over yet. */
 export function WelcomeScreen({ picker }: { picker: ReactNode }) {
@@ -25,10 +27,13 @@ export function WelcomeScreen({ picker }: { picker: ReactNode }) {
 /** What will happen, in plain words, and the decision (requirements 12, 14, 17). */
 export function OfferScreen({
   request,
+  device,
   busy,
   onAnswer,
 }: {
   request: ConsentRequest;
+  /** The phone the request is for, to check against the one in the customer's hand. */
+  device: DeviceView | undefined;
   busy: boolean;
   onAnswer: (decision: 'approve' | 'decline', schedule: Schedule) => void;
 }) {
@@ -36,15 +41,21 @@ export function OfferScreen({
   const lng = i18n.language;
   // Texts from the bundle and the service may lack the chosen language: mark what they are in.
   const notes = pickTextWithLang(request.releaseNotes, lng);
-  // Privacy and warranty: the kiosk's own versioned texts, in the customer's language.
-  const consent = consentTexts(lng);
-  const privacy = { text: consent.privacy, lang: consent.language };
-  const warranty = { text: consent.warranty, lang: consent.language };
-  const model = request.model ?? t('common.unknown');
+  // Privacy and warranty: the versioned texts the request carries, in the customer's language.
+  const { privacy, warranty } = consentTextsShown(request, lng);
+  const model = request.model ?? device?.model ?? t('common.unknown');
+  const tail = devIdTail(device?.devId);
   const later = request.supportsSchedule;
   return (
     <section className="offer" aria-labelledby="offer-title" data-testid="customer-offer">
-      <h1 id="offer-title">{t('customer.offer.title')}</h1>
+      <header className="offer-head">
+        <h1 id="offer-title">{t('customer.offer.title')}</h1>
+        <p className="offer-phone" data-testid="offer-phone">
+          <span>{t('customer.offer.forPhone', { model })}</span>
+          {device ? <span data-testid="offer-slot">{t('customer.offer.inSlot', { slot: placeOf(device) })}</span> : null}
+          {tail ? <span className="num" data-testid="offer-imei">{t('customer.offer.imeiTail', { tail })}</span> : null}
+        </p>
+      </header>
       <div className="offer-body">
         <div className="offer-column">
           <div className="offer-section">
@@ -72,13 +83,13 @@ export function OfferScreen({
         <div className="offer-column">
           <div className="offer-section">
             <h2>{t('customer.offer.privacy')}</h2>
-            <p className="notes" data-testid="offer-privacy" lang={privacy.lang}>
+            <p className="notes" data-testid="offer-privacy" lang={privacy.lang} data-version={privacy.version}>
               {privacy.text}
             </p>
           </div>
           <div className="offer-section">
             <h2>{t('customer.offer.warranty')}</h2>
-            <p className="notes" data-testid="offer-warranty" lang={warranty.lang}>
+            <p className="notes" data-testid="offer-warranty" lang={warranty.lang} data-version={warranty.version}>
               {warranty.text}
             </p>
           </div>
@@ -129,24 +140,26 @@ export function DeviceConfirmScreen() {
 /** Sending and installing; nothing on this screen moves except the bar and its figures. */
 export function ProgressScreen({ job, cableOut }: { job: JobView | undefined; cableOut: boolean }) {
   const { t, i18n } = useTranslation();
-  const phase = job?.phase;
-  const installing = phase === 'installing';
-  const verifying = phase === 'verifying';
-  const percent = installing || verifying ? 100 : job ? percentDone(job.bytesSent, job.bytesTotal) : 0;
-  const line = installing ? t('customer.progress.installing') : verifying ? t('customer.progress.verifying') : t('customer.progress.sending');
-  const eta =
-    phase === 'downloading' && job?.etaSeconds !== null && job?.etaSeconds !== undefined
-      ? t('customer.progress.left', { duration: formatDurationWords(job.etaSeconds, i18n.language) })
-      : phase === 'downloading'
-        ? t('customer.progress.leftUnknown')
-        : '\u00a0';
+  const view = useProgressView(job);
+  const line =
+    view.stage === 'installing'
+      ? t('customer.progress.installing')
+      : view.stage === 'verifying'
+        ? t('customer.progress.verifying')
+        : t('customer.progress.sending');
+  let eta = '\u00a0';
+  if (view.stage === 'estimating') eta = t('customer.progress.leftUnknown');
+  else if (view.stage === 'sending' && view.etaSeconds !== null) {
+    const words = timeLeftWords(view.etaSeconds, i18n.language);
+    eta = words ? t('customer.progress.left', { duration: words }) : t('customer.progress.leftUnderMinute');
+  }
   return (
-    <section className="customer-center" aria-labelledby="progress-title" data-testid="customer-progress">
+    <section className="customer-center" aria-labelledby="progress-title" data-testid="customer-progress" data-progress-stage={view.stage}>
       <h1 id="progress-title">{t('customer.progress.title')}</h1>
       <p className="lead" aria-live="polite" data-testid="progress-phase">
         {line}
       </p>
-      <ProgressBar percent={percent} label={t('customer.progress.title')} size="large" />
+      <ProgressBar percent={view.percent ?? 0} tone={view.tone} label={t('customer.progress.title')} size="large" />
       <p className="reserved-line num" data-testid="progress-eta">
         {eta}
       </p>
@@ -235,21 +248,35 @@ export function DeclinedScreen({ version, onFinish }: { version: string; onFinis
   );
 }
 
-/** The update stopped: say what happened in plain words and send the customer to the technician. */
+const CUSTOMER_NEXT: Record<NextStep, string> = {
+  retry: 'customer.failed.nextRetry',
+  charge: 'customer.failed.nextCharge',
+  space: 'customer.failed.nextSpace',
+  reconnect: 'customer.failed.nextReconnect',
+  manufacturer: 'customer.failed.nextManufacturer',
+};
+
+/**
+ * The update stopped: say once, in plain words, what happened and what comes next. No result
+ * codes or technical details here; the technician sees those on the bench.
+ */
 export function FailedScreen({ job, onFinish }: { job: JobView | undefined; onFinish: () => void }) {
   const { t, i18n } = useTranslation();
+  const failure = job?.error ? failureOf(job.error) : null;
   return (
     <section className="customer-center" aria-labelledby="failed-title" data-testid="customer-failed">
       <div className="result-icon bad" aria-hidden="true">
         !
       </div>
       <h1 id="failed-title">{t('customer.failed.title')}</h1>
-      <p className="lead">{t('customer.failed.ask')}</p>
-      {job?.error ? (
-        <p className="notice notice-info failed-reason" data-testid="failed-reason">
-          {translateError(t, i18n, job.error)}
+      {failure ? (
+        <p className="lead failed-reason" data-testid="failed-reason">
+          {translateError(t, i18n, failure.plain)}
         </p>
       ) : null}
+      <p className="lead" data-testid="failed-next">
+        {failure ? t(CUSTOMER_NEXT[failure.next]) : t('customer.failed.ask')}
+      </p>
       <button type="button" className="btn btn-primary btn-finish" onClick={onFinish} data-testid="finish">
         {t('customer.failed.finish')}
       </button>

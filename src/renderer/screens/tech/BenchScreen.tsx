@@ -4,7 +4,7 @@ import type { ApiError } from '../../../shared/api';
 import { DeviceCard } from '../../components/DeviceCard';
 import { sortDevices, type DeviceAction } from '../../components/device-model';
 import { ErrorNotice } from '../../components/ErrorText';
-import { kioskActions, useDevices, useJobs, usePendingConsent } from '../kiosk-hooks';
+import { kioskActions, useCatalog, useDevices, useJobs, usePendingConsent } from '../kiosk-hooks';
 
 /**
  * The technician's bench: one card per attached device, in the order they were plugged in.
@@ -18,6 +18,9 @@ export function BenchScreen({ onHandedOver }: { onHandedOver?: (requestId: strin
   const ordered = useMemo(() => sortDevices(devices), [devices]);
   const [busy, setBusy] = useState<Record<string, boolean>>({});
   const [errors, setErrors] = useState<Record<string, ApiError | null>>({});
+  // Jobs whose cancel the technician confirmed: "Cancelling…" shows at once and until the job ends.
+  const [cancelling, setCancelling] = useState<ReadonlySet<string>>(() => new Set());
+  const catalogEmpty = useCatalog().length === 0;
 
   const act = async (action: DeviceAction, ids: { portId: string; jobId: string | null; requestId: string | null }) => {
     setBusy((b) => ({ ...b, [ids.portId]: true }));
@@ -30,9 +33,22 @@ export function BenchScreen({ onHandedOver }: { onHandedOver?: (requestId: strin
       case 'handToCustomer':
         r = ids.requestId ? await kioskActions.handover(ids.requestId) : { ok: true };
         break;
-      case 'cancel':
-        r = ids.jobId ? await kioskActions.cancelJob(ids.jobId) : { ok: true };
+      case 'cancel': {
+        const jobId = ids.jobId;
+        if (!jobId) {
+          r = { ok: true };
+          break;
+        }
+        setCancelling((s) => new Set(s).add(jobId));
+        r = await kioskActions.cancelJob(jobId);
+        if (!r.ok)
+          setCancelling((s) => {
+            const next = new Set(s);
+            next.delete(jobId);
+            return next;
+          });
         break;
+      }
       case 'retry':
         r = ids.jobId ? await kioskActions.retryJob(ids.jobId) : { ok: true };
         break;
@@ -64,6 +80,8 @@ export function BenchScreen({ onHandedOver }: { onHandedOver?: (requestId: strin
                 job={d.jobId ? jobs[d.jobId] : undefined}
                 pending={pending}
                 busy={busy[d.portId] ?? false}
+                cancelling={d.jobId ? cancelling.has(d.jobId) : false}
+                catalogEmpty={catalogEmpty}
                 onAction={(a, ids) => void act(a, ids)}
               />
               <ErrorNotice error={errors[d.portId]} title={t('bench.actionFailed')} testId="action-error" />
