@@ -12,7 +12,7 @@ import { startWebHost, type WebHost } from '../../../src/main/hosts/web/server';
 import { createBackend } from '../../../src/main/demo/backend';
 import { addDemoPhones, cablePulledPhoneSpec } from '../../../src/main/demo/demo-phones';
 import { createDemoKiosk } from '../../../src/main/demo/demo-kiosk';
-import { createKioskService, type KioskService } from '../../../src/main/services/kiosk-service';
+import type { KioskService } from '../../../src/main/services/kiosk-service';
 import { simulatedDevId } from '../../../src/simulator/identity';
 import { BenchPage, CustomerPage, RENDERER_DIR } from './ui-kiosk';
 import { expect } from '@playwright/test';

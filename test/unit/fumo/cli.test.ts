@@ -62,8 +62,9 @@ describe('update command arguments', () => {
 });
 
 describe('devices command arguments', () => {
-  it('parses --json, --data and --scan-ms', () => {
-    expect(parseDevicesArgs(['--json', '--data', '/x', '--scan-ms', '10'])).toEqual({ json: true, dataDir: '/x', scanMs: 10 });
+  it('parses --json, --data, --scan-ms and --demo', () => {
+    expect(parseDevicesArgs(['--json', '--data', '/x', '--scan-ms', '10'])).toEqual({ json: true, dataDir: '/x', scanMs: 10, demo: false });
+    expect(parseDevicesArgs(['--demo']).demo).toBe(true);
     expect(() => parseDevicesArgs(['--scan-ms', 'soon'])).toThrow(UsageError);
   });
 });
