@@ -43,6 +43,8 @@ export interface ConsentBrokerOptions {
 export class ConsentBroker {
   private readonly pending = new Map<string, Pending>();
   private customerRequestId: string | null = null;
+  /** The job the customer display belongs to: from the handover until the job ends or another is handed over. */
+  private customerJob: string | null = null;
   private responder: ConsentResponder | undefined;
 
   constructor(private readonly o: ConsentBrokerOptions) {}
@@ -58,6 +60,11 @@ export class ConsentBroker {
   /** The request handed to the customer display, if any. */
   get handedOver(): string | null {
     return this.customerRequestId;
+  }
+
+  /** The job the customer display shows (kept after the answer, while the update runs). */
+  get customerJobId(): string | null {
+    return this.customerJob;
   }
 
   /** A job asks its customer; resolves with the answer, rejects when cancelled or nobody answers. */
@@ -121,12 +128,14 @@ export class ConsentBroker {
     const p = this.pending.get(requestId);
     if (!p) throw new KioskError('RECORD_NOT_FOUND', { detail: requestId });
     this.customerRequestId = requestId;
+    this.customerJob = p.request.jobId;
     this.o.onHandover({ requestId, jobId: p.request.jobId, portId: p.request.portId });
     return p.request;
   }
 
   /** A job ended: its open requests go with it. */
   endJob(jobId: string): void {
+    if (this.customerJob === jobId) this.customerJob = null;
     for (const [id, p] of this.pending) {
       if (p.request.jobId !== jobId) continue;
       this.pending.delete(id);

@@ -75,6 +75,8 @@ function freshView(d: DiscoveredDevice, now: number): DeviceView {
     jobId: null,
     problems: [],
     attachedAt: now,
+    slot: null,
+    portLabel: d.path || null,
   };
 }
 

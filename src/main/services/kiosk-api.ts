@@ -93,7 +93,7 @@ export function createKioskApi(p: KioskApiParts): KioskApi & { session(): Sessio
         app: { name: 'fumo-kiosk', version: '0.1.0', demo: p.demo },
         devices: p.devices.views(),
         jobs: p.runner.list().map(jobView),
-        consent: { pending: p.consents.list(), customerRequestId: p.consents.handedOver },
+        consent: { pending: p.consents.list(), customerRequestId: p.consents.handedOver, customerJobId: p.consents.customerJobId },
         session: authSession,
         catalog: catalogList(),
         trust: trustList(),

@@ -32,6 +32,7 @@ import { DeviceRegistry, type DeviceEntry } from './device-registry';
 import { cardWithJob, JobViews } from './job-views';
 import { nodesOf } from './nodes';
 import { PhoneSessions } from './phone-sessions';
+import { UpdateTimeEstimator } from './update-time';
 import { createKioskApi } from './kiosk-api';
 import { PayloadServer } from './payload-server';
 import { PinStore } from './pin';
@@ -98,6 +99,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
   private readonly random: RandomSource;
   private readonly registry: DeviceRegistry;
   private readonly views = new JobViews();
+  private readonly updateTimes = new UpdateTimeEstimator();
   private readonly consents: ConsentBroker;
   private readonly phones: PhoneSessions;
   private readonly api: ReturnType<typeof createKioskApi>;
@@ -167,7 +169,14 @@ export class KioskService extends EventEmitter implements KioskBackend {
       timeoutMs: () => options.consentTimeoutMs ?? 10 * 60_000,
       jobContext: (jobId) => {
         const info = this.views.get(jobId);
-        return { portId: info?.portId, consentMode: info?.consentMode, releaseNotes: this.runner.get(jobId)?.offer?.releaseNotes };
+        const offer = this.runner.get(jobId)?.offer;
+        const entry = info ? this.registry.get(info.portId) : undefined;
+        return {
+          portId: info?.portId,
+          consentMode: info?.consentMode,
+          releaseNotes: offer?.releaseNotes,
+          ...(entry && offer ? { estimatedSeconds: this.updateTimes.estimate(entry.profile, offer.sizeBytes) } : {}),
+        };
       },
       onRequested: (r) => this.emitEvent('consent:requested', r),
       onResolved: (e) => this.emitEvent('consent:resolved', e),
@@ -504,6 +513,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
     this.emitEvent('job:updated', view);
     const entry = this.registry.get(info.portId);
     if (entry) this.registry.update(entry, cardWithJob(entry.view, s, view.phase));
+    if (entry && s.state === 'done') this.updateTimes.record(entry.profile.id, s);
     // The job enters its end state before it completes its history record: the record is
     // announced once it is complete (the runner reports the job again when its run returns).
     if (isTerminal(s.state) && s.auditId && !this.announcedHistory.has(s.auditId)) {

@@ -4,7 +4,6 @@
  */
 import { createHash } from 'node:crypto';
 import { KioskError } from '../../../src/core/errors';
-import type { Clock, RandomSource } from '../../../src/core/clock';
 import type { ItemData } from '../../../src/core/dm/model';
 import type {
   ClientHello,
@@ -35,40 +34,9 @@ import type {
 } from '../../../src/core/fumo/ports';
 import { isTerminal } from '../../../src/core/fumo/ports';
 
-export class FakeClock implements Clock {
-  t = 1_700_000_000_000;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private nextId = 1;
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.timers = this.timers.filter((x) => x.id !== h);
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    const due = this.timers.filter((x) => x.at <= this.t);
-    this.timers = this.timers.filter((x) => x.at > this.t);
-    for (const d of due) d.fn();
-  }
-}
+import { FakeClock, counterRandom } from '../../support/clock';
 
-export function counterRandom(): RandomSource {
-  let n = 0;
-  return {
-    bytes(k: number): Uint8Array {
-      const out = new Uint8Array(k);
-      for (let i = 0; i < k; i++) out[i] = (n + i * 7) & 0xff;
-      n++;
-      return out;
-    },
-  };
-}
+export { FakeClock, counterRandom };
 
 export const FUMO = './FUMO/FwUpdate';
 
