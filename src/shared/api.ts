@@ -49,6 +49,9 @@ import type {
   TrustedKey,
 } from './schemas';
 
+import { KIOSK_EVENT_NAMES, KIOSK_EVENTS, KIOSK_METHODS, type KioskEventName, type KioskMethod } from './names';
+
+export { KIOSK_EVENT_NAMES, KIOSK_EVENTS, KIOSK_METHODS, type KioskEventName, type KioskMethod };
 export type * from './schemas';
 
 // ---------------------------------------------------------------------------------------------
@@ -152,36 +155,6 @@ export interface KioskApi {
   };
 }
 
-/** Every method's wire name, "group.method" (or a top-level name). */
-export const KIOSK_METHODS = [
-  'getSnapshot',
-  'devices.list',
-  'jobs.list',
-  'jobs.start',
-  'jobs.cancel',
-  'jobs.retry',
-  'consent.pending',
-  'consent.handover',
-  'consent.answer',
-  'auth.login',
-  'auth.logout',
-  'auth.session',
-  'catalog.list',
-  'catalog.import',
-  'catalog.remove',
-  'trust.list',
-  'trust.add',
-  'trust.remove',
-  'settings.get',
-  'settings.set',
-  'history.list',
-  'history.get',
-  'history.export',
-  'history.receipt',
-] as const;
-
-export type KioskMethod = (typeof KIOSK_METHODS)[number];
-
 /** The function behind a wire name, e.g. MethodFn<'jobs.start'> = KioskApi['jobs']['start']. */
 export type MethodFn<M extends KioskMethod> = M extends `${infer G}.${infer N}`
   ? G extends keyof KioskApi
@@ -248,26 +221,6 @@ export function createApiClient(
 
 // ---------------------------------------------------------------------------------------------
 // Events
-
-/** Event names (Node side -> renderer), in one place. */
-export const KIOSK_EVENTS = {
-  deviceAttached: 'device:attached',
-  deviceUpdated: 'device:updated',
-  deviceDetached: 'device:detached',
-  jobUpdated: 'job:updated',
-  jobProgress: 'job:progress',
-  consentRequested: 'consent:requested',
-  consentHandover: 'consent:handover',
-  consentResolved: 'consent:resolved',
-  authChanged: 'auth:changed',
-  catalogChanged: 'catalog:changed',
-  trustChanged: 'trust:changed',
-  settingsChanged: 'settings:changed',
-  historyAdded: 'history:added',
-} as const;
-
-export type KioskEventName = (typeof KIOSK_EVENTS)[keyof typeof KIOSK_EVENTS];
-export const KIOSK_EVENT_NAMES = Object.values(KIOSK_EVENTS) as KioskEventName[];
 
 /** Payload type of every event. */
 export interface KioskEvents {

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { ERROR_MESSAGES, type ErrorCode } from './errors';
-import type { KioskEventName, KioskMethod } from './api';
+import type { KioskEventName, KioskMethod } from './names';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks

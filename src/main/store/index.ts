@@ -81,6 +81,4 @@ export type { AccountSeed } from './accounts';
 export { DEFAULT_KIOSK_SETTINGS } from './settings';
 export { FINAL_JOB_STATES } from './journal';
 export { defaultDataDir } from './paths';
-export { importDemoCatalog, demoCatalogDir, DEMO_IMPORT_ACTOR } from '../demo/demo-catalog';
-export { createStorePorts, storeCatalogPort, storeJournalPort, storeAuditPort } from './fumo-ports';
 export { toBundleView, toTrustedKey, toHistoryRecord } from './views';

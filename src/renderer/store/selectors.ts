@@ -6,7 +6,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { ConsentRequest, DeviceView, JobView, Role } from '../../shared/api';
 import { progressView, type ProgressSample, type ProgressView } from './progress';
 import type { KioskData } from './state';
-import { useKioskStore } from './index';
+import { useKioskStore } from './kiosk-store';
 
 const ACTIVE_PHASES = new Set<JobView['phase']>([
   'queued',

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isKioskError, type KioskError } from '../../../src/core/errors';
-import { openStore, importDemoCatalog, type KioskStore, type Actor } from '../../../src/main/store';
+import { openStore, type KioskStore, type Actor } from '../../../src/main/store';
+import { importDemoCatalog } from '../../../src/main/demo/demo-catalog';
 import { handBuiltBundle, manifestOf, newKeys, payloadOf, sha256Hex } from '../../unit/catalog/helpers';
 
 const admin: Actor = { name: 'alice', role: 'admin' };

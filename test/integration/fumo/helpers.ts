@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { FumoSettings, JobSnapshot } from '../../../src/core/fumo/ports';
 import { KioskService } from '../../../src/main/services/kiosk-service';
 import { SimulationDeviceSource } from '../../../src/main/demo/demo-phones';
-import { importDemoCatalog } from '../../../src/main/store';
+import { importDemoCatalog } from '../../../src/main/demo/demo-catalog';
 import { startSimulation, type DeviceSpec, type SimulationHandle } from '../../../src/simulator/simulation';
 
 export const MODEL = 'FK-Demo Phone';

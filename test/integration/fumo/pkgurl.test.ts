@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KioskService } from '../../../src/main/services/kiosk-service';
 import { SimulationDeviceSource } from '../../../src/main/demo/demo-phones';
 import { SIMULATED_SERIAL_PROFILE } from '../../../src/main/demo/sim-profile';
-import { importDemoCatalog } from '../../../src/main/store';
+import { importDemoCatalog } from '../../../src/main/demo/demo-catalog';
 import { startSimulation, type SimulationHandle } from '../../../src/simulator/simulation';
 import { FROM, MODEL, TO, privateSimRegistry } from './helpers';
 

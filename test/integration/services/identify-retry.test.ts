@@ -12,7 +12,7 @@ import { KioskError } from '../../../src/core/errors';
 import { openSerialLink } from '../../../src/main/links/serial';
 import { SimulationDeviceSource } from '../../../src/main/demo/demo-phones';
 import { KioskService } from '../../../src/main/services/kiosk-service';
-import { importDemoCatalog } from '../../../src/main/store';
+import { importDemoCatalog } from '../../../src/main/demo/demo-catalog';
 import { startSimulation, type SimulationHandle } from '../../../src/simulator/simulation';
 import { privateSimRegistry } from '../fumo/helpers';
 

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '../../../src/core/fumo/ports';
-import { createStorePorts, importDemoCatalog, openStore, type KioskStore } from '../../../src/main/store';
+import { openStore, type KioskStore } from '../../../src/main/store';
+import { createStorePorts } from '../../../src/main/store/fumo-ports';
+import { importDemoCatalog } from '../../../src/main/demo/demo-catalog';
 
 const demoDir = path.resolve(__dirname, '../../../resources/catalog');
 const b1 = 'fk-demo-phone-1.0.0-to-1.1.0';
