@@ -50,6 +50,9 @@ import type {
 } from './schemas';
 
 import { KIOSK_EVENT_NAMES, KIOSK_EVENTS, KIOSK_METHODS, type KioskEventName, type KioskMethod } from './names';
+import type { Capability, CallerAccess } from './access';
+
+export { METHOD_ACCESS, adminAct, refusal, type Access, type Capability, type CallerAccess } from './access';
 
 export { KIOSK_EVENT_NAMES, KIOSK_EVENTS, KIOSK_METHODS, type KioskEventName, type KioskMethod };
 export type * from './schemas';
@@ -255,6 +258,21 @@ export interface KioskBackend extends KioskApi {
   off<E extends KioskEventName>(event: E, listener: KioskEventListener<E>): unknown;
   /** Release ports, timers and the database (called once when the host shuts down). */
   close?(): Promise<void>;
+  /** A screen connects (a window, a socket): its own login, its own view of the events. */
+  connect(capability: Capability): KioskConnection;
+}
+
+/**
+ * One screen's session with the backend: the KioskApi as that screen may use it. Its login is
+ * its own (another screen is not logged in by it) and ends on logout or after an idle time.
+ */
+export interface KioskConnection extends KioskApi {
+  /** Who is calling now: the screen's capability and its logged-in role (checked against METHOD_ACCESS). */
+  access(): CallerAccess;
+  /** Whether this screen is shown an event (the customer display sees only what is its own). */
+  sees(message: KioskEventMessage): boolean;
+  /** The screen went away. */
+  close(): void;
 }
 
 /** The renderer's view of the bridge: the API, plus a firehose of events. */

@@ -248,6 +248,8 @@ export const SettingsSchema = z.object({
   idleTimeoutSeconds: z.number().int().min(10).max(3600),
   /** The web host may listen beyond 127.0.0.1 (admin decision; off by default). */
   allowNonLoopback: z.boolean(),
+  /** A technician's or administrator's login ends after this many seconds without use. */
+  sessionIdleSeconds: z.number().int().min(60).max(86_400),
 });
 
 export const HistoryRecordSchema = z.object({
@@ -487,4 +489,5 @@ export const DEFAULT_SETTINGS: Settings = {
   languages: ['en', 'de', 'es'],
   idleTimeoutSeconds: 120,
   allowNonLoopback: false,
+  sessionIdleSeconds: 900,
 };

@@ -3,6 +3,8 @@
  * --demo-shell`): it fakes the Node side, not the app. Tests attach devices, which emits
  * device:attached, and read back the requests the renderer sent.
  */
+import { sharedLoginConnection } from '../hosts/shared-login';
+import type { Capability, KioskConnection } from '../../shared/api';
 import { EventEmitter } from 'node:events';
 import {
   KIOSK_EVENTS,
@@ -64,6 +66,11 @@ export class TestBackend extends EventEmitter implements KioskBackend {
   private readonly jobsById = new Map<string, JobView>();
   private readonly records: HistoryRecord[] = [];
   private session: SessionView | null = null;
+
+  /** Every screen shares this backend's one login; the access table is still checked per call. */
+  connect(capability: Capability): KioskConnection {
+    return sharedLoginConnection(this, capability, () => this.session?.user.role ?? null);
+  }
   private settingsValue: Settings = { ...DEFAULT_SETTINGS };
   private jobCounter = 0;
 

@@ -8,7 +8,10 @@ import {
   fail,
   invokeMethod,
   isKioskMethod,
+  adminAct,
+  refusal,
   type KioskBackend,
+  type KioskConnection,
   type KioskEventMessage,
   type KioskEventName,
   type Result,
@@ -29,9 +32,13 @@ function summarizeIssues(issues: readonly { path: readonly PropertyKey[]; messag
     .join('; ');
 }
 
-/** Validate and run one request. Unknown methods and invalid arguments become INVALID_REQUEST. */
+/**
+ * Validate and run one request of one screen. Unknown methods and invalid arguments become
+ * INVALID_REQUEST; a method the screen may not call (METHOD_ACCESS) is refused before its
+ * arguments are even read.
+ */
 export async function dispatchRequest(
-  backend: KioskBackend,
+  connection: KioskConnection,
   method: unknown,
   params: unknown,
   options: DispatchOptions = {},
@@ -40,11 +47,16 @@ export async function dispatchRequest(
     return fail('INVALID_REQUEST', {
       detail: `unknown method ${JSON.stringify(String(method)).slice(0, 80)}`,
     });
+  const refused = refusal(method, connection.access());
+  if (refused) {
+    const who = connection.access();
+    return fail(refused.code, { detail: refused.code === 'ADMIN_REQUIRED' ? adminAct(method) : method, required: refused.needed, measured: who.role ?? who.capability });
+  }
   const schema = METHOD_SCHEMAS[method];
   const parsed = schema.params.safeParse(params);
   if (!parsed.success)
     return fail('INVALID_REQUEST', { detail: `${method}: ${summarizeIssues(parsed.error.issues)}` });
-  const result = await invokeMethod(backend, method, parsed.data);
+  const result = await invokeMethod(connection, method, parsed.data);
   if (options.checkOutgoing && result.ok) {
     const check = schema.result.safeParse(result.value);
     if (!check.success)

@@ -5,9 +5,26 @@
 import { KioskError } from '../../core/errors';
 import { isTerminal, type JobSnapshot } from '../../core/fumo/ports';
 import type { JobRunner } from '../../core/fumo/runner';
-import { fail, ok, toResult, type KioskApi, type KioskEventName, type KioskEvents, type Result } from '../../shared/api';
+import type { Clock } from '../../core/clock';
+import {
+  KIOSK_METHODS,
+  adminAct,
+  fail,
+  ok,
+  refusal,
+  toResult,
+  type Capability,
+  type CallerAccess,
+  type KioskMethod as KioskMethodName,
+  type KioskConnection,
+  type KioskEventMessage,
+  type KioskEventName,
+  type KioskEvents,
+  type Result,
+} from '../../shared/api';
 import type {
   ConsentAnswer,
+  ConsentRequest,
   HistoryFilter,
   HistoryRecord,
   SessionView,
@@ -33,6 +50,9 @@ export interface KioskApiParts {
   retry(jobId: string): string;
   /** Check a PIN; the user it belongs to, or undefined. */
   checkPin(pin: string): Promise<{ name: string; role: 'technician' | 'admin' } | undefined>;
+  clock: Clock;
+  /** A login ends after this long without a call from its screen. */
+  sessionIdleMs(): number;
 }
 
 export function settingsView(store: KioskStore): Settings {
@@ -44,6 +64,7 @@ export function settingsView(store: KioskStore): Settings {
     languages: all.languages,
     idleTimeoutSeconds: all.idleTimeoutSeconds,
     allowNonLoopback: all.allowNonLoopback,
+    sessionIdleSeconds: all.sessionIdleSeconds,
   };
 }
 
@@ -59,9 +80,38 @@ export function historyRecords(store: KioskStore, filter: HistoryFilter = {}): {
   return { records, total: store.audit.count(f) };
 }
 
-/** The KioskApi over `parts`, with one login shared by the process's screens. */
-export function createKioskApi(p: KioskApiParts): KioskApi & { session(): SessionView | null } {
+/**
+ * One screen's KioskApi over `parts`: its own login (ended by logout or after an idle time),
+ * every method checked against the contract's access table, and what a screen below the
+ * technician's login sees cut down to what is its own.
+ */
+export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench'): KioskConnection & { session(): SessionView | null } {
   let authSession: SessionView | null = null;
+  let idleTimer: unknown;
+  /** The auth:changed payload this screen caused: that event is this screen's alone. */
+  let ownAuthEvent: SessionView | null | undefined;
+  const role = () => authSession?.user.role ?? null;
+
+  const stopIdleTimer = (): void => {
+    if (idleTimer !== undefined) p.clock.clearTimeout(idleTimer);
+    idleTimer = undefined;
+  };
+  /** (Re)start the idle timer of the login now in place. */
+  const touch = (): void => {
+    const s = authSession;
+    if (!s) return;
+    stopIdleTimer();
+    idleTimer = p.clock.setTimeout(() => {
+      if (authSession === s) setSession(null);
+    }, p.sessionIdleMs());
+  };
+  const setSession = (next: SessionView | null): void => {
+    authSession = next;
+    stopIdleTimer();
+    touch();
+    ownAuthEvent = next;
+    p.emit('auth:changed', next);
+  };
 
   const requireTechnician = (): SessionView => {
     if (!authSession) throw new KioskError('UNAUTHORIZED');
@@ -71,11 +121,6 @@ export function createKioskApi(p: KioskApiParts): KioskApi & { session(): Sessio
     const s = requireTechnician();
     return { name: s.user.name, role: s.user.role };
   };
-  const requireAdmin = (what: string): Actor => {
-    const a = actor();
-    if (a.role !== 'admin') throw new KioskError('ADMIN_REQUIRED', { detail: what, required: 'admin', measured: a.role });
-    return a;
-  };
   const jobView = (s: JobSnapshot) => p.views.view(s);
   const existingJob = (jobId: string): JobSnapshot => {
     const s = p.runner.get(jobId);
@@ -84,22 +129,61 @@ export function createKioskApi(p: KioskApiParts): KioskApi & { session(): Sessio
   };
   const catalogList = () => p.store.catalog.list().map(toBundleView);
   const trustList = () => p.store.trust.list().map(toTrustedKey);
+  const technician = () => role() !== null;
+  /** The customer display's own request and job. */
+  const customerRequest = (): ConsentRequest | undefined => p.consents.list().find((r) => r.requestId === p.consents.handedOver);
+  const customerJobId = (): string | null => customerRequest()?.jobId ?? p.consents.customerJobId;
 
-  return {
+  const api = {
     session: () => authSession,
+    access: (): CallerAccess => ({ capability, role: capability === 'bench' ? role() : null }),
+    sees: (m: KioskEventMessage): boolean => {
+      if (m.event === 'auth:changed') return m.payload === ownAuthEvent;
+      if (m.event === 'settings:changed') return true;
+      if (technician()) return true;
+      if (capability !== 'customer') return false;
+      if (m.event === 'consent:requested' || m.event === 'consent:handover' || m.event === 'consent:resolved') return true;
+      if (m.event === 'job:updated' || m.event === 'job:progress') return m.payload.jobId === customerJobId();
+      return false;
+    },
+    close: () => {
+      stopIdleTimer();
+      authSession = null;
+    },
+
 
     getSnapshot: () =>
-      toResult(() => ({
-        app: { name: 'fumo-kiosk', version: '0.1.0', demo: p.demo },
-        devices: p.devices.views(),
-        jobs: p.runner.list().map(jobView),
-        consent: { pending: p.consents.list(), customerRequestId: p.consents.handedOver, customerJobId: p.consents.customerJobId },
-        session: authSession,
-        catalog: catalogList(),
-        trust: trustList(),
-        settings: settingsView(p.store),
-        recentHistory: historyRecords(p.store, { limit: 20 }).records,
-      })),
+      toResult(() => {
+        const app = { name: 'fumo-kiosk', version: '0.1.0', demo: p.demo };
+        if (technician())
+          return {
+            app,
+            devices: p.devices.views(),
+            jobs: p.runner.list().map(jobView),
+            consent: { pending: p.consents.list(), customerRequestId: p.consents.handedOver, customerJobId: p.consents.customerJobId },
+            session: authSession,
+            catalog: catalogList(),
+            trust: trustList(),
+            settings: settingsView(p.store),
+            recentHistory: historyRecords(p.store, { limit: 20 }).records,
+          };
+        // Below a technician's login: no devices, ids, catalogue or history; the customer
+        // display gets its own request and job only.
+        const request = capability === 'customer' ? customerRequest() : undefined;
+        const jobId = capability === 'customer' ? customerJobId() : null;
+        const job = jobId ? p.runner.get(jobId) : undefined;
+        return {
+          app,
+          devices: [],
+          jobs: job ? [jobView(job)] : [],
+          consent: { pending: request ? [request] : [], customerRequestId: request?.requestId ?? null, customerJobId: jobId },
+          session: null,
+          catalog: [],
+          trust: [],
+          settings: settingsView(p.store),
+          recentHistory: [],
+        };
+      }),
 
     devices: {
       list: () => toResult(() => p.devices.views()),
@@ -129,26 +213,30 @@ export function createKioskApi(p: KioskApiParts): KioskApi & { session(): Sessio
     },
 
     consent: {
-      pending: () => toResult(() => p.consents.list()),
+      pending: () => toResult(() => (technician() ? p.consents.list() : p.consents.list().filter((r) => r.requestId === p.consents.handedOver))),
       handover: (params: { requestId: string }) =>
         toResult(() => {
           requireTechnician();
           return p.consents.handover(params.requestId);
         }),
-      answer: (a: ConsentAnswer) => toResult(() => jobView(existingJob(p.consents.answer(a)))),
+      answer: (a: ConsentAnswer) =>
+        toResult(() => {
+          // The customer display answers only the request handed to it.
+          if (!technician() && a.requestId !== p.consents.handedOver) throw new KioskError('NOT_ALLOWED', { detail: 'consent.answer' });
+          return jobView(existingJob(p.consents.answer(a)));
+        }),
     },
 
     auth: {
       login: async (params: { pin: string }): Promise<Result<SessionView>> => {
         const who = await p.checkPin(params.pin);
         if (!who) return fail('UNAUTHORIZED');
-        authSession = { user: { id: who.name, name: who.name, role: who.role }, expiresAt: null };
-        p.emit('auth:changed', authSession);
-        return ok(authSession);
+        const session: SessionView = { user: { id: who.name, name: who.name, role: who.role }, expiresAt: null };
+        setSession(session);
+        return ok(session);
       },
       logout: async (): Promise<Result<null>> => {
-        authSession = null;
-        p.emit('auth:changed', null);
+        setSession(null);
         return ok(null);
       },
       session: async (): Promise<Result<SessionView | null>> => ok(authSession),
@@ -190,7 +278,6 @@ export function createKioskApi(p: KioskApiParts): KioskApi & { session(): Sessio
       get: () => toResult(() => settingsView(p.store)),
       set: (patch: SettingsPatch) =>
         toResult(() => {
-          requireAdmin('change settings');
           p.store.settings.patch(patch);
           if (patch.concurrency !== undefined) p.runner.setConcurrency(patch.concurrency);
           const s = settingsView(p.store);
@@ -217,4 +304,32 @@ export function createKioskApi(p: KioskApiParts): KioskApi & { session(): Sessio
         toResult(() => ({ id: params.id, html: p.store.audit.receiptHtml(params.id, params.language ? { language: params.language } : {}) })),
     },
   };
+  return guarded(api, () => api.access(), touch);
+}
+
+/**
+ * Every method checked against the contract's access table before it runs (the hosts check
+ * too; this holds for callers in the same process), and a call from a logged-in screen keeps
+ * its login alive.
+ */
+function guarded<T extends KioskConnection & { session(): SessionView | null }>(api: T, access: () => CallerAccess, touch: () => void): T {
+  const wrap = (method: KioskMethodName, fn: (params: never) => Promise<Result<unknown>>) => async (params: never): Promise<Result<unknown>> => {
+    const who = access();
+    const refused = refusal(method, who);
+    if (refused) return fail(refused.code, { detail: refused.code === 'ADMIN_REQUIRED' ? adminAct(method) : method, required: refused.needed, measured: who.role ?? who.capability });
+    touch();
+    return fn(params);
+  };
+  const out = { ...api } as Record<string, unknown>;
+  for (const method of KIOSK_METHODS) {
+    if (method.includes('.')) {
+      const [group, name] = method.split('.') as [string, string];
+      const g = { ...(out[group] as Record<string, (p: never) => Promise<Result<unknown>>>) };
+      g[name] = wrap(method, g[name]!);
+      out[group] = g;
+    } else {
+      out[method] = wrap(method, out[method] as (p: never) => Promise<Result<unknown>>);
+    }
+  }
+  return out as T;
 }

@@ -19,7 +19,7 @@ import { JobRunner } from '../../core/fumo/runner';
 import { isTerminal, type AccountsPort, type FumoSession, type FumoSettings, type JobSnapshot } from '../../core/fumo/ports';
 import type { Link } from '../../core/link';
 import type { ServerSessionOptions } from '../../core/session/server';
-import type { KioskApi, KioskBackend, KioskEventListener, KioskEventName, KioskEvents } from '../../shared/api';
+import type { Capability, KioskApi, KioskBackend, KioskConnection, KioskEventListener, KioskEventName, KioskEvents } from '../../shared/api';
 import type { ConsentMode, DeviceView, StartJobParams } from '../../shared/schemas';
 import { loadProfiles, type DeviceProfile } from '../../transport/profiles';
 import { DeviceScanner, serialAdapter, simulatedAdapter, usbAdapter, type DiscoveredDevice } from '../links/scanner';
@@ -34,7 +34,7 @@ import { cardWithJob, JobViews } from './job-views';
 import { nodesOf } from './nodes';
 import { PhoneSessions } from './phone-sessions';
 import { UpdateTimeEstimator } from './update-time';
-import { createKioskApi } from './kiosk-api';
+import { createKioskApi, type KioskApiParts } from './kiosk-api';
 import { PayloadServer } from './payload-server';
 import { PinStore } from './pin';
 
@@ -103,7 +103,9 @@ export class KioskService extends EventEmitter implements KioskBackend {
   private readonly updateTimes = new UpdateTimeEstimator();
   private readonly consents: ConsentBroker;
   private readonly phones: PhoneSessions;
+  /** The service's own screen (the CLI, tests); every other screen connects with connect(). */
   private readonly api: ReturnType<typeof createKioskApi>;
+  private readonly apiParts: KioskApiParts;
   private readonly sources: DeviceSource[] = [];
   private readonly pins: PinStore;
   private readonly profiles: DeviceProfile[];
@@ -209,7 +211,9 @@ export class KioskService extends EventEmitter implements KioskBackend {
       log: (line) => this.log(line),
     });
 
-    this.api = createKioskApi({
+    this.apiParts = {
+      clock: this.clock,
+      sessionIdleMs: () => this.store.settings.get('sessionIdleSeconds') * 1000,
       store: this.store,
       runner: this.runner,
       devices: this.registry,
@@ -220,7 +224,8 @@ export class KioskService extends EventEmitter implements KioskBackend {
       startUpdate: (p) => this.startUpdate(p),
       retry: (jobId) => this.retry(jobId),
       checkPin: async (pin) => this.pins.check(pin),
-    });
+    };
+    this.api = createKioskApi(this.apiParts, 'bench');
     this.getSnapshot = this.api.getSnapshot;
     this.devices = this.api.devices;
     this.jobs = this.api.jobs;
@@ -308,6 +313,11 @@ export class KioskService extends EventEmitter implements KioskBackend {
       this.log(`detach ${d.portId}`);
       this.registry.detach(d.portId);
     });
+  }
+
+  /** A screen connects: its own login and its own view of the events. */
+  connect(capability: Capability): KioskConnection {
+    return createKioskApi(this.apiParts, capability);
   }
 
   /** Answer customer consent requests here instead of on a screen (the CLI). */

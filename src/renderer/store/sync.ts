@@ -35,6 +35,8 @@ export function connectStore(bridge: RendererBridge, store: StoreLike): () => vo
   const offEvents = bridge.subscribe((m) => {
     if (buffer) buffer.push(m);
     else store.getState().applyEvent(m);
+    // A login or logout changes what this screen may see: load the snapshot it may see now.
+    if (m.event === 'auth:changed') void load();
   });
   const offStatus = bridge.onStatus((status) => {
     store.getState().setConnectionStatus(status);

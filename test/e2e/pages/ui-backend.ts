@@ -4,6 +4,8 @@
  * answer -> the phone's own prompt -> transfer -> install -> verify -> history), and the test
  * decides when each step happens, so every assertion waits on what the screen shows.
  */
+import { sharedLoginConnection } from '../../../src/main/hosts/shared-login';
+import type { Capability, KioskConnection } from '../../../src/shared/api';
 import { EventEmitter } from 'node:events';
 import {
   KIOSK_EVENTS,
@@ -150,6 +152,11 @@ export class UiBackend extends EventEmitter implements KioskBackend {
   holdCancel = false;
   private records: HistoryRecord[] = [];
   private session: SessionView | null = null;
+
+  /** Every screen shares this backend's one login; the access table is still checked per call. */
+  connect(capability: Capability): KioskConnection {
+    return sharedLoginConnection(this, capability, () => this.session?.user.role ?? null);
+  }
   private settingsValue: Settings = { ...DEFAULT_SETTINGS };
   private counter = 0;
   private clock = T0 + 60_000;

@@ -75,7 +75,7 @@ export const serviceTest = base.extend<ServiceFixtures>({
   },
   serviceCustomer: async ({ context, serviceHost }, use) => {
     const page = await context.newPage();
-    await page.goto(`${serviceHost.url}#/customer`);
+    await page.goto(serviceHost.customerUrl);
     await expect(page.locator('html')).toHaveAttribute('data-ready', 'true');
     await use(new CustomerPage(page));
     await page.close();

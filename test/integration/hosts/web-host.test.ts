@@ -8,7 +8,7 @@ import { startWebHost, type WebHost } from '../../../src/main/hosts/web/server';
 import { resolveUnder } from '../../../src/main/hosts/web/static';
 import { createWebSocketBridge } from '../../../src/renderer/bridge/ws-client';
 import type { RendererBridge } from '../../../src/renderer/bridge/types';
-import { TestBackend, sampleDevice } from '../../../src/main/demo/shell-backend';
+import { TECHNICIAN_PIN, TestBackend, sampleDevice } from '../../../src/main/demo/shell-backend';
 import type { KioskEventMessage } from '../../../src/shared/api';
 
 const rendererDir = mkdtempSync(join(tmpdir(), 'fumo-renderer-'));
@@ -98,7 +98,12 @@ describe('web host', () => {
 
   it('serves the renderer with a strict CSP and no referrer, and nothing outside it', async () => {
     const { host } = await start();
-    const page = await get(`${host.origin}/`);
+    // The page only with a token (either screen's); without one it is refused.
+    expect((await get(`${host.origin}/`)).status).toBe(401);
+    expect((await get(`${host.origin}/tech`)).status).toBe(401);
+    expect((await get(`${host.origin}/?token=${'0'.repeat(64)}`)).status).toBe(401);
+    expect((await get(`${host.origin}/?token=${host.customerToken}`)).status).toBe(200);
+    const page = await get(`${host.origin}/?token=${host.token}`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>kiosk</title>');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
@@ -112,7 +117,7 @@ describe('web host', () => {
     expect(resolveUnder(rendererDir, '/assets/app.js')).toBe(join(rendererDir, 'assets', 'app.js'));
     expect((await get(`${host.origin}/missing.js`)).status).toBe(404);
     // Client-side routes fall back to the app.
-    expect((await get(`${host.origin}/tech`)).body).toContain('<title>kiosk</title>');
+    expect((await get(`${host.origin}/tech?token=${host.token}`)).body).toContain('<title>kiosk</title>');
     // DNS rebinding: a foreign Host name is not answered.
     expect((await get(`${host.origin}/`, { Host: `evil.example:${host.port}` })).status).toBe(421);
   });
@@ -148,6 +153,9 @@ describe('web host', () => {
     backend.attach(sampleDevice(1));
     const { ws, outcome } = await connect(`${host.origin.replace('http', 'ws')}/api?token=${host.token}`);
     expect(outcome).toBe('open');
+    // Before login the bench may not list devices; after it, it may.
+    expect(await rpc(ws, 0, 'devices.list')).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    expect(await rpc(ws, 5, 'auth.login', { pin: TECHNICIAN_PIN })).toMatchObject({ ok: true });
     expect(await rpc(ws, 1, 'devices.list')).toMatchObject({ ok: true, value: [{ portId: 'sim-1' }] });
     const bad = (await rpc(ws, 2, 'jobs.start', {
       portId: 'sim-1',
@@ -164,7 +172,7 @@ describe('web host', () => {
       'INVALID_REQUEST',
     );
     // Nothing invalid reached the backend.
-    expect(backend.calls.map((c) => c.method)).toEqual(['devices.list']);
+    expect(backend.calls.map((c) => c.method)).toEqual(['auth.login', 'devices.list']);
     const good = (await rpc(ws, 4, 'jobs.start', {
       portId: 'sim-1',
       schedule: 'now',

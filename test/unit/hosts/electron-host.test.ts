@@ -5,6 +5,7 @@
  * handler's sender and argument checks.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { TECHNICIAN_PIN } from '../../../src/main/demo/shell-backend';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -26,11 +27,11 @@ const fake = vi.hoisted(() => {
 
   class BrowserWindow {
     private readonly record: (typeof windows)[number];
-    readonly webContents: { send: (channel: string, message: unknown) => void };
+    readonly webContents: { id: number; send: (channel: string, message: unknown) => void };
     constructor(options: Record<string, unknown>) {
       this.record = { options, url: '', sent: [], progress: [] };
       windows.push(this.record);
-      this.webContents = { send: (channel, message) => this.record.sent.push([channel, message]) };
+      this.webContents = { id: windows.length, send: (channel, message) => this.record.sent.push([channel, message]) };
       windowCreated?.();
     }
     loadURL(url: string) {
@@ -162,7 +163,7 @@ describe('Electron host (with a fake electron module)', () => {
     const invoke = fake.ipcHandlers.get('kiosk:invoke');
     expect(invoke).toBeDefined();
     const fromElsewhere = (await invoke?.(
-      { senderFrame: { url: 'https://evil.example/', parent: null } },
+      { senderFrame: { url: 'https://evil.example/', parent: null }, sender: { id: 1 } },
       'devices.list',
     )) as {
       ok: boolean;
@@ -170,37 +171,44 @@ describe('Electron host (with a fake electron module)', () => {
     };
     expect(fromElsewhere).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
     const fromSubframe = (await invoke?.(
-      { senderFrame: { url: trusted.url, parent: {} } },
+      { senderFrame: { url: trusted.url, parent: {} }, sender: { id: 1 } },
       'devices.list',
     )) as { ok: boolean };
     expect(fromSubframe.ok).toBe(false);
-    const list = (await invoke?.({ senderFrame: trusted }, 'devices.list')) as {
+    // The bench window's own connection: nothing but the login before a PIN is given.
+    const before = (await invoke?.({ senderFrame: trusted, sender: { id: 1 } }, 'devices.list')) as { ok: boolean; error: { code: string } };
+    expect(before).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    const login = (await invoke?.({ senderFrame: trusted, sender: { id: 1 } }, 'auth.login', { pin: TECHNICIAN_PIN })) as { ok: boolean };
+    expect(login.ok).toBe(true);
+    const stranger = (await invoke?.({ senderFrame: trusted, sender: { id: 99 } }, 'devices.list')) as { ok: boolean; error: { code: string } };
+    expect(stranger).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
+    const list = (await invoke?.({ senderFrame: trusted, sender: { id: 1 } }, 'devices.list')) as {
       ok: boolean;
       value: { portId: string }[];
     };
     expect(list.ok).toBe(true);
     expect(list.value.map((d) => d.portId)).toEqual(['sim-1', 'sim-2', 'sim-3']);
-    const invalid = (await invoke?.({ senderFrame: trusted }, 'jobs.start', {
+    const invalid = (await invoke?.({ senderFrame: trusted, sender: { id: 1 } }, 'jobs.start', {
       portId: 'sim-1',
       schedule: 'soon',
     })) as {
       error: { code: string };
     };
     expect(invalid.error.code).toBe('INVALID_REQUEST');
-    const unknown = (await invoke?.({ senderFrame: trusted }, 'shell.exec', 'rm -rf /')) as {
+    const unknown = (await invoke?.({ senderFrame: trusted, sender: { id: 1 } }, 'shell.exec', 'rm -rf /')) as {
       error: { code: string };
     };
     expect(unknown.error.code).toBe('INVALID_REQUEST');
 
     const win = fake.windows[0]!;
-    const before = win.sent.length;
-    const started = (await invoke?.({ senderFrame: trusted }, 'jobs.start', {
+    const sentBefore = win.sent.length;
+    const started = (await invoke?.({ senderFrame: trusted, sender: { id: 1 } }, 'jobs.start', {
       portId: 'sim-1',
       schedule: 'now',
       consentMode: 'customer',
     })) as { ok: boolean };
     expect(started.ok).toBe(true);
-    const pushed = win.sent.slice(before);
+    const pushed = win.sent.slice(sentBefore);
     expect(pushed.every(([channel]) => channel === 'kiosk:event')).toBe(true);
     expect(pushed.map(([, m]) => (m as { event: string }).event)).toEqual(['job:updated', 'device:updated']);
   });

@@ -154,7 +154,7 @@ export const webCommand: CliCommand = {
         [
           `fumo-kiosk is running${opts.demoShell ? ' with sample data (--demo-shell)' : opts.demo ? ' in demo mode' : ''}.`,
           `  Technician bench:  ${host.url}#/tech`,
-          `  Customer display:  ${host.url}#/customer`,
+          `  Customer display:  ${host.customerUrl}`,
           "The address carries this launch's access token; open it on this machine. Stop with Ctrl+C.",
           '',
         ].join('\n'),

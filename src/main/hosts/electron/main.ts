@@ -17,7 +17,7 @@ import {
   type WebContents,
   type WebFrameMain,
 } from 'electron';
-import { IPC_CHANNELS, fail, type KioskBackend } from '../../../shared/api';
+import { IPC_CHANNELS, fail, type KioskBackend, type KioskConnection } from '../../../shared/api';
 import { createBackend, resolveDataDir } from '../../demo/backend';
 import { dispatchRequest, subscribeBackend } from '../dispatch';
 import { isAllowedNavigation, isTrustedFrame } from './frames';
@@ -35,6 +35,8 @@ const release = app.isPackaged && !process.env.FUMO_KIOSK_DEBUG;
 const rendererDir = join(__dirname, '..', 'renderer');
 const preloadPath = join(__dirname, '..', 'preload', 'preload.cjs');
 const windows = new Set<BrowserWindow>();
+/** Each window's connection to the backend, by its webContents id. */
+const connections = new Map<number, KioskConnection>();
 let rendererReady = false;
 
 app.enableSandbox();
@@ -55,7 +57,7 @@ function lockDown(contents: WebContents): void {
   if (release) contents.on('devtools-opened', () => contents.closeDevTools());
 }
 
-function openWindow(route: '/tech' | '/customer', kiosk: boolean, display?: Electron.Display): BrowserWindow {
+function openWindow(backend: KioskBackend, route: '/tech' | '/customer', kiosk: boolean, display?: Electron.Display): BrowserWindow {
   const bounds = display?.bounds;
   const win = new BrowserWindow({
     show: false,
@@ -83,7 +85,14 @@ function openWindow(route: '/tech' | '/customer', kiosk: boolean, display?: Elec
     },
   });
   windows.add(win);
-  win.on('closed', () => windows.delete(win));
+  // Each window is its own screen: the customer display's window has the customer's capability.
+  const connection = backend.connect(route === '/customer' ? 'customer' : 'bench');
+  connections.set(win.webContents.id, connection);
+  win.on('closed', () => {
+    windows.delete(win);
+    connections.delete(win.webContents.id);
+    connection.close();
+  });
   win.once('ready-to-show', () => win.show());
   void win.loadURL(`${APP_ORIGIN}/index.html#${route}`);
   return win;
@@ -114,7 +123,9 @@ async function start(): Promise<void> {
   ipcMain.handle(IPC_CHANNELS.invoke, async (event, method: unknown, params: unknown) => {
     if (!trustedFrame(event.senderFrame))
       return fail('INVALID_REQUEST', { detail: 'the request did not come from the kiosk screen' });
-    return dispatchRequest(backend, method, params, dispatchOptions);
+    const connection = connections.get(event.sender.id);
+    if (!connection) return fail('INVALID_REQUEST', { detail: 'the request did not come from a kiosk window' });
+    return dispatchRequest(connection, method, params, dispatchOptions);
   });
   ipcMain.on(IPC_CHANNELS.ready, (event) => {
     if (!trustedFrame(event.senderFrame)) return;
@@ -126,7 +137,10 @@ async function start(): Promise<void> {
   const unsubscribe = subscribeBackend(
     backend,
     (message) => {
-      for (const win of windows) if (!win.isDestroyed()) win.webContents.send(IPC_CHANNELS.event, message);
+      for (const win of windows) {
+        if (win.isDestroyed()) continue;
+        if (connections.get(win.webContents.id)?.sees(message)) win.webContents.send(IPC_CHANNELS.event, message);
+      }
       const progress = taskbar.apply(message);
       if (progress !== undefined)
         for (const win of windows) if (!win.isDestroyed()) win.setProgressBar(progress);
@@ -140,9 +154,9 @@ async function start(): Promise<void> {
     : flag('--kiosk') || (settings.ok && settings.value.kioskMode && release);
   const displays = screen.getAllDisplays();
   const primary = screen.getPrimaryDisplay();
-  openWindow('/tech', kiosk, primary);
+  openWindow(backend, '/tech', kiosk, primary);
   const second = displays.find((d) => d.id !== primary.id);
-  if (second) openWindow('/customer', kiosk, second);
+  if (second) openWindow(backend, '/customer', kiosk, second);
 
   app.on('window-all-closed', () => {
     unsubscribe();

@@ -1,11 +1,14 @@
 /**
  * The web host: the built renderer and the KioskApi over a WebSocket, on loopback only.
  *
- * Access needs a random token made at each launch; it is part of the printed URL
- * (http://127.0.0.1:PORT/?token=...) and the client sends it when it connects, either in the
- * WebSocket URL (/api?token=...) or as its first message {hello:{token}} (answered {welcome:true}).
- * A wrong token in the URL is answered HTTP 401; a wrong or missing hello closes the socket with
- * code 4401. Requests before that are not served.
+ * Access needs one of two random tokens made at each launch, each part of a printed URL
+ * (http://127.0.0.1:PORT/?token=...): the bench's, and the customer display's, which lets a
+ * screen do only what the customer's screen does (METHOD_ACCESS). The page is served only with a
+ * token in its URL (HTTP 401 otherwise; its scripts and styles are not secret). The client sends
+ * the token when it connects, either in the WebSocket URL (/api?token=...) or as its first
+ * message {hello:{token}} (answered {welcome:true}). A wrong token in the URL is answered HTTP
+ * 401; a wrong or missing hello closes the socket with code 4401. Requests before that are not
+ * served. Each socket is its own connection to the backend: its own login, its own events.
  *
  * Wire format (JSON text frames): client -> {id, method, params}; host -> {id, result} where
  * result is a Result; host -> {event, payload} for every backend event.
@@ -20,7 +23,9 @@ import {
   WEB_TOKEN_PARAM,
   WS_CLOSE_UNAUTHORIZED,
   fail,
+  type Capability,
   type KioskBackend,
+  type KioskConnection,
   type KioskEventMessage,
   type WireResponse,
   type WireWelcome,
@@ -40,19 +45,23 @@ export interface WebHostOptions {
   port?: number;
   /** Admin setting: allow a non-loopback bind address. */
   allowNonLoopback?: boolean;
-  /** Fixed token (tests); default: 32 random bytes, hex. */
+  /** Fixed tokens (tests); default: 32 random bytes each, hex. */
   token?: string;
+  customerToken?: string;
   /** Seconds a client may take to send {hello} when the token was not in its URL. */
   helloTimeoutMs?: number;
   dispatch?: DispatchOptions;
 }
 
 export interface WebHost {
-  /** The URL to open, token included. */
+  /** The bench's URL, its token included. */
   readonly url: string;
+  /** The customer display's URL: its own token, the customer's screen. */
+  readonly customerUrl: string;
   readonly origin: string;
   readonly port: number;
   readonly token: string;
+  readonly customerToken: string;
   /** Connected, authenticated clients. */
   clientCount(): number;
   close(): Promise<void>;
@@ -81,8 +90,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     });
   }
   const token = options.token ?? randomBytes(32).toString('hex');
+  const customerToken = options.customerToken ?? randomBytes(32).toString('hex');
+  /** Which screen a token opens, or undefined for none. */
+  const capabilityOf = (given: unknown): Capability | undefined =>
+    sameToken(token, given) ? 'bench' : sameToken(customerToken, given) ? 'customer' : undefined;
   const helloTimeoutMs = options.helloTimeoutMs ?? 5000;
-  const clients = new Set<WebSocket>();
+  const clients = new Map<WebSocket, KioskConnection>();
   let port = 0;
 
   // DNS-rebinding guard: on loopback, only answer requests addressed to a loopback name.
@@ -112,6 +125,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       res.writeHead(421, securityHeaders()).end();
       return;
     }
+    // The page itself only with a token in its URL; its scripts, styles and images are not secret.
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const isPage = url.pathname === '/' || url.pathname === '/index.html' || !url.pathname.slice(1).includes('.');
+    if (isPage && capabilityOf(url.searchParams.get(WEB_TOKEN_PARAM)) === undefined) {
+      res.writeHead(401, { ...securityHeaders(), 'Content-Type': 'text/plain; charset=utf-8' }).end('Open the address fumo-kiosk printed: it carries the access token.\n');
+      return;
+    }
     void serveStatic(options.rendererDir, req, res).catch(() => res.destroy());
   });
 
@@ -122,8 +142,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (url.pathname !== WEB_API_PATH) return refuseUpgrade(socket, 404, 'Not Found');
     if (!hostAllowed(req) || !originAllowed(req)) return refuseUpgrade(socket, 403, 'Forbidden');
     const given = url.searchParams.get(WEB_TOKEN_PARAM);
-    if (given !== null && !sameToken(token, given)) return refuseUpgrade(socket, 401, 'Unauthorized');
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, given !== null));
+    const capability = given === null ? undefined : capabilityOf(given);
+    if (given !== null && capability === undefined) return refuseUpgrade(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, capability));
   });
 
   const send = (ws: WebSocket, message: WireResponse | KioskEventMessage) => {
@@ -133,7 +154,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const unsubscribe = subscribeBackend(
     options.backend,
     (message) => {
-      for (const ws of clients) {
+      for (const [ws, connection] of clients) {
+        if (!connection.sees(message)) continue;
         if (message.event === 'job:progress' && ws.bufferedAmount > PROGRESS_BACKLOG_BYTES) continue;
         send(ws, message);
       }
@@ -141,16 +163,21 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     options.dispatch,
   );
 
-  function accept(ws: WebSocket, authenticated: boolean): void {
-    let authed = authenticated;
+  function accept(ws: WebSocket, fromUrl: Capability | undefined): void {
+    let connection: KioskConnection | undefined;
     let helloTimer: NodeJS.Timeout | undefined;
-    if (authed) clients.add(ws);
+    const admit = (capability: Capability): void => {
+      connection = options.backend.connect(capability);
+      clients.set(ws, connection);
+    };
+    if (fromUrl) admit(fromUrl);
     else {
       helloTimer = setTimeout(() => ws.close(WS_CLOSE_UNAUTHORIZED, 'token required'), helloTimeoutMs);
     }
     ws.on('close', () => {
       clearTimeout(helloTimer);
       clients.delete(ws);
+      connection?.close();
     });
     ws.on('error', () => ws.terminate());
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -159,17 +186,17 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         if (isBinary) throw new Error('binary');
         message = JSON.parse(data.toString());
       } catch {
-        if (!authed) ws.close(WS_CLOSE_UNAUTHORIZED, 'token required');
+        if (!connection) ws.close(WS_CLOSE_UNAUTHORIZED, 'token required');
         else send(ws, { id: -1, result: fail('INVALID_REQUEST', { detail: 'a message must be JSON text' }) });
         return;
       }
       const m = (message && typeof message === 'object' ? message : {}) as Record<string, unknown>;
-      if (!authed) {
+      if (!connection) {
         const hello = m.hello as Record<string, unknown> | undefined;
-        if (hello && sameToken(token, hello.token)) {
-          authed = true;
+        const capability = hello ? capabilityOf(hello.token) : undefined;
+        if (capability) {
           clearTimeout(helloTimer);
-          clients.add(ws);
+          admit(capability);
           const welcome: WireWelcome = { welcome: true };
           ws.send(JSON.stringify(welcome));
         } else {
@@ -178,7 +205,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         return;
       }
       const id = typeof m.id === 'number' && Number.isSafeInteger(m.id) ? m.id : -1;
-      void dispatchRequest(options.backend, m.method, m.params, options.dispatch).then((result) =>
+      void dispatchRequest(connection, m.method, m.params, options.dispatch).then((result) =>
         send(ws, { id, result }),
       );
     });
@@ -198,6 +225,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   let closed: Promise<void> | undefined;
   return {
     url: `${origin}/?${WEB_TOKEN_PARAM}=${token}`,
+    customerUrl: `${origin}/?${WEB_TOKEN_PARAM}=${customerToken}#/customer`,
+    customerToken,
     origin,
     port,
     token,

@@ -370,6 +370,8 @@ export const de: Messages = {
     BUSY: 'Dieses Telefon wird bereits aktualisiert.',
     INVALID_REQUEST: 'Die Anfrage war ungültig: {{detail}}.',
     UNAUTHORIZED: 'Melden Sie sich zuerst mit Ihrer Techniker-PIN an.',
+    NOT_ALLOWED: 'Dieser Bildschirm darf das nicht. Nutzen Sie dafür den Techniker-Arbeitsplatz.',
+    SESSION_EXPIRED: 'Sie wurden nach einer Zeit ohne Nutzung abgemeldet. Melden Sie sich mit Ihrer PIN erneut an.',
     STORE_ERROR: 'Der Kiosk konnte seine Aufzeichnungen nicht speichern ({{detail}}). Prüfen Sie den freien Speicherplatz und versuchen Sie es erneut.',
     INTERNAL: 'Im Kiosk ist etwas Unerwartetes passiert ({{detail}}). Starten Sie den Kiosk neu; der Update-Verlauf bleibt erhalten.',
     ADMIN_REQUIRED: 'Nur ein Administrator darf {{detail}}. Bitten Sie einen Administrator darum.',

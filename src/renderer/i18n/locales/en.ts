@@ -371,6 +371,8 @@ export const en = {
     BUSY: 'This phone is already being updated.',
     INVALID_REQUEST: 'The request was not valid: {{detail}}.',
     UNAUTHORIZED: 'Log in with your technician PIN first.',
+    NOT_ALLOWED: 'This screen may not do that. Use the technician bench for it.',
+    SESSION_EXPIRED: 'You were logged out after a time without use. Log in again with your PIN.',
     STORE_ERROR: 'The kiosk could not save its records ({{detail}}). Check free disk space, then retry.',
     INTERNAL: 'Something unexpected happened inside the kiosk ({{detail}}). Restart the kiosk; the update history is kept.',
     ADMIN_REQUIRED: 'Only an administrator may {{detail}}. Ask an administrator to do it.',

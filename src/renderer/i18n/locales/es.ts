@@ -370,6 +370,8 @@ export const es: Messages = {
     BUSY: 'Este teléfono ya se está actualizando.',
     INVALID_REQUEST: 'La solicitud no es válida: {{detail}}.',
     UNAUTHORIZED: 'Primero inicie sesión con su PIN de técnico.',
+    NOT_ALLOWED: 'Esta pantalla no puede hacerlo. Use el puesto del técnico.',
+    SESSION_EXPIRED: 'Se cerró su sesión tras un tiempo sin uso. Vuelva a entrar con su PIN.',
     STORE_ERROR: 'El quiosco no ha podido guardar sus registros ({{detail}}). Compruebe el espacio libre en disco y vuelva a intentarlo.',
     INTERNAL: 'Ha ocurrido algo inesperado en el quiosco ({{detail}}). Reinicie el quiosco; el historial de actualizaciones se conserva.',
     ADMIN_REQUIRED: 'Solo un administrador puede {{detail}}. Pídaselo a un administrador.',

@@ -1,0 +1,69 @@
+/**
+ * Every KioskApi method called through the hosts' dispatch by every kind of screen: the
+ * customer display, a bench nobody logged in to, a technician's and an administrator's bench.
+ * The expectations are written out here, not read from the table, so a change to the table
+ * that opens a door shows up as a failing row.
+ */
+import { describe, expect, it } from 'vitest';
+import { KIOSK_METHODS, ok, type CallerAccess, type KioskConnection, type KioskMethod } from '../../../src/shared/api';
+import { dispatchRequest } from '../../../src/main/hosts/dispatch';
+
+type Who = 'customer' | 'bench' | 'technician' | 'admin';
+
+/** What each screen may call. */
+const MAY: Record<Who, readonly KioskMethod[]> = {
+  customer: ['getSnapshot', 'consent.pending', 'consent.answer', 'auth.logout', 'auth.session', 'settings.get'],
+  bench: ['getSnapshot', 'auth.login', 'auth.logout', 'auth.session', 'settings.get'],
+  technician: KIOSK_METHODS.filter(
+    (m) => !['catalog.import', 'catalog.remove', 'trust.add', 'trust.remove', 'settings.set', 'history.export'].includes(m),
+  ),
+  admin: KIOSK_METHODS,
+};
+
+const ACCESS: Record<Who, CallerAccess> = {
+  customer: { capability: 'customer', role: null },
+  bench: { capability: 'bench', role: null },
+  technician: { capability: 'bench', role: 'technician' },
+  admin: { capability: 'bench', role: 'admin' },
+};
+
+/** A connection whose every method answers ok and notes that it ran. */
+function recordingConnection(access: CallerAccess, ran: string[]): KioskConnection {
+  const api: Record<string, unknown> = { access: () => access, sees: () => true, close: () => undefined };
+  for (const m of KIOSK_METHODS) {
+    const call = async () => {
+      ran.push(m);
+      return ok(null);
+    };
+    if (m.includes('.')) {
+      const [g, n] = m.split('.') as [string, string];
+      ((api[g] ??= {}) as Record<string, unknown>)[n] = call;
+    } else api[m] = call;
+  }
+  return api as unknown as KioskConnection;
+}
+
+const rows = (Object.keys(MAY) as Who[]).flatMap((who) => KIOSK_METHODS.map((m) => [who, m] as const));
+
+describe('who may call what (dispatch against METHOD_ACCESS)', () => {
+  it.each(rows)('%s calls %s', async (who, method) => {
+    const ran: string[] = [];
+    const result = await dispatchRequest(recordingConnection(ACCESS[who], ran), method, undefined);
+    const allowed = MAY[who].includes(method);
+    if (allowed) {
+      // Allowed: it gets past the door (to the method, or to the argument check).
+      expect(result.ok || !['UNAUTHORIZED', 'ADMIN_REQUIRED', 'NOT_ALLOWED'].includes(result.error.code)).toBe(true);
+    } else {
+      expect(result.ok).toBe(false);
+      expect(ran).toEqual([]);
+      const code = result.ok ? '' : result.error.code;
+      expect(code).toBe(who === 'customer' ? 'NOT_ALLOWED' : who === 'technician' ? 'ADMIN_REQUIRED' : 'UNAUTHORIZED');
+    }
+  });
+
+  it('the refusal says in plain words what only an administrator may do', async () => {
+    const result = await dispatchRequest(recordingConnection(ACCESS.technician, []), 'history.export', { format: 'csv' });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error.message).toBe('Only an administrator may export the history with full device ids. Ask an administrator to do it.');
+  });
+});
