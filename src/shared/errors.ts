@@ -38,6 +38,7 @@ export const ERROR_MESSAGES = {
   STORE_ERROR: 'The kiosk could not save its records ({detail}). Check free disk space, then retry.',
   INTERNAL: 'Something unexpected happened inside the kiosk ({detail}). Restart the kiosk; the update history is kept.',
   LINK_CLOSED: 'The connection to the phone was already closed by the kiosk. Reconnect the phone to start again.',
+  DEVICE_MESSAGE_TOO_LARGE: 'The phone sent more data than allowed in one message ({detail}). Disconnect and reconnect it, then try again.',
   ADMIN_REQUIRED: 'Only an administrator may {detail}. Ask an administrator to do it.',
   BUNDLE_NOT_FOUND: 'No update with id {detail} is in the catalogue. List the catalogue to see what is installed.',
   BUNDLE_CONFLICT: 'A different update with id {detail} is already in the catalogue. Remove it first, or ask the manufacturer for a bundle with a new id.',

@@ -1,8 +1,36 @@
 /**
  * Faults the reference device can be asked to show, as a typed list. The CLI spelling is a
  * comma-separated list: battery-low[:PCT], external-power, disconnect-at:N, corrupt-chunk:N,
- * install-fail, slow-reboot:MS, throttle:BAUD, wrong-credentials, call-in-progress, decline.
+ * install-fail, slow-reboot:MS, throttle:BAUD, wrong-credentials, call-in-progress, decline,
+ * hostile-obex:huge-object|endless-reply|endless-packet.
  */
+import type { ByteStream } from '../core/obex/byte-stream';
+import {
+  decodeObexPacket,
+  encodeObexPacket,
+  findHeader,
+  ObexFramer,
+  OBEX_HDR,
+  OBEX_MAX_PACKET,
+  OBEX_OP,
+  OBEX_RSP,
+  OBEX_SRM,
+  OBEX_VERSION,
+  type ObexHeader,
+  type ObexRequest,
+} from '../core/obex/packet';
+
+/**
+ * How a hostile phone abuses OBEX: `huge-object` offers one object of 1 GB (its Length header
+ * says so) and streams it; `endless-reply` streams one reply that never ends and announces no
+ * length; `endless-packet` announces a packet of the format's largest length and never stops
+ * sending bytes.
+ */
+export type HostileObexMode = 'huge-object' | 'endless-reply' | 'endless-packet';
+export const HOSTILE_OBEX_MODES: readonly HostileObexMode[] = ['huge-object', 'endless-reply', 'endless-packet'];
+/** The size a `huge-object` phone offers: 1 GB. */
+export const HOSTILE_OBJECT_BYTES = 1_000_000_000;
+
 export type Fault =
   | { kind: 'battery-low'; percent: number }
   | { kind: 'external-power' }
@@ -20,7 +48,9 @@ export type Fault =
   /** A voice call is in progress at start. */
   | { kind: 'call-in-progress' }
   /** The user declines every question. */
-  | { kind: 'decline' };
+  | { kind: 'decline' }
+  /** The phone's OBEX side floods the kiosk (see HostileObexMode). */
+  | { kind: 'hostile-obex'; mode: HostileObexMode };
 
 export type FaultKind = Fault['kind'];
 
@@ -64,9 +94,15 @@ export function parseFaults(text: string): Fault[] {
       case 'throttle':
         out.push({ kind, baud: positiveInt(kind, arg) });
         break;
+      case 'hostile-obex': {
+        const mode = HOSTILE_OBEX_MODES.find((m) => m === arg);
+        if (!mode) throw new Error(`fault hostile-obex takes ${HOSTILE_OBEX_MODES.join(', ')}, e.g. hostile-obex:huge-object`);
+        out.push({ kind, mode });
+        break;
+      }
       default:
         throw new Error(
-          `unknown fault "${kind}" (known: battery-low, external-power, disconnect-at:N, corrupt-chunk:N, install-fail, slow-reboot:MS, throttle:BAUD, wrong-credentials, call-in-progress, decline)`,
+          `unknown fault "${kind}" (known: battery-low, external-power, disconnect-at:N, corrupt-chunk:N, install-fail, slow-reboot:MS, throttle:BAUD, wrong-credentials, call-in-progress, decline, hostile-obex:MODE)`,
         );
     }
   }
@@ -87,6 +123,8 @@ export function formatFaults(faults: readonly Fault[]): string {
           return `slow-reboot:${f.ms}`;
         case 'throttle':
           return `throttle:${f.baud}`;
+        case 'hostile-obex':
+          return `hostile-obex:${f.mode}`;
         default:
           return f.kind;
       }
@@ -158,6 +196,153 @@ export class ByteThrottle {
         continue;
       }
       await this.sleep(Math.max(1, Math.ceil(((1 - this.available) / this.bytesPerSecond) * 1000)));
+    }
+  }
+}
+
+export interface HostileObexPeerOptions {
+  mode: HostileObexMode;
+  /**
+   * The phone's OBEX role. 'server' (the kiosk is the OBEX client, as on serial): it answers
+   * CONNECT and PUT politely and floods the answer to the kiosk's GET. 'client' (the kiosk is
+   * the OBEX server, as on USB): it CONNECTs and floods its first PUT.
+   */
+  role: 'server' | 'client';
+  /** Body bytes per packet; default the largest that fits a 64 KiB packet. */
+  bodyPerPacket?: number;
+  /** Size of the `huge-object` offer (Length header and bytes sent); default HOSTILE_OBJECT_BYTES. */
+  objectBytes?: number;
+}
+
+/**
+ * A phone whose OBEX side sends more than any limit allows, for tests and benchmarks of the
+ * kiosk's bounds. It writes as fast as the stream takes bytes (each write awaited, so it is
+ * paced by the transport, not buffered here) and stops when the stream closes or refuses a write.
+ */
+export class HostileObexPeer {
+  /** Bytes handed to the stream so far. */
+  sentBytes = 0;
+  private readonly framer = new ObexFramer(OBEX_MAX_PACKET);
+  private stopped = false;
+  private flooding = false;
+  private readonly done: Promise<void>;
+  private finish!: () => void;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly bodyPerPacket: number;
+
+  constructor(
+    private readonly stream: ByteStream,
+    private readonly options: HostileObexPeerOptions,
+  ) {
+    this.bodyPerPacket = Math.max(1, Math.min(options.bodyPerPacket ?? OBEX_MAX_PACKET - 64, OBEX_MAX_PACKET - 64));
+    this.done = new Promise<void>((resolve) => (this.finish = resolve));
+    stream.onClose(() => this.stop());
+    stream.onData((chunk) => {
+      let packets: Uint8Array[];
+      try {
+        packets = this.framer.push(chunk);
+      } catch {
+        return;
+      }
+      for (const p of packets) this.chain = this.chain.then(() => this.onRequest(p)).catch(() => this.stop());
+    });
+    if (options.role === 'client') this.chain = this.chain.then(() => this.startAsClient()).catch(() => this.stop());
+  }
+
+  /** Resolves once the peer has stopped (the stream closed, or a write failed). */
+  get stoppedPromise(): Promise<void> {
+    return this.done;
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.finish();
+  }
+
+  private async write(bytes: Uint8Array): Promise<void> {
+    if (this.stopped) throw new Error('stopped');
+    await this.stream.write(bytes);
+    this.sentBytes += bytes.length;
+  }
+
+  private async onRequest(raw: Uint8Array): Promise<void> {
+    if (this.stopped || this.options.role !== 'server') return;
+    let req: ObexRequest;
+    try {
+      req = decodeObexPacket(raw, 'request') as ObexRequest;
+    } catch {
+      return;
+    }
+    const respond = (code: number, headers: ObexHeader[] = [], connect?: boolean) =>
+      this.write(
+        encodeObexPacket({
+          type: 'response',
+          code,
+          final: true,
+          headers,
+          ...(connect ? { connect: { version: OBEX_VERSION, flags: 0, maxPacketLength: OBEX_MAX_PACKET } } : {}),
+        }),
+      );
+    switch (req.opcode) {
+      case OBEX_OP.CONNECT:
+        return respond(OBEX_RSP.SUCCESS, [{ id: OBEX_HDR.CONNECTION_ID, value: 1 }], true);
+      case OBEX_OP.PUT:
+        return respond(req.final ? OBEX_RSP.SUCCESS : OBEX_RSP.CONTINUE);
+      case OBEX_OP.GET: {
+        if (this.flooding) return; // a GET without SRM asks for the next packet: the flood does not wait for it
+        this.flooding = true;
+        const srm = findHeader(req.headers, OBEX_HDR.SRM) === OBEX_SRM.ENABLE;
+        void this.flood('response', srm).catch(() => this.stop());
+        return;
+      }
+      default:
+        return respond(OBEX_RSP.SUCCESS);
+    }
+  }
+
+  private async startAsClient(): Promise<void> {
+    const connect = encodeObexPacket({
+      type: 'request',
+      opcode: OBEX_OP.CONNECT,
+      final: true,
+      connect: { version: OBEX_VERSION, flags: 0, maxPacketLength: OBEX_MAX_PACKET },
+      headers: [{ id: OBEX_HDR.TARGET, value: new TextEncoder().encode('SYNCML-DM') }],
+    });
+    await this.write(connect);
+    // Whatever the kiosk answers (or whether it reads at all), the flood starts.
+    await this.flood('request', true);
+  }
+
+  /** Stream one object's packets until the object (or forever) is sent, or the stream stops us. */
+  private async flood(kind: 'request' | 'response', srm: boolean): Promise<void> {
+    const mode = this.options.mode;
+    if (mode === 'endless-packet') {
+      // A length field of 65535 and then bytes without end: every later "packet" is more of the same.
+      const junk = new Uint8Array(OBEX_MAX_PACKET).fill(0xff);
+      junk[0] = kind === 'response' ? 0x90 : 0x02;
+      await this.write(junk);
+      for (;;) await this.write(junk);
+    }
+    const body = new Uint8Array(this.bodyPerPacket).fill(0x5a);
+    const lead: ObexHeader[] = [{ id: OBEX_HDR.TYPE, value: 'application/vnd.syncml.dm+wbxml' }];
+    if (kind === 'request') lead.unshift({ id: OBEX_HDR.CONNECTION_ID, value: 1 });
+    const objectBytes = this.options.objectBytes ?? HOSTILE_OBJECT_BYTES;
+    if (mode === 'huge-object') lead.push({ id: OBEX_HDR.LENGTH, value: objectBytes });
+    if (srm) lead.push({ id: OBEX_HDR.SRM, value: OBEX_SRM.ENABLE });
+    const packet = (headers: ObexHeader[]): Uint8Array =>
+      encodeObexPacket(
+        kind === 'response'
+          ? { type: 'response', code: OBEX_RSP.CONTINUE, final: true, headers }
+          : { type: 'request', opcode: OBEX_OP.PUT, final: false, headers },
+      );
+    const first = packet([...lead, { id: OBEX_HDR.BODY, value: body }]);
+    const next = packet([{ id: OBEX_HDR.BODY, value: body }]);
+    await this.write(first);
+    let sent = body.length;
+    while (mode === 'endless-reply' || sent < objectBytes) {
+      await this.write(next);
+      sent += body.length;
     }
   }
 }

@@ -3,10 +3,16 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { ByteStreamEvents, type ByteStream } from '../core/obex/byte-stream';
+import type { KioskError } from '../core/errors';
 
 export interface NodeByteStreamOptions {
   /** Extra teardown when close() is called (e.g. close the port, kill the child). */
   onClose?: () => Promise<void> | void;
+  /**
+   * Most bytes held while nobody reads (before the link attaches); past it the stream closes
+   * with DEVICE_MESSAGE_TOO_LARGE and stops reading. Default: ByteStreamEvents' bound (16 MiB).
+   */
+  maxHeldBytes?: number;
 }
 
 class NodeByteStream extends ByteStreamEvents implements ByteStream {
@@ -16,6 +22,7 @@ class NodeByteStream extends ByteStreamEvents implements ByteStream {
     private readonly options: NodeByteStreamOptions,
   ) {
     super();
+    if (options.maxHeldBytes !== undefined) this.maxHeldBytes = options.maxHeldBytes;
     readable.on('data', (chunk: Buffer) => this.emitData(chunk));
     const ended = (error?: Error) => this.emitClose(error);
     readable.on('end', () => ended());
@@ -51,6 +58,14 @@ class NodeByteStream extends ByteStreamEvents implements ByteStream {
   async close(): Promise<void> {
     if (!this.closed) this.emitClose();
     await this.options.onClose?.();
+  }
+
+  /** Too much arrived with nobody reading: stop taking bytes from the device, then tear down. */
+  protected override overflow(error: KioskError): void {
+    this.readable.pause();
+    super.overflow(error);
+    if (this.options.onClose) void Promise.resolve(this.options.onClose()).catch(() => undefined);
+    else this.readable.destroy();
   }
 }
 

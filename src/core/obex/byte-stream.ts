@@ -1,3 +1,5 @@
+import { KioskError } from '../errors';
+
 /**
  * A duplex byte pipe under OBEX: a serial port, a USB bulk pipe pair, a child's stdio, or
  * memory in tests. Writes resolve when the bytes are handed to the transport (in order).
@@ -16,6 +18,8 @@ export interface ByteStream {
  * Bytes that arrive before anyone listens (a transport starts reading as soon as it opens, the
  * link attaches a moment later) are held, up to `maxHeldBytes`, and handed to the first data
  * listener in order, before anything newer; a close that comes meanwhile is reported after them.
+ * Past the bound the held bytes are dropped and the stream closes with DEVICE_MESSAGE_TOO_LARGE
+ * (through `overflow`, which a transport overrides to stop reading from the device too).
  */
 export class ByteStreamEvents {
   private dataCbs: Array<(bytes: Uint8Array) => void> = [];
@@ -55,16 +59,30 @@ export class ByteStreamEvents {
   emitData(bytes: Uint8Array): void {
     if (this.closedWith) return;
     if (this.dataCbs.length === 0 || this.flushing) {
-      this.held.push(bytes);
-      this.heldBytes += bytes.length;
-      if (this.dataCbs.length === 0 && this.heldBytes > this.maxHeldBytes) {
+      // Checked before holding: the buffer never grows past its bound.
+      if (this.heldBytes + bytes.length > this.maxHeldBytes) {
         this.held = [];
         this.heldBytes = 0;
-        this.emitClose(new Error(`more than ${this.maxHeldBytes} bytes arrived with nobody reading`));
+        this.overflow(
+          new KioskError('DEVICE_MESSAGE_TOO_LARGE', { detail: `more than ${this.maxHeldBytes} bytes arrived with nobody reading` }),
+        );
+        return;
       }
+      this.held.push(bytes);
+      this.heldBytes += bytes.length;
       return;
     }
     for (const cb of this.dataCbs) cb(bytes);
+  }
+
+  /** Bytes held for a listener, for tests. */
+  get heldByteCount(): number {
+    return this.heldBytes;
+  }
+
+  /** More arrived than may be held: close with `error`. Transports also stop reading from the device. */
+  protected overflow(error: KioskError): void {
+    this.emitClose(error);
   }
 
   emitClose(error?: Error): void {

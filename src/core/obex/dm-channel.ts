@@ -7,9 +7,18 @@
  * of the two announced maximum packet lengths, at most 64 KiB); single response mode (OBEX 1.5)
  * is used for an operation when both sides offer it, so bulk data streams without a round trip
  * per packet. Failures are KioskErrors: CABLE_UNPLUGGED (the stream ended mid-exchange),
- * LINK_TIMEOUT (no answer in time, measured on the injected clock), PROTOCOL_ERROR.
+ * LINK_TIMEOUT (no answer in time, measured on the injected clock), PROTOCOL_ERROR, and
+ * DEVICE_MESSAGE_TOO_LARGE.
+ *
+ * Input from the peer is bounded while it arrives, never after: a packet whose length field is
+ * above the maximum this side announced is refused when that field arrives; an object (Body and
+ * End-of-Body over continue packets, with its HTTP header) is refused as soon as its announced
+ * Length or its bytes so far pass `maxMessageBytes`; bytes received and not yet read (queued
+ * packets, queued messages) never pass it either. Each overflow fails the link with
+ * DEVICE_MESSAGE_TOO_LARGE and closes the stream, so the device stops filling memory.
  */
 import { systemClock, type Clock } from '../clock';
+import { DM_LIMITS } from '../dm/limits';
 import { KioskError, isKioskError } from '../errors';
 import type { DmPayload, Link, LinkKind, ReceiveOptions } from '../link';
 import type { ByteStream } from './byte-stream';
@@ -28,6 +37,7 @@ import {
   OBEX_SRM,
   OBEX_SRMP,
   OBEX_VERSION,
+  ObexPacketTooLargeError,
   type ObexHeader,
   type ObexRequest,
   type ObexResponse,
@@ -56,6 +66,11 @@ export interface ObexDmLinkOptions {
   defaultContentType?: string;
   /** Server: the Connection-ID handed out on CONNECT; default 1. */
   connectionId?: number;
+  /**
+   * Largest DM message (one OBEX object) accepted from the peer, in bytes: the receiver's
+   * MaxMsgSize, or a ceiling for large-object chunks. Default: the codecs' limit (64 MiB).
+   */
+  maxMessageBytes?: number;
 }
 
 /** Statistics, for tests and benchmarks. */
@@ -127,31 +142,106 @@ function decodeHttpHeader(value: unknown): Record<string, string> | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** Accumulates the body and metadata of one object spread over packets. */
-class ObjectCollector {
-  chunks: Uint8Array[] = [];
+function tooLarge(detail: string): KioskError {
+  return new KioskError('DEVICE_MESSAGE_TOO_LARGE', { detail });
+}
+
+const FIRST_BLOCK = 64 * 1024;
+const MAX_BLOCK = 4 * 1024 * 1024;
+
+/**
+ * The body of one object, copied out of the packets as it arrives (so a peer's tiny packets
+ * cannot pin large transport buffers), in blocks that never take it past `limit`. An announced
+ * Length within the limit is reserved at once, so a well-behaved peer's body lands in one buffer.
+ */
+class BoundedBody {
+  private blocks: Uint8Array[] = [];
+  private current: Uint8Array | undefined;
+  private used = 0;
   size = 0;
+
+  constructor(private readonly limit: number) {}
+
+  reserve(length: number): void {
+    if (this.current === undefined && length > 0) this.current = new Uint8Array(Math.min(length, this.limit));
+  }
+
+  append(data: Uint8Array): void {
+    let at = 0;
+    while (at < data.length) {
+      if (this.current === undefined || this.used === this.current.length) {
+        if (this.current !== undefined) this.blocks.push(this.current);
+        this.current = new Uint8Array(Math.min(Math.max(FIRST_BLOCK, this.size), MAX_BLOCK, this.limit - this.size));
+        this.used = 0;
+      }
+      const n = Math.min(this.current.length - this.used, data.length - at);
+      this.current.set(data.subarray(at, at + n), this.used);
+      this.used += n;
+      this.size += n;
+      at += n;
+    }
+  }
+
+  bytes(): Uint8Array {
+    const cur = this.current;
+    if (cur === undefined) return new Uint8Array(0);
+    if (this.blocks.length === 0) return this.used === cur.length ? cur : cur.slice(0, this.used);
+    return concat([...this.blocks, cur.subarray(0, this.used)], this.size);
+  }
+}
+
+/**
+ * Accumulates the body and metadata of one object spread over packets, within `limit` bytes
+ * (body and HTTP header together), and within a wire budget that also bounds an endless run
+ * of packets that carry no body: a peer over either bound gets DEVICE_MESSAGE_TOO_LARGE.
+ */
+class ObjectCollector {
+  private readonly body: BoundedBody;
+  /** Bytes held: body plus HTTP header text. */
+  held = 0;
+  private wire = 0;
+  private readonly wireLimit: number;
   type: string | undefined;
   headers: Record<string, string> | undefined;
 
-  add(headers: readonly ObexHeader[]): void {
+  constructor(private readonly limit: number) {
+    this.body = new BoundedBody(limit);
+    // No peer's framing doubles an object: twice the limit is far beyond any honest overhead.
+    this.wireLimit = 2 * limit + OBEX_MAX_PACKET;
+  }
+
+  /** Add one packet's headers; `packetLength` is its size on the wire. Throws DEVICE_MESSAGE_TOO_LARGE. */
+  add(headers: readonly ObexHeader[], packetLength: number): void {
+    this.wire += packetLength;
+    if (this.wire > this.wireLimit) {
+      throw tooLarge(`one object took more than ${this.wireLimit} bytes of packets, the limit is ${this.limit} bytes`);
+    }
     for (const h of headers) {
       if ((h.id === OBEX_HDR.BODY || h.id === OBEX_HDR.END_OF_BODY) && h.value instanceof Uint8Array) {
         if (h.value.length > 0) {
-          this.chunks.push(h.value);
-          this.size += h.value.length;
+          this.take(h.value.length);
+          this.body.append(h.value);
         }
+      } else if (h.id === OBEX_HDR.LENGTH && typeof h.value === 'number' && this.body.size === 0) {
+        if (h.value > this.limit) throw tooLarge(`an object of ${h.value} bytes was offered, the limit is ${this.limit} bytes`);
+        this.body.reserve(h.value);
       } else if (h.id === OBEX_HDR.TYPE && typeof h.value === 'string' && this.type === undefined) {
         this.type = h.value;
-      } else if (h.id === OBEX_HDR.HTTP) {
+      } else if (h.id === OBEX_HDR.HTTP && h.value instanceof Uint8Array) {
+        this.take(h.value.length);
         const parsed = decodeHttpHeader(h.value);
         if (parsed) this.headers = { ...this.headers, ...parsed };
       }
     }
   }
 
+  private take(n: number): void {
+    if (this.held + n > this.limit) throw tooLarge(`more than ${this.limit} bytes arrived in one object`);
+    this.held += n;
+  }
+
   payload(fallbackType: string): DmPayload {
-    const p: DmPayload = { body: concat(this.chunks, this.size), contentType: this.type ?? fallbackType };
+    const p: DmPayload = { body: this.body.bytes(), contentType: this.type ?? fallbackType };
     if (this.headers) p.headers = this.headers;
     return p;
   }
@@ -197,6 +287,7 @@ export class ObexDmLink implements Link {
   private readonly localMax: number;
   private readonly srm: boolean;
   private readonly responseTimeoutMs: number;
+  private readonly maxMessageBytes: number;
   private readonly framer: ObexFramer;
   private fatal: KioskError | undefined;
   private closing = false;
@@ -211,6 +302,9 @@ export class ObexDmLink implements Link {
 
   // client side
   private inbox: Uint8Array[] = [];
+  private inboxBytes = 0;
+  /** Wire size of the response nextResponse returned last. */
+  private lastResponseLength = 0;
   private inboxWaiter: Waiter<Uint8Array> | undefined;
   private dmType: string;
 
@@ -221,6 +315,9 @@ export class ObexDmLink implements Link {
   private get: { srm: boolean; type: string | undefined; started: boolean; ready: boolean } | undefined;
   private outgoing: { payload: DmPayload; waiter: Waiter<void>; packets?: Array<{ headers: ObexHeader[]; last: boolean }>; next: number } | undefined;
   private messages: DmPayload[] = [];
+  private messageBytes = 0;
+  /** Bytes of request packets received and not yet handled. */
+  private pendingRequestBytes = 0;
   private messageWaiters: Array<Waiter<DmPayload>> = [];
 
   constructor(
@@ -236,11 +333,13 @@ export class ObexDmLink implements Link {
     this.responseTimeoutMs = options.responseTimeoutMs ?? 60_000;
     this.dmType = options.defaultContentType ?? OBEX_DM_WBXML;
     this.serverConnectionId = options.connectionId ?? 1;
-    // Incoming packets may be as large as we announced; be liberal up to the format's limit.
-    this.framer = new ObexFramer(OBEX_MAX_PACKET);
+    this.maxMessageBytes = Math.max(0, Math.floor(options.maxMessageBytes ?? DM_LIMITS.maxMessageBytes));
+    // Incoming packets may be as large as we announced, no larger: refused when the length arrives.
+    this.framer = new ObexFramer(this.localMax);
     stream.onData((chunk) => this.onData(chunk));
     stream.onClose((error) => {
       if (this.closing) this.fail(new KioskError('LINK_CLOSED'));
+      else if (isKioskError(error) && error.code === 'DEVICE_MESSAGE_TOO_LARGE') this.fail(error);
       else this.fail(new KioskError('CABLE_UNPLUGGED', {}, { cause: error }));
     });
   }
@@ -339,14 +438,44 @@ export class ObexDmLink implements Link {
     try {
       packets = this.framer.push(chunk);
     } catch (e) {
-      this.fail(isKioskError(e) ? e : protocolError(String(e)));
-      void this.stream.close().catch(() => undefined);
+      if (e instanceof ObexPacketTooLargeError) {
+        this.overflow(tooLarge(`a packet of ${e.declaredLength} bytes was announced, the limit is ${e.maxLength} bytes`));
+      } else {
+        this.fail(isKioskError(e) ? e : protocolError(String(e)));
+        void this.stream.close().catch(() => undefined);
+      }
       return;
     }
     for (const p of packets) {
+      if (this.fatal) return;
       if (this.role === 'client') this.deliverResponse(p);
-      else this.serverChain = this.serverChain.then(() => this.handleRequest(p)).catch((e: unknown) => this.failFrom(e));
+      else this.queueRequest(p);
     }
+  }
+
+  /**
+   * Requests wait their turn while an answer is being written; a peer that keeps sending and
+   * does not read our answers would grow that queue without end, so it is bounded like a message.
+   */
+  private queueRequest(p: Uint8Array): void {
+    if (this.pendingRequestBytes + p.length > this.maxMessageBytes + this.localMax) {
+      this.overflow(tooLarge(`more than ${this.maxMessageBytes} bytes of requests arrived while an answer was still being sent`));
+      return;
+    }
+    this.pendingRequestBytes += p.length;
+    this.serverChain = this.serverChain
+      .then(() => {
+        this.pendingRequestBytes -= p.length;
+        return this.handleRequest(p);
+      })
+      .catch((e: unknown) => this.failFrom(e));
+  }
+
+  /** The peer sent more than allowed: fail the link and close the stream so it stops. */
+  private overflow(err: KioskError): KioskError {
+    this.fail(err);
+    void this.stream.close().catch(() => undefined);
+    return err;
   }
 
   private failFrom(e: unknown): void {
@@ -391,8 +520,12 @@ export class ObexDmLink implements Link {
     if (w) {
       this.inboxWaiter = undefined;
       this.settle(w, () => w.resolve(p));
+    } else if (this.inboxBytes + p.length > this.maxMessageBytes + this.localMax) {
+      // Answers nobody has read yet are bounded like a message: a peer that streams regardless stops here.
+      this.overflow(tooLarge(`more than ${this.maxMessageBytes} bytes of answers arrived unread`));
     } else {
       this.inbox.push(p);
+      this.inboxBytes += p.length;
     }
   }
 
@@ -401,7 +534,10 @@ export class ObexDmLink implements Link {
     const raw = await new Promise<Uint8Array>((resolve, reject) => {
       if (this.fatal) return reject(this.fatal);
       const queued = this.inbox.shift();
-      if (queued) return resolve(queued);
+      if (queued) {
+        this.inboxBytes -= queued.length;
+        return resolve(queued);
+      }
       const w: Waiter<Uint8Array> = { resolve, reject };
       const ms = timeoutMs ?? this.responseTimeoutMs;
       if (ms > 0 && Number.isFinite(ms)) w.timer = this.clock.setTimeout(() => this.fail(new KioskError('LINK_TIMEOUT')), ms);
@@ -409,7 +545,9 @@ export class ObexDmLink implements Link {
       this.inboxWaiter = w;
     });
     try {
-      return decodeObexPacket(raw, 'response', { requestOpcode }) as ObexResponse;
+      const rsp = decodeObexPacket(raw, 'response', { requestOpcode }) as ObexResponse;
+      this.lastResponseLength = raw.length;
+      return rsp;
     } catch (e) {
       this.failFrom(e);
       throw e;
@@ -485,7 +623,7 @@ export class ObexDmLink implements Link {
     const headers: ObexHeader[] = [...this.connectionHeader(), { id: OBEX_HDR.TYPE, value: this.dmType }];
     if (this.srm) headers.push({ id: OBEX_HDR.SRM, value: OBEX_SRM.ENABLE });
     await this.writePacket({ type: 'request', opcode: OBEX_OP.GET, final: true, headers });
-    const collector = new ObjectCollector();
+    const collector = new ObjectCollector(this.maxMessageBytes);
     this.lastGetSrm = false;
     // An abort mid-exchange leaves the OBEX operation half done: the link cannot be reused.
     const onAbort = () => this.fail(new KioskError('CANCELLED'));
@@ -503,7 +641,11 @@ export class ObexDmLink implements Link {
     for (;;) {
       // The first answer waits for the peer to produce its reply: the caller's timeout applies.
       const rsp = await this.nextResponse(OBEX_OP.GET, first ? options.timeoutMs : undefined, options.signal);
-      collector.add(rsp.headers);
+      try {
+        collector.add(rsp.headers, this.lastResponseLength);
+      } catch (e) {
+        throw isKioskError(e) ? this.overflow(e) : e;
+      }
       if (rsp.code === OBEX_RSP.SUCCESS) break;
       if (rsp.code !== OBEX_RSP.CONTINUE) throw this.failWith(protocolError(`OBEX GET answered ${rspName(rsp.code)}`));
       if (first) this.multiPacketOps++;
@@ -546,7 +688,7 @@ export class ObexDmLink implements Link {
         }
         return this.respond(OBEX_RSP.SUCCESS);
       case OBEX_OP.PUT:
-        return this.onPut(req);
+        return this.onPut(req, raw.length);
       case OBEX_OP.GET:
         return this.onGet(req);
       default:
@@ -581,17 +723,29 @@ export class ObexDmLink implements Link {
     return cid === undefined || cid === this.serverConnectionId;
   }
 
-  private async onPut(req: ObexRequest): Promise<void> {
+  private async onPut(req: ObexRequest, rawLength: number): Promise<void> {
     if (!this.put && !this.ours(req)) return this.respond(OBEX_RSP.SERVICE_UNAVAILABLE);
     let started = false;
     if (!this.put) {
       const srm = this.srm && findHeader(req.headers, OBEX_HDR.SRM) === OBEX_SRM.ENABLE;
-      this.put = Object.assign(new ObjectCollector(), { srm, first: true });
+      // Messages received and not yet read count against the same bound.
+      this.put = Object.assign(new ObjectCollector(Math.max(0, this.maxMessageBytes - this.messageBytes)), { srm, first: true });
       started = true;
       this.lastPutSrm = srm;
     }
     const put = this.put;
-    put.add(req.headers);
+    try {
+      put.add(req.headers, rawLength);
+    } catch (e) {
+      if (!isKioskError(e)) throw e;
+      // Say why (0xCD) without waiting on a peer that may not read, then close.
+      this.put = undefined;
+      this.fail(e);
+      void this.respond(OBEX_RSP.ENTITY_TOO_LARGE)
+        .catch(() => undefined)
+        .finally(() => void this.stream.close().catch(() => undefined));
+      return;
+    }
     if (req.final) {
       this.put = undefined;
       const payload = put.payload(OBEX_DM_WBXML);
@@ -606,7 +760,10 @@ export class ObexDmLink implements Link {
   private deliverMessage(payload: DmPayload): void {
     const w = this.messageWaiters.shift();
     if (w) this.settle(w, () => w.resolve(payload));
-    else this.messages.push(payload);
+    else {
+      this.messages.push(payload);
+      this.messageBytes += payload.body.length;
+    }
   }
 
   private async onGet(req: ObexRequest): Promise<void> {
@@ -678,7 +835,10 @@ export class ObexDmLink implements Link {
   private serverNextPut(options: ReceiveOptions): Promise<DmPayload> {
     return new Promise<DmPayload>((resolve, reject) => {
       const queued = this.messages.shift();
-      if (queued) return resolve(queued);
+      if (queued) {
+        this.messageBytes -= queued.body.length;
+        return resolve(queued);
+      }
       if (options.signal?.aborted) return reject(new KioskError('CANCELLED'));
       const w: Waiter<DmPayload> = { resolve, reject };
       const drop = (err: KioskError) => {

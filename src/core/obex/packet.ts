@@ -364,9 +364,22 @@ export function findHeader(headers: readonly ObexHeader[], id: number): ObexHead
   return undefined;
 }
 
+/** A packet whose length field is above the framer's maximum: refused as soon as the field arrives. */
+export class ObexPacketTooLargeError extends DecodeError {
+  constructor(
+    readonly declaredLength: number,
+    readonly maxLength: number,
+  ) {
+    super(`OBEX packet length ${declaredLength} above ${maxLength}`, 1);
+    this.name = 'ObexPacketTooLargeError';
+  }
+}
+
 /**
  * Cuts whole packets out of a byte stream using the length in bytes 1-2. Chunks may split or
- * merge packets arbitrarily. Throws DecodeError when a length below 3 or above `maxPacket` is read.
+ * merge packets arbitrarily. Throws DecodeError when a length below 3 is read, and its
+ * ObexPacketTooLargeError when a length above `maxPacket` is read (before the packet's body
+ * arrives, so at most one packet's worth plus the last chunk is ever held).
  */
 export class ObexFramer {
   private chunks: Uint8Array[] = [];
@@ -388,7 +401,7 @@ export class ObexFramer {
     while (this.buffered >= 3) {
       const len = this.peekLength();
       if (len < 3) throw new DecodeError(`OBEX packet length ${len} below 3`, 1);
-      if (len > this.maxPacket) throw new DecodeError(`OBEX packet length ${len} above ${this.maxPacket}`, 1);
+      if (len > this.maxPacket) throw new ObexPacketTooLargeError(len, this.maxPacket);
       if (this.buffered < len) break;
       out.push(this.take(len));
     }

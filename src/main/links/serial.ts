@@ -43,6 +43,8 @@ export interface SerialLinkOptions {
    * pseudo-terminal and serialport for a real port; the others force one way (tests).
    */
   io?: 'auto' | 'tty' | 'serialport';
+  /** Largest DM message accepted from the phone (the kiosk's MaxMsgSize); default the codecs' 64 MiB. */
+  maxMessageBytes?: number;
 }
 
 export const UDEV_RULE_FILE = 'resources/udev/70-fumo-kiosk.rules';
@@ -189,5 +191,6 @@ export async function openSerialLink(path: string, profile: DeviceProfile, optio
     srm: profile.obex?.srm,
     clock: options.clock,
     responseTimeoutMs: options.responseTimeoutMs,
+    maxMessageBytes: options.maxMessageBytes,
   });
 }

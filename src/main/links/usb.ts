@@ -21,6 +21,8 @@ export interface UsbLinkOptions {
   responseTimeoutMs?: number;
   /** Bytes per IN transfer, rounded up to a multiple of the endpoint's packet size; default 64 KiB. */
   readSize?: number;
+  /** Largest DM message accepted from the phone (the kiosk's MaxMsgSize); default the codecs' 64 MiB. */
+  maxMessageBytes?: number;
 }
 
 /** Round `n` up to a whole number of packets. */
@@ -132,6 +134,7 @@ export async function openUsbLink(device: WebUsbDeviceLike, profile: DeviceProfi
     srm: profile.obex?.srm,
     clock: options.clock,
     responseTimeoutMs: options.responseTimeoutMs,
+    maxMessageBytes: options.maxMessageBytes,
   });
 }
 

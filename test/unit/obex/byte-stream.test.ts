@@ -69,6 +69,15 @@ describe('ByteStreamEvents', () => {
     expect(c).toEqual([1, 2]);
   });
 
+  it('never holds more than its limit: a chunk that would pass it is not kept', () => {
+    const s = new Events(10);
+    s.emitData(new Uint8Array(4));
+    expect(s.heldByteCount).toBe(4);
+    s.emitData(new Uint8Array(7));
+    expect(s.closed).toBe(true);
+    expect(s.heldByteCount).toBe(0);
+  });
+
   it('closes with an error rather than hold more than its limit for a listener that never comes', async () => {
     const s = new Events(10);
     let closedWith: Error | undefined;
@@ -78,6 +87,8 @@ describe('ByteStreamEvents', () => {
     s.emitData(new Uint8Array(6));
     expect(s.closed).toBe(true);
     expect(closedWith?.message).toMatch(/nobody reading/);
+    expect(closedWith).toMatchObject({ code: 'DEVICE_MESSAGE_TOO_LARGE' });
+    expect(s.heldByteCount).toBe(0);
     const late: Uint8Array[] = [];
     s.onData((c) => late.push(c));
     await settle();

@@ -4,11 +4,13 @@
  *   dm encode FILE|- [-o OUT]   XML in; WBXML out (to OUT, or stdout)
  *   dm pkg0 ...                 package 0 (server-alerted notification) tools
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
 import { decodeMessage, encodeMessage } from '../../../core/dm/codec';
+import { DM_LIMITS } from '../../../core/dm/limits';
 import type { Command, Item, MetInf, SyncMLMessage } from '../../../core/dm/model';
 import type { WbxmlEncodeOptions } from '../../../core/dm/wbxml';
-import { DecodeError } from '../../../core/errors';
+import { DecodeError, KioskError } from '../../../core/errors';
 import { UsageError, type CliCommand, type CliIo } from '../command';
 import { runPkg0 } from './dm-pkg0';
 
@@ -22,21 +24,48 @@ const USAGE = `Usage:
   fumo-kiosk dm pkg0 decode|encode ...
       Package 0 (server-alerted notification): fumo-kiosk dm pkg0 --help for details.
 
+Input is one DM message of at most ${DM_LIMITS.maxMessageBytes} bytes (64 MiB); larger input is refused
+(INVALID_REQUEST, exit code 2) after reading at most that much of it.
+
 Exit codes:
   0  success
   1  the operation failed
-  2  bad arguments or a file that is not a DM message
+  2  bad arguments, input larger than one DM message may be, or a file that is not a DM message
 `;
 
-async function readInput(file: string, io: CliIo): Promise<Uint8Array> {
-  if (file === '-') {
-    const chunks: Buffer[] = [];
-    for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
-    return new Uint8Array(Buffer.concat(chunks));
+function inputTooLarge(name: string, limit: number): KioskError {
+  return new KioskError('INVALID_REQUEST', {
+    detail: `${name} holds more than ${limit} bytes, the most one DM message may have; give a single message`,
+  });
+}
+
+/** Collect a stream's bytes up to `limit`; past it, stop reading and refuse. */
+async function readBounded(source: AsyncIterable<unknown>, name: string, limit: number): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Leaving the loop early (the throw) ends the stream's iteration, so no more is read.
+  for await (const chunk of source) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
+    size += b.length;
+    if (size > limit) throw inputTooLarge(name, limit);
+    chunks.push(b);
   }
+  return new Uint8Array(Buffer.concat(chunks, size));
+}
+
+/**
+ * The input, read as a stream with a bound (a pipe, a device such as /dev/zero or a huge file
+ * never fills memory); a regular file larger than the bound is refused from its size, unread.
+ */
+export async function readInput(file: string, io: CliIo, limit: number = DM_LIMITS.maxMessageBytes): Promise<Uint8Array> {
+  if (file === '-') return readBounded(io.stdin, 'stdin', limit);
   try {
-    return new Uint8Array(await readFile(file));
+    const st = await stat(file);
+    if (st.isFile() && st.size > limit) throw inputTooLarge(file, limit);
+    // `end` is inclusive: one byte past the limit is enough to know the input is too large.
+    return await readBounded(createReadStream(file, { end: limit, highWaterMark: 1024 * 1024 }), file, limit);
   } catch (e) {
+    if (e instanceof KioskError) throw e;
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }

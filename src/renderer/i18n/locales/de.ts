@@ -385,6 +385,7 @@ export const de: Messages = {
     JOB_INTERRUPTED: 'Das Update von {{detail}} wurde vor dem Ende unterbrochen ({{measured}}). Schließen Sie das Telefon wieder an, um fortzufahren, oder versuchen Sie es erneut.',
     REBOOT_TIMEOUT: 'Das Telefon hat sich nach der Installation nicht zurückgemeldet ({{detail}}). Prüfen Sie, ob es eingeschaltet und angeschlossen ist, und versuchen Sie es erneut.',
     LINK_CLOSED: 'Die Verbindung zum Telefon wurde vom Kiosk bereits geschlossen. Schließen Sie das Telefon erneut an, um neu zu beginnen.',
+    DEVICE_MESSAGE_TOO_LARGE: 'Das Telefon hat mehr Daten gesendet, als in einer Nachricht erlaubt sind ({{detail}}). Trennen Sie es, schließen Sie es wieder an und versuchen Sie es erneut.',
     HOST_DISCONNECTED: 'Der Bildschirm hat die Verbindung zum Kiosk-Dienst verloren. Er verbindet sich von selbst neu; bleibt das so, starten Sie den Kiosk neu.',
   },
 };

@@ -386,6 +386,7 @@ export const en = {
     JOB_INTERRUPTED: 'The update of {{detail}} was interrupted before it finished ({{measured}}). Reconnect the phone to continue, or retry.',
     REBOOT_TIMEOUT: 'The phone did not come back after installing ({{detail}}). Check it is switched on and connected, then retry.',
     LINK_CLOSED: 'The connection to the phone was already closed by the kiosk. Reconnect the phone to start again.',
+    DEVICE_MESSAGE_TOO_LARGE: 'The phone sent more data than allowed in one message ({{detail}}). Disconnect and reconnect it, then try again.',
     HOST_DISCONNECTED: 'The screen lost its connection to the kiosk service. It reconnects by itself; if this stays, restart the kiosk.',
   },
 };

@@ -385,6 +385,7 @@ export const es: Messages = {
     JOB_INTERRUPTED: 'La actualización de {{detail}} se interrumpió antes de terminar ({{measured}}). Vuelva a conectar el teléfono para continuar, o reinténtelo.',
     REBOOT_TIMEOUT: 'El teléfono no ha vuelto a responder tras la instalación ({{detail}}). Compruebe que esté encendido y conectado, y vuelva a intentarlo.',
     LINK_CLOSED: 'El quiosco ya había cerrado la conexión con el teléfono. Vuelva a conectar el teléfono para empezar de nuevo.',
+    DEVICE_MESSAGE_TOO_LARGE: 'El teléfono ha enviado más datos de los permitidos en un mensaje ({{detail}}). Desconéctelo, vuelva a conectarlo e inténtelo de nuevo.',
     HOST_DISCONNECTED: 'La pantalla ha perdido la conexión con el servicio del quiosco. Se vuelve a conectar sola; si sigue así, reinicie el quiosco.',
   },
 };
