@@ -801,8 +801,12 @@ function itemCommand(kind: 'Replace' | 'Add', uri: string, data: ItemData | unde
 
 function uiOptions(o: UserInteractionOptions | undefined): string | undefined {
   const parts: string[] = [];
-  if (o?.minDisplaySeconds !== undefined) parts.push(`MINDT=${Math.round(o.minDisplaySeconds)}`);
-  if (o?.maxDisplaySeconds !== undefined) parts.push(`MAXDT=${Math.round(o.maxDisplaySeconds)}`);
+  // MINDT and MAXDT are positive integers (DM protocol 2.5.3): 0 or less means "no such option".
+  const seconds = (v: number | undefined): number | undefined => (v === undefined || !(Math.round(v) > 0) ? undefined : Math.round(v));
+  const mindt = seconds(o?.minDisplaySeconds);
+  const maxdt = seconds(o?.maxDisplaySeconds);
+  if (mindt !== undefined) parts.push(`MINDT=${mindt}`);
+  if (maxdt !== undefined) parts.push(`MAXDT=${maxdt}`);
   if (o?.defaultResponse !== undefined) parts.push(`DR=${encodeURIComponent(o.defaultResponse)}`);
   return parts.length ? parts.join('&') : undefined;
 }
