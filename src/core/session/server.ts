@@ -309,12 +309,35 @@ class ServerSession implements DmSession {
   private async receive(what: string): Promise<Received> {
     try {
       const rx = await receiveMessage(this.link, this.clock, this.timeoutMs, what);
+      this.checkSequence(rx.message.header);
       this.lastClientFinal = rx.message.final;
       return rx;
     } catch (e) {
       this.endedFlag = true;
       throw e;
     }
+  }
+
+  /** MsgID of the device's last message, for the sequence check (undefined before package 1). */
+  private receivedMsgId: number | undefined;
+
+  /**
+   * DM protocol 2.1 / representation 5.1: one SessionID for the whole session, and the device's
+   * MsgIDs count up by one. A repeated or skipped MsgID (a retried POST, a message from another
+   * session) is not this session's next message.
+   */
+  private checkSequence(h: SyncHdr): void {
+    const id = Number(h.msgID.trim());
+    if (!Number.isInteger(id) || id < 1) throw new KioskError('PROTOCOL_ERROR', { detail: `MsgID "${h.msgID}" is not a positive integer` });
+    if (this.receivedMsgId !== undefined) {
+      if (h.sessionID.trim() !== this.sessionId.trim()) {
+        throw new KioskError('PROTOCOL_ERROR', { detail: `a message of session ${h.sessionID} arrived in session ${this.sessionId}` });
+      }
+      if (id !== this.receivedMsgId + 1) {
+        throw new KioskError('PROTOCOL_ERROR', { detail: `MsgID ${id} arrived where ${this.receivedMsgId + 1} was due` });
+      }
+    }
+    this.receivedMsgId = id;
   }
 
   private header(): SyncHdr {
