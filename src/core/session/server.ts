@@ -68,8 +68,11 @@ export interface ServerSessionOptions {
    * there (e.g. an HTTP link's per-session URL). Absent on cable links, where replies need no address.
    */
   respURI?: string;
-  /** What the device must present: 'none' (default), 'basic', 'md5' or 'hmac'. */
-  clientAuth?: AuthRequirement;
+  /**
+   * What the device must present: 'none' (default), 'basic', 'md5' or 'hmac'; 'account' = the
+   * scheme of the device's account (AuthAccount.authType, md5 when it names none).
+   */
+  clientAuth?: AuthRequirement | 'account';
   /** Scheme of the kiosk's own credentials toward the device (default: the account's, else md5). */
   serverAuth?: AuthRequirement;
   /**
@@ -224,9 +227,8 @@ class ServerSession implements DmSession {
 
   private async setUpAuth(): Promise<void> {
     const o = this.options;
-    const clientAuth = o.clientAuth ?? 'none';
     const wantServerCred = o.serverCredentials ?? 'when-challenged';
-    if (clientAuth === 'none' && !o.accounts) return;
+    if ((o.clientAuth ?? 'none') === 'none' && !o.accounts) return;
     const store = o.accounts ?? new MemoryAuthAccountStore();
     const account: AuthAccount = (await store.get(this.devId, o.serverId)) ?? {
       deviceId: this.devId,
@@ -238,6 +240,7 @@ class ServerSession implements DmSession {
       clientNonce: '',
       serverNonce: '',
     };
+    const clientAuth: AuthRequirement = o.clientAuth === 'account' ? (account.authType ?? 'md5') : (o.clientAuth ?? 'none');
     const random: RandomSource = o.random ?? {
       bytes: () => {
         throw new KioskError('INTERNAL', { detail: 'nonces need a RandomSource (ServerSessionOptions.random)' });
