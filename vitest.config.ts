@@ -14,7 +14,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/interop/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/interop/**/*.test.ts', 'test/conformance/**/*.test.ts'],
           environment: 'node',
           testTimeout: 300_000,
           hookTimeout: 120_000,

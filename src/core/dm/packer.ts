@@ -5,7 +5,8 @@
  * CmdIDs are numbered from 1 in each message, in order; the caller keeps (MsgID, CmdID) of
  * each placed command to correlate the peer's Status/Results by MsgRef/CmdRef later.
  * Final is set only on the message that empties the queue and the owed statuses (and only when
- * the caller allows it); with `rest: 'next-package'` queued commands left over do not hold it back.
+ * the caller allows it); with `rest: 'next-package'` queued commands left over do not hold it back
+ * once at least one of them went. A command too large for any message is CommandTooLargeError.
  */
 import type { MessageSizer } from './large-object';
 import type { Command, Encoding, SyncHdr, SyncMLMessage } from './model';
@@ -62,6 +63,12 @@ function build(req: PackRequest, owedN: number, queueN: number, final: boolean):
   return { header: req.header, body: numbered(cmds, 1), final };
 }
 
+/** Does `command` fit a message with nothing else in it (no owed statuses, no extras)? */
+function fitsAlone(req: PackRequest, command: Command): boolean {
+  if (req.maxMsgSize === undefined) return true;
+  return req.sizer({ header: req.header, body: numbered([command], 1), final: true }, req.encoding) <= req.maxMsgSize;
+}
+
 export function packMessage(req: PackRequest): PackedMessage {
   const max = req.maxMsgSize;
   const fits = (o: number, q: number): boolean =>
@@ -78,8 +85,16 @@ export function packMessage(req: PackRequest): PackedMessage {
       const first = req.owed[0] ?? req.queue[0];
       throw new CommandTooLargeError(first?.kind ?? 'command', max ?? 0);
     }
+    // A queued command that would not fit even a message of its own never goes: say so now,
+    // rather than sending the owed statuses alone and waiting for a message that cannot come.
+    if (queueN === 0 && req.queue.length > 0 && !fitsAlone(req, req.queue[0]!)) {
+      throw new CommandTooLargeError(req.queue[0]!.kind, max ?? 0);
+    }
   }
-  const queueDone = req.rest === 'next-package' || queueN === req.queue.length;
+  // Final only once every queued command has gone out, or (next-package) once at least one did:
+  // a message of owed statuses alone leaves the package open for the commands still to come,
+  // since a final package without commands would end the session (DM protocol 2.1).
+  const queueDone = queueN === req.queue.length || (req.rest === 'next-package' && queueN > 0);
   const final = req.mayBeFinal && queueDone && owedN === req.owed.length;
   const message = build(req, owedN, queueN, final);
   const offset = owedN + (req.always?.length ?? 0);

@@ -263,10 +263,13 @@ function decoderFor(charset: number, at: number): TextDecoder {
   }
 }
 
-function stringAt(table: Uint8Array, index: number, r: Reader, at: number): string {
+function stringAt(table: Uint8Array, index: number, r: Reader, at: number, unterminatedOk = false): string {
   if (index >= table.length) throw new DecodeError(`string table reference ${index} out of range`, at);
-  const end = table.indexOf(0, index);
-  if (end < 0) throw new DecodeError('unterminated string in the string table', at);
+  let end = table.indexOf(0, index);
+  if (end < 0) {
+    if (!unterminatedOk) throw new DecodeError('unterminated string in the string table', at);
+    end = table.length;
+  }
   return r.text(table.subarray(index, end), at);
 }
 
@@ -346,7 +349,8 @@ export function parseWbxmlTree(bytes: Uint8Array, ddf = false): InElement {
   const tableLen = r.mbUint();
   const table = r.take(tableLen);
   if (publicId === 0) {
-    const fpi = stringAt(table, fpiIndex, r, pidAt);
+    // Liberal in what we accept: some DM engines write the FPI as the whole table, without its NUL.
+    const fpi = stringAt(table, fpiIndex, r, pidAt, true);
     if (!ACCEPTED_FPIS.has(fpi.trim().toUpperCase())) throw new DecodeError(`not a SyncML document (public id "${fpi.slice(0, 60)}")`, pidAt);
   } else if (!ACCEPTED_PUBLIC_IDS.has(publicId)) {
     throw new DecodeError(`not a SyncML document (public id 0x${publicId.toString(16)})`, pidAt);

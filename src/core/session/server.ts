@@ -39,6 +39,7 @@ import {
   type AuthAccountStore,
   type AuthRequirement,
 } from '../dm/auth';
+import { base64Length } from '../dm/base64';
 import { encodedSize } from '../dm/codec';
 import { ChunkDoesNotFitError, LargeObjectSender } from '../dm/large-object';
 import type { Alert, Command, Encoding, Exec, Item, ItemCommand, ItemData, MetInf, Results, Status, SyncHdr, SyncMLMessage } from '../dm/model';
@@ -67,8 +68,11 @@ export interface ServerSessionOptions {
    * there (e.g. an HTTP link's per-session URL). Absent on cable links, where replies need no address.
    */
   respURI?: string;
-  /** What the device must present: 'none' (default), 'basic', 'md5' or 'hmac'. */
-  clientAuth?: AuthRequirement;
+  /**
+   * What the device must present: 'none' (default), 'basic', 'md5' or 'hmac'; 'account' = the
+   * scheme of the device's account (AuthAccount.authType, md5 when it names none).
+   */
+  clientAuth?: AuthRequirement | 'account';
   /** Scheme of the kiosk's own credentials toward the device (default: the account's, else md5). */
   serverAuth?: AuthRequirement;
   /**
@@ -103,6 +107,8 @@ interface Entry {
   status?: number;
   statusItems: Item[];
   results: Results[];
+  /** A large object in the results failed: 424 size mismatch, 413 too large, 412 interrupted. */
+  objectStatus?: number;
 }
 
 const HDR_OK = new Set([200, 212]);
@@ -198,16 +204,13 @@ class ServerSession implements DmSession {
           hello.initiator = c.data === '1200' ? 'server' : 'client';
           sawAlert = true;
         }
-        if (c.kind === 'Replace' || c.kind === 'Add') {
-          for (const item of c.items) {
-            const uri = item.source?.locURI ?? item.target?.locURI ?? '';
-            const m = /^(?:\.\/)?DevInfo\/(.+)$/.exec(uri);
-            const value = itemText(item.data);
-            if (m && value !== undefined) hello.devInfo[m[1]!] = value;
-          }
-        }
       }
-      this.handleBody(rx, (g) => hello.genericAlerts.push(g));
+      this.handleBody(rx, (g) => hello.genericAlerts.push(g), (item) => {
+        const uri = item.source?.locURI ?? item.target?.locURI ?? '';
+        const m = /^(?:\.\/)?DevInfo\/(.+)$/.exec(uri);
+        const value = itemText(item.data);
+        if (m && value !== undefined) hello.devInfo[m[1]!] = value;
+      });
       await this.answerAbort();
       if (rx.message.final) break;
       await this.sendPacked([], false, true);
@@ -224,9 +227,8 @@ class ServerSession implements DmSession {
 
   private async setUpAuth(): Promise<void> {
     const o = this.options;
-    const clientAuth = o.clientAuth ?? 'none';
     const wantServerCred = o.serverCredentials ?? 'when-challenged';
-    if (clientAuth === 'none' && !o.accounts) return;
+    if ((o.clientAuth ?? 'none') === 'none' && !o.accounts) return;
     const store = o.accounts ?? new MemoryAuthAccountStore();
     const account: AuthAccount = (await store.get(this.devId, o.serverId)) ?? {
       deviceId: this.devId,
@@ -238,6 +240,7 @@ class ServerSession implements DmSession {
       clientNonce: '',
       serverNonce: '',
     };
+    const clientAuth: AuthRequirement = o.clientAuth === 'account' ? (account.authType ?? 'md5') : (o.clientAuth ?? 'none');
     const random: RandomSource = o.random ?? {
       bytes: () => {
         throw new KioskError('INTERNAL', { detail: 'nonces need a RandomSource (ServerSessionOptions.random)' });
@@ -309,6 +312,7 @@ class ServerSession implements DmSession {
   private async receive(what: string): Promise<Received> {
     try {
       const rx = await receiveMessage(this.link, this.clock, this.timeoutMs, what);
+      this.checkSequence(rx.message.header);
       this.lastClientFinal = rx.message.final;
       return rx;
     } catch (e) {
@@ -317,13 +321,36 @@ class ServerSession implements DmSession {
     }
   }
 
-  private header(): SyncHdr {
+  /** MsgID of the device's last message, for the sequence check (undefined before package 1). */
+  private receivedMsgId: number | undefined;
+
+  /**
+   * DM protocol 2.1 / representation 5.1: one SessionID for the whole session, and the device's
+   * MsgIDs count up by one. A repeated or skipped MsgID (a retried POST, a message from another
+   * session) is not this session's next message.
+   */
+  private checkSequence(h: SyncHdr): void {
+    const id = Number(h.msgID.trim());
+    if (!Number.isInteger(id) || id < 1) throw new KioskError('PROTOCOL_ERROR', { detail: `MsgID "${h.msgID}" is not a positive integer` });
+    if (this.receivedMsgId !== undefined) {
+      if (h.sessionID.trim() !== this.sessionId.trim()) {
+        throw new KioskError('PROTOCOL_ERROR', { detail: `a message of session ${h.sessionID} arrived in session ${this.sessionId}` });
+      }
+      if (id !== this.receivedMsgId + 1) {
+        throw new KioskError('PROTOCOL_ERROR', { detail: `MsgID ${id} arrived where ${this.receivedMsgId + 1} was due` });
+      }
+    }
+    this.receivedMsgId = id;
+  }
+
+  /** The SyncHdr of the kiosk's next message (`peek`: for measuring only, the MsgID is not used up). */
+  private header(peek = false): SyncHdr {
     const o = this.options;
     const h: SyncHdr = {
       verDTD: '1.2',
       verProto: 'DM/1.2',
       sessionID: this.sessionId,
-      msgID: String(++this.msgID),
+      msgID: String(peek ? this.msgID + 1 : ++this.msgID),
       target: { locURI: this.devId },
       source: { locURI: o.serverUri ?? o.serverId },
     };
@@ -363,7 +390,7 @@ class ServerSession implements DmSession {
         header,
         owed: this.owed,
         queue: queue.map((e) => e.command),
-        always: [...(nextMessage ? [alert('1222')] : []), ...extra],
+        always: [...(nextMessage ? [alert('1222')] : []), ...this.alertsDue, ...extra],
         ...(this.peerMaxMsgSize !== undefined ? { maxMsgSize: this.peerMaxMsgSize } : {}),
         encoding: this.encoding,
         mayBeFinal: mayBeFinal && !nextMessage,
@@ -375,6 +402,7 @@ class ServerSession implements DmSession {
       throw unencodable(e);
     }
     this.owed = this.owed.slice(packed.owedTaken);
+    this.alertsDue = [];
     packed.placed.forEach((p, i) => {
       const key = `${header.msgID}:${p.cmdID}`;
       const entry = queue[i]!;
@@ -389,22 +417,41 @@ class ServerSession implements DmSession {
 
   /** Read one device message after the kiosk's: record statuses/results, owe statuses. */
   private async receiveReply(): Promise<Received> {
-    const rx = await this.receive('the phone\'s answer');
-    this.noteHeader(rx.message.header);
-    const v = await this.verifyClient(rx);
-    this.oweHeaderStatus(statusFor(rx.message.header.msgID, { kind: 'SyncHdr', header: rx.message.header }, v.status, v.chal ? { chal: v.chal } : {}));
-    if (!HDR_OK.has(v.status)) {
+    for (;;) {
+      const rx = await this.receive('the phone\'s answer');
+      this.noteHeader(rx.message.header);
+      const v = await this.verifyClient(rx);
+      this.oweHeaderStatus(statusFor(rx.message.header.msgID, { kind: 'SyncHdr', header: rx.message.header }, v.status, v.chal ? { chal: v.chal } : {}));
+      if (HDR_OK.has(v.status)) {
+        this.handleBody(rx, (g) => this.genericAlerts.push(g));
+        await this.answerAbort();
+        this.checkServerAccepted(rx);
+        return rx;
+      }
+      // Credentials refused in mid-session (e.g. a wrong HMAC): nothing of the message is taken.
+      // The refusal and its fresh challenge go to the device now, and it sends the message again.
       for (const c of rx.message.body) if (isRealCommand(c) && !noResp(c)) this.owed.push(statusFor(rx.message.header.msgID, c, v.status));
-      return rx;
+      await this.sendPacked([], this.lastSentFinal);
     }
-    this.handleBody(rx, (g) => this.genericAlerts.push(g));
-    await this.answerAbort();
-    return rx;
   }
 
-  private handleBody(rx: Received, onAlert: (g: GenericAlert) => void): void {
+  /** The kiosk's SyncHdr was accepted (200/212) by the device in this session. */
+  private serverAccepted = false;
+
+  /**
+   * A device message with no Status for the kiosk's SyncHdr, before the device ever accepted it,
+   * is a device that did not authenticate the kiosk: the same as a status 0 (never success).
+   */
+  private checkServerAccepted(rx: Received): void {
+    if (this.serverAccepted) return;
+    const hdrStatus = rx.message.body.some((c) => c.kind === 'Status' && (c.cmdRef === '0' || c.cmd === 'SyncHdr'));
+    if (!hdrStatus) this.onServerHeaderStatus(0, undefined);
+  }
+
+  private handleBody(rx: Received, onAlert: (g: GenericAlert) => void, onItem?: (item: Item) => void): void {
     const msgID = rx.message.header.msgID;
     for (const c of rx.message.body) {
+      this.interruptIfNew(c);
       switch (c.kind) {
         case 'Status': {
           if (c.cmdRef === '0' || c.cmd === 'SyncHdr') {
@@ -420,7 +467,7 @@ class ServerSession implements DmSession {
         }
         case 'Results': {
           const e = this.pending.get(`${c.msgRef ?? String(this.msgID)}:${c.cmdRef}`);
-          const whole = this.joinChunks(c);
+          const whole = this.joinChunks(c, e);
           if (e && whole.items.length > 0) e.results.push(whole);
           break;
         }
@@ -443,9 +490,11 @@ class ServerSession implements DmSession {
           break;
         }
         case 'Replace':
-        case 'Add':
-          if (!noResp(c)) this.owed.push(statusFor(msgID, c, 200));
+        case 'Add': {
+          const code = this.receiveItems(c, onItem);
+          if (!noResp(c)) this.owed.push(statusFor(msgID, c, code));
           break;
+        }
         default:
           // The kiosk does not take management commands from a device.
           if (!noResp(c)) this.owed.push(statusFor(msgID, c, 406));
@@ -454,6 +503,81 @@ class ServerSession implements DmSession {
   }
 
   private peerAborted = false;
+
+  /** Server commands that ride in the kiosk's next message (Alert 1225). */
+  private alertsDue: Command[] = [];
+
+  /** A chunked Replace/Add from the device being reassembled (DM protocol 2.2). */
+  private incomingCommand: { kind: string; uri: string; first: Item; declared: number; parts: ItemData[]; bytes: number } | undefined;
+
+  /** The largest object the kiosk reassembles from a device: its MaxObjSize, else 16 MiB. */
+  private get receiveLimit(): number {
+    return this.options.maxObjSize ?? 16 * 1024 * 1024;
+  }
+
+  /**
+   * DM protocol 2.2: a new command (or a new item) before the last chunk of an object abandons
+   * the object: the kiosk answers with Alert 1225 naming it and does not take it.
+   */
+  private interruptIfNew(c: Command): void {
+    const open = this.incomingCommand ?? this.incoming;
+    if (!open) return;
+    if (c.kind === 'Status' || (c.kind === 'Alert' && c.data === '1222')) return;
+    const items = 'items' in c ? (c.items as Item[]) : [];
+    const uri = items[0]?.source?.locURI ?? items[0]?.target?.locURI;
+    if (this.incomingCommand && (c.kind === this.incomingCommand.kind) && uri === this.incomingCommand.uri) return;
+    if (this.incoming && c.kind === 'Results' && uri === this.incoming.uri) return;
+    const name = this.incomingCommand ? { target: { locURI: this.incomingCommand.uri } } : { source: { locURI: this.incoming!.uri } };
+    this.alertsDue.push(alert('1225', [name]));
+    if (this.incoming?.entry) this.incoming.entry.objectStatus = 412;
+    this.incomingCommand = undefined;
+    this.incoming = undefined;
+  }
+
+  /** The status for a Replace/Add from the device; completed items (chunked ones reassembled) go to `onItem`. */
+  private receiveItems(c: ItemCommand, onItem: ((item: Item) => void) | undefined): number {
+    let code = 200;
+    for (const item of c.items) {
+      const uri = item.target?.locURI ?? item.source?.locURI ?? '';
+      const open = this.incomingCommand;
+      if (open && open.uri === uri && open.kind === c.kind) {
+        open.parts.push(item.data ?? '');
+        open.bytes += byteLength(item.data);
+        if (open.bytes > Math.max(open.declared, base64Growth(open.declared))) {
+          this.incomingCommand = undefined;
+          code = 424;
+          continue;
+        }
+        if (item.moreData) {
+          code = 213;
+          continue;
+        }
+        this.incomingCommand = undefined;
+        if (!sizeMatches(open.bytes, open.declared, this.encoding)) {
+          code = 424;
+          continue;
+        }
+        onItem?.(joinedItem(open.first, open.parts, c.meta));
+        continue;
+      }
+      if (item.moreData) {
+        const declared = item.meta?.size ?? c.meta?.size;
+        if (declared === undefined) {
+          code = 411; // the first chunk must give the object's Size
+          continue;
+        }
+        if (declared > this.receiveLimit) {
+          code = 413;
+          continue;
+        }
+        this.incomingCommand = { kind: c.kind, uri, first: item, declared, parts: [item.data ?? ''], bytes: byteLength(item.data) };
+        code = 213;
+        continue;
+      }
+      onItem?.(item);
+    }
+    return code;
+  }
 
   /**
    * After Alert 1223 from the device (DM protocol 2.3.1.2): answer with a final message holding
@@ -477,32 +601,64 @@ class ServerSession implements DmSession {
    * with MoreData is held until its last chunk, which may come in a later Results of a later
    * message, and the reassembled item is reported once, with the Meta of its first chunk.
    */
-  private joinChunks(r: Results): Results {
+  private joinChunks(r: Results, entry: Entry | undefined): Results {
     const items: Item[] = [];
     for (const item of r.items) {
       const uri = item.source?.locURI ?? item.target?.locURI ?? '';
       const open = this.incoming;
       if (open && open.uri === uri) {
         open.parts.push(item.data ?? '');
+        open.bytes += byteLength(item.data);
+        const over = open.declared !== undefined ? open.bytes > Math.max(open.declared, base64Growth(open.declared)) : open.bytes > this.receiveLimit;
+        if (over) {
+          // More than the declared Size: stop buffering at once (memory stays bounded).
+          this.incoming = undefined;
+          if (open.entry) open.entry.objectStatus = 424;
+          continue;
+        }
         if (item.moreData) continue;
         this.incoming = undefined;
+        if (open.declared !== undefined && !sizeMatches(open.bytes, open.declared, this.encoding)) {
+          // DM protocol 2.2: the reassembled size must match Meta/Size, else 424 and nothing is taken.
+          if (open.entry) open.entry.objectStatus = 424;
+          continue;
+        }
         items.push(joinedItem(open.first, open.parts, open.resultsMeta));
       } else if (item.moreData) {
-        this.incoming = { uri, first: item, parts: [item.data ?? ''], ...(r.meta ? { resultsMeta: r.meta } : {}) };
+        const declared = item.meta?.size ?? r.meta?.size;
+        if (declared !== undefined && declared > this.receiveLimit) {
+          if (entry) entry.objectStatus = 413;
+          continue;
+        }
+        this.incoming = {
+          uri,
+          first: item,
+          parts: [item.data ?? ''],
+          bytes: byteLength(item.data),
+          ...(declared !== undefined ? { declared } : {}),
+          ...(r.meta ? { resultsMeta: r.meta } : {}),
+          ...(entry ? { entry } : {}),
+        };
       } else items.push(item);
     }
     return { ...r, items };
   }
 
-  private incoming: { uri: string; first: Item; parts: ItemData[]; resultsMeta?: MetInf } | undefined;
+  private incoming: { uri: string; first: Item; parts: ItemData[]; bytes: number; declared?: number; resultsMeta?: MetInf; entry?: Entry } | undefined;
 
   private onServerHeaderStatus(code: number, chal: Status['chal']): void {
+    const accepted = code >= 200 && code < 300;
+    const challenged = code === 401 || code === 407;
+    if (accepted) this.serverAccepted = true;
     if (!this.presenter) {
-      if (code === 401 || code === 407) throw new KioskError('AUTH_FAILED', { detail: 'the phone asks for kiosk credentials, and none are set up for it' });
-      return;
+      if (accepted) return;
+      this.endedFlag = true;
+      if (challenged) throw new KioskError('AUTH_FAILED', { detail: 'the phone asks for kiosk credentials, and none are set up for it' });
+      // 0 is no SyncML status, and any other refusal of the header: the phone did not take the message.
+      throw new KioskError('AUTH_FAILED', { detail: `the phone did not accept the kiosk (status ${code} for its message header); it may need the kiosk's credentials` });
     }
-    // Settled synchronously enough: the presenter's store write is awaited in `settle`.
-    const settled = this.presenter.onHeaderStatus(code, chal).then((r) => {
+    // Status 0 or another non-success is "not authenticated", never success: as a 407 with no Chal.
+    const settled = this.presenter.onHeaderStatus(accepted || challenged ? code : 407, accepted || challenged ? chal : undefined).then((r) => {
       if (r === 'resend') this.presenterResend = true;
     });
     settled.catch(() => undefined); // observed in settle()
@@ -533,6 +689,8 @@ class ServerSession implements DmSession {
   /** Send one package of commands and collect the device's answering package. */
   private async runPackage(commands: Command[]): Promise<Entry[]> {
     this.ensureOpen();
+    // A package with no commands would end the session (DM protocol 2.1): nothing to send.
+    if (commands.length === 0) return [];
     const entries: Entry[] = commands.map((command) => ({ command, statusItems: [], results: [] }));
     try {
       return await this.exchangePackage(entries);
@@ -559,7 +717,7 @@ class ServerSession implements DmSession {
       const rx = await this.receiveReply();
       if (await this.settle()) {
         // The device refused or asked for the kiosk's credentials: repeat what it did not execute.
-        queue = entries.filter((e) => e.status === undefined || e.status === 401 || e.status === 407);
+        queue = entries.filter((e) => e.status === undefined || e.status === 0 || e.status === 401 || e.status === 407);
         for (const e of queue) delete e.status;
         this.lastClientFinal = true;
         continue;
@@ -581,7 +739,7 @@ class ServerSession implements DmSession {
     return this.serial(async () => {
       const cmds = uris.map<ItemCommand>((uri) => ({ kind: 'Get', cmdID: '', items: [{ target: { locURI: uri } }] }));
       const entries = await this.runPackage(cmds);
-      return entries.map((e) => ({ status: e.status ?? 0, values: e.results.flatMap(valuesOf) }));
+      return entries.map((e) => (e.objectStatus !== undefined ? { status: e.objectStatus, values: [] } : { status: e.status ?? 0, values: e.results.flatMap(valuesOf) }));
     });
   }
 
@@ -591,11 +749,30 @@ class ServerSession implements DmSession {
   }
 
   replace(uri: string, data: ItemData, meta?: { format?: string; type?: string }): Promise<number> {
-    return this.serial(async () => (await this.one(itemCommand('Replace', uri, data, meta))).status ?? 0);
+    return this.serial(() => this.putItem('Replace', uri, data, meta));
   }
 
   add(uri: string, data: ItemData | undefined, meta?: { format?: string; type?: string }): Promise<number> {
-    return this.serial(async () => (await this.one(itemCommand('Add', uri, data, meta))).status ?? 0);
+    return this.serial(() => this.putItem('Add', uri, data, meta));
+  }
+
+  /**
+   * One Replace/Add (DM protocol 2.2): an object larger than the device's MaxObjSize is never
+   * sent (413, as replaceLarge answers); one whose command does not fit the device's MaxMsgSize
+   * goes as a large object in chunks.
+   */
+  private async putItem(kind: 'Replace' | 'Add', uri: string, data: ItemData | undefined, meta?: { format?: string; type?: string }): Promise<number> {
+    this.ensureOpen();
+    const size = byteLength(data);
+    if (this.peerMaxObjSize !== undefined && this.peerMaxObjSize > 0 && size > this.peerMaxObjSize) return 413;
+    const cmd = itemCommand(kind, uri, data, meta);
+    const max = this.peerMaxMsgSize;
+    if (data !== undefined && max !== undefined && encodedSize({ header: this.header(true), body: [...this.owed, { ...cmd, cmdID: String(this.owed.length + 1) }], final: true }, this.encoding) > max) {
+      const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+      const source: LargeObjectSource = { size: bytes.length, read: (o, n) => Promise.resolve(bytes.subarray(o, o + n)) };
+      return this.sendLarge(uri, source, meta?.type ? { type: meta.type } : {}, kind);
+    }
+    return (await this.one(cmd)).status ?? 0;
   }
 
   delete(uri: string): Promise<number> {
@@ -642,7 +819,7 @@ class ServerSession implements DmSession {
     return this.serial(() => this.sendLarge(uri, source, options));
   }
 
-  private async sendLarge(uri: string, source: LargeObjectSource, options: ReplaceLargeOptions): Promise<number> {
+  private async sendLarge(uri: string, source: LargeObjectSource, options: ReplaceLargeOptions, kind: 'Replace' | 'Add' = 'Replace'): Promise<number> {
     this.ensureOpen();
     const maxMsgSize = this.peerMaxMsgSize ?? this.options.defaultPeerMaxMsgSize ?? 65536;
     const sender = new LargeObjectSender({
@@ -653,6 +830,7 @@ class ServerSession implements DmSession {
       ...(this.peerMaxObjSize !== undefined ? { maxObjSize: this.peerMaxObjSize } : {}),
       ...(options.type ? { type: options.type } : {}),
       ...(options.startOffset ? { startOffset: options.startOffset } : {}),
+      kind,
       sizer: encodedSize,
     });
     const refusal = sender.refusal();
@@ -705,6 +883,11 @@ class ServerSession implements DmSession {
       if (this.objectInterrupted) return 412;
       const s = entry.status;
       if (!planned.last) {
+        // A chunk that is not the last is buffered (213). Any other success would mean the
+        // device took part of the object as the whole: never reported as done.
+        if (s !== undefined && s >= 200 && s < 300 && s !== 213) {
+          throw new KioskError('PROTOCOL_ERROR', { detail: `the phone answered ${s} to a chunk that was not the last of ${uri}, where 213 was due: the object is incomplete` });
+        }
         if (s !== 213) return s ?? 500;
         acknowledged += planned.length;
         options.onProgress?.({ acknowledgedBytes: acknowledged, totalBytes: source.size });
@@ -762,6 +945,18 @@ class ServerSession implements DmSession {
   }
 }
 
+function byteLength(d: ItemData | undefined): number {
+  if (d === undefined) return 0;
+  return typeof d === 'string' ? new TextEncoder().encode(d).length : d.length;
+}
+
+const base64Growth = base64Length;
+
+/** Does the reassembled size match Meta/Size? In XML senders disagree whether Size counts the base64 text: either is taken. */
+function sizeMatches(received: number, declared: number, encoding: Encoding): boolean {
+  return received === declared || (encoding === 'xml' && base64Length(received) === declared);
+}
+
 /** One item from its chunks: text when every chunk was text, else the bytes (text as UTF-8). */
 function joinedItem(first: Item, parts: ItemData[], resultsMeta: MetInf | undefined): Item {
   let data: ItemData;
@@ -801,8 +996,12 @@ function itemCommand(kind: 'Replace' | 'Add', uri: string, data: ItemData | unde
 
 function uiOptions(o: UserInteractionOptions | undefined): string | undefined {
   const parts: string[] = [];
-  if (o?.minDisplaySeconds !== undefined) parts.push(`MINDT=${Math.round(o.minDisplaySeconds)}`);
-  if (o?.maxDisplaySeconds !== undefined) parts.push(`MAXDT=${Math.round(o.maxDisplaySeconds)}`);
+  // MINDT and MAXDT are positive integers (DM protocol 2.5.3): 0 or less means "no such option".
+  const seconds = (v: number | undefined): number | undefined => (v === undefined || !(Math.round(v) > 0) ? undefined : Math.round(v));
+  const mindt = seconds(o?.minDisplaySeconds);
+  const maxdt = seconds(o?.maxDisplaySeconds);
+  if (mindt !== undefined) parts.push(`MINDT=${mindt}`);
+  if (maxdt !== undefined) parts.push(`MAXDT=${maxdt}`);
   if (o?.defaultResponse !== undefined) parts.push(`DR=${encodeURIComponent(o.defaultResponse)}`);
   return parts.length ? parts.join('&') : undefined;
 }

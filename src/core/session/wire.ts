@@ -23,8 +23,10 @@ export async function receiveMessage(link: Link, clock: Clock, timeoutMs: number
   let handle: unknown;
   const timeout = new Promise<never>((_resolve, reject) => {
     handle = clock.setTimeout(() => {
-      abort.abort();
-      reject(new KioskError('LINK_TIMEOUT', { detail: `no ${what} within ${Math.round(timeoutMs / 1000)} s` }));
+      const error = new KioskError('LINK_TIMEOUT', { detail: `no ${what} within ${Math.round(timeoutMs / 1000)} s` });
+      // The timeout settles the race first; the link's receive is then stopped with the same reason.
+      reject(error);
+      abort.abort(error);
     }, timeoutMs);
   });
   try {

@@ -39,6 +39,23 @@ describe('user interaction options (2.5.3)', () => {
     expect(handler.interactions.map((i) => i.options)).toEqual([{ MINDT: '10', MAXDT: '20', DR: 'a b&c=d' }, {}]);
   });
 
+  it('MINDT and MAXDT are positive integers: a 0 (or less) leaves the option out of Item 1', async () => {
+    const [srvLink, cliLink] = createMemoryLinkPair();
+    srvLink.recordSent = true;
+    const handler = new TreeHandler();
+    const client = runClientSession(cliLink, opts, handler);
+    const s = await acceptSession(srvLink, { serverId: SERVER });
+    await s.confirm('Install now?', { minDisplaySeconds: 0, maxDisplaySeconds: 30 });
+    await s.display('Done', { minDisplaySeconds: 0.2, maxDisplaySeconds: -5 });
+    await s.end();
+    await client;
+    const alerts = decodeAll(srvLink.stats.sent).flatMap((m) => m.body.filter((c): c is Alert => c.kind === 'Alert'));
+    expect(alerts.map((a) => [a.data, a.items[0]?.data ?? null])).toEqual([
+      ['1101', 'MAXDT=30'],
+      ['1100', null],
+    ]);
+  });
+
   it('the client keeps the six defined options, URL-decoded, and skips unknown or malformed ones', () => {
     expect(parseUiOptions('MINDT=10&FOO=bar&MAXDT=20&DR=1&MAXLEN=5&IT=A&ET=P&junk&=x&MAXLEN%3D=9')).toEqual({ MINDT: '10', MAXDT: '20', DR: '1', MAXLEN: '5', IT: 'A', ET: 'P' });
     expect(parseUiOptions('DR=%E2%82%AC%20ok&IT=%')).toEqual({ DR: '€ ok' });

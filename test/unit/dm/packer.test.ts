@@ -37,4 +37,22 @@ describe('packMessage', () => {
   it('a command that cannot fit even alone is an error', () => {
     expect(() => packMessage({ header, owed: [], queue: [replace(1)], encoding: 'xml', mayBeFinal: true, sizer: encodedSize, maxMsgSize: 300 })).toThrow(CommandTooLargeError);
   });
+  it('a command too large for any message is an error even when statuses are owed (never a Final with only them)', () => {
+    expect(() => packMessage({ header, owed: [status('0')], queue: [replace(1)], encoding: 'xml', mayBeFinal: true, sizer: encodedSize, maxMsgSize: 400, rest: 'next-package' })).toThrow(CommandTooLargeError);
+  });
+  it('statuses that fill the message leave the package open: no Final until a queued command goes', () => {
+    for (const encoding of ['xml', 'wbxml'] as const) {
+      const owed = Array.from({ length: 150 }, (_, i) => status(String(i + 1)));
+      const get: Command = { kind: 'Get', cmdID: '', items: [{ target: { locURI: './DevDetail/FwV' } }] };
+      // Room for every owed status and not one byte more: the Get must wait for the next message.
+      const max = encodedSize({ header, body: owed.map((c, i) => ({ ...c, cmdID: String(i + 1) })), final: true }, encoding) + 2;
+      const first = packMessage({ header, owed, queue: [get], encoding, mayBeFinal: true, sizer: encodedSize, maxMsgSize: max, rest: 'next-package' });
+      expect(first.owedTaken).toBe(150);
+      expect(first.queueTaken).toBe(0);
+      expect(first.message.final).toBe(false);
+      const second = packMessage({ header, owed: [], queue: [get], encoding, mayBeFinal: true, sizer: encodedSize, maxMsgSize: max, rest: 'next-package' });
+      expect(second.queueTaken).toBe(1);
+      expect(second.message.final).toBe(true);
+    }
+  });
 });

@@ -65,6 +65,15 @@ describe('WBXML decoding', () => {
     expect(decodeWbxml(doc(body, [0x02, 0x00, 0x00, 0x6a, fpi.length, ...fpi])).body).toEqual(expected);
   });
 
+  it('accepts a string table holding the FPI without its terminating NUL (as deployed DM engines send it)', () => {
+    const body = [T.Alert | C, ...leaf(T.CmdID, '1'), ...leaf(T.Data, '1201'), END];
+    const fpi = [...enc.encode('-//SYNCML//DTD SyncML 1.2//EN')];
+    expect(decodeWbxml(doc(body, [0x02, 0x00, 0x00, 0x6a, fpi.length, ...fpi])).body).toEqual([{ kind: 'Alert', cmdID: '1', data: '1201', items: [] }]);
+    // A STR_T reference into such a table still needs its NUL: only the public id is read liberally.
+    const strT = [T.Alert | C, ...leaf(T.CmdID, '1'), T.Data | C, STR_T, 0, END, END];
+    expect(() => decodeWbxml(doc(strT, [0x02, 0x00, 0x00, 0x6a, fpi.length, ...fpi]))).toThrow(DecodeError);
+  });
+
   it('resolves STR_T references and ENTITY tokens, and skips attributes', () => {
     const table = [...enc.encode('abc'), 0, ...enc.encode('./Node'), 0];
     const body = [
