@@ -1,6 +1,6 @@
 /**
  * memory.hostile_phone_peak_rss_MB  peak RSS (VmHWM, MB) of a process whose kiosk-side OBEX
- *     link (default ceiling: 64 MiB per message) faces, one after the other, a phone offering
+ *     link (the kiosk's receive ceiling, KIOSK_RECEIVE_CEILING_BYTES) faces, one after the other, a phone offering
  *     1 GB in one object, a phone streaming one reply without end, and one streaming one PUT
  *     without end to a kiosk that is the OBEX server; each must fail DEVICE_MESSAGE_TOO_LARGE.
  *     Over an in-memory byte stream pair, so the phone is as fast as the CPU allows.
@@ -8,6 +8,7 @@
  * Run: npx tsx test/bench/run.ts --only hostile
  */
 import { readFileSync } from 'node:fs';
+import { KIOSK_RECEIVE_CEILING_BYTES } from '../../src/core/dm/limits';
 import { isKioskError } from '../../src/core/errors';
 import { createMemoryByteStreamPair } from '../../src/core/obex/byte-stream';
 import { ObexDmLink } from '../../src/core/obex/dm-channel';
@@ -25,7 +26,7 @@ function vmHwmMiB(): number {
 async function face(mode: HostileObexMode, kioskRole: 'client' | 'server'): Promise<{ sent: number; code: string }> {
   const [kioskEnd, phoneEnd] = createMemoryByteStreamPair();
   const peer = new HostileObexPeer(phoneEnd, { mode, role: kioskRole === 'client' ? 'server' : 'client' });
-  const kiosk = new ObexDmLink(kioskEnd, { role: kioskRole, kind: 'memory' });
+  const kiosk = new ObexDmLink(kioskEnd, { role: kioskRole, kind: 'memory', maxMessageBytes: KIOSK_RECEIVE_CEILING_BYTES });
   const err = await kiosk.receive().then(
     () => undefined,
     (e: unknown) => e,

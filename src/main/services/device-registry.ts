@@ -5,6 +5,7 @@
  */
 import { KioskError } from '../../core/errors';
 import type { Clock } from '../../core/clock';
+import { KIOSK_RECEIVE_CEILING_BYTES } from '../../core/dm/limits';
 import type { UiMode } from '../../core/dm/pkg0';
 import type { FumoSession } from '../../core/fumo/ports';
 import type { Link } from '../../core/link';
@@ -194,7 +195,8 @@ export class DeviceRegistry {
     if (!entry.attached) throw new KioskError('CABLE_UNPLUGGED');
     // One open at a time per port: a second open of the same port fails on its lock.
     if (entry.opening) return entry.opening;
-    const open = this.o.openLink ?? ((d: DiscoveredDevice, p: DeviceProfile) => openSerialLink(d.path, p, { clock: this.o.clock }));
+    const open =
+      this.o.openLink ?? ((d: DiscoveredDevice, p: DeviceProfile) => openSerialLink(d.path, p, { clock: this.o.clock, maxMessageBytes: KIOSK_RECEIVE_CEILING_BYTES }));
     const generation = entry.generation;
     const opening = open(entry.d, entry.profile);
     entry.opening = opening;

@@ -18,6 +18,7 @@ import { CONSENT_TEXT_VERSION } from '../../core/fumo/consent-text';
 import { JobRunner } from '../../core/fumo/runner';
 import { isTerminal, type AccountsPort, type FumoSession, type FumoSettings, type JobSnapshot } from '../../core/fumo/ports';
 import type { Link } from '../../core/link';
+import { kioskSessionOptions } from '../../core/session/kiosk-session';
 import type { ServerSessionOptions } from '../../core/session/server';
 import type { Capability, KioskApi, KioskBackend, KioskConnection, KioskEventListener, KioskEventName, KioskEvents } from '../../shared/api';
 import type { ConsentMode, DeviceView, StartJobParams } from '../../shared/schemas';
@@ -368,17 +369,15 @@ export class KioskService extends EventEmitter implements KioskBackend {
 
   // -------------------------------------------------------------------- sessions and devices
 
+  /** The product's session rules (core/session/kiosk-session), whatever the link. */
   private sessionOptions(timeoutMs?: number): ServerSessionOptions {
-    return {
+    return kioskSessionOptions({
       serverId: this.serverId,
-      clientAuth: 'md5',
       accounts: this.sessionAccountStore,
-      acceptResyncNonce: true,
       clock: this.clock,
       random: this.random,
       timeoutMs: timeoutMs ?? this.options.sessionTimeoutMs ?? 60_000,
-      keepAliveIntervalMs: 2000,
-    };
+    });
   }
 
   /** The kiosk keeps per-device credentials for this phone (not only the simulator's shared demo account). */
