@@ -65,6 +65,8 @@ export interface SimulatorProfile {
   replugDelayMs: number;
   /** Ask the phone's own user before installing (on top of the server's Alert 1101). */
   confirmInstallOnDevice: boolean;
+  /** A phone the kiosk cannot notify (HTTP) calls in again this long after each session (DM client polling). */
+  pollIntervalMs?: number;
   /** A smart card to bootstrap a DMAcc from, at first start. */
   smartCard?: SmartCardData;
   /**
@@ -100,6 +102,7 @@ export const DEFAULT_PROFILE: SimulatorProfile = {
   rebootDelayMs: 1500,
   replugDelayMs: 1000,
   confirmInstallOnDevice: false,
+  pollIntervalMs: 3000,
 };
 
 export interface ServerAccount {
@@ -626,8 +629,19 @@ export class SimulatedDevice extends EventEmitter {
         continue;
       }
       if (!conn.acceptsNotifications) {
+        // Nothing can reach this phone: it calls in again after its polling interval (or at once
+        // when it has something to say), so the kiosk gets a session for each job.
+        const poll = this.profile.pollIntervalMs ?? DEFAULT_PROFILE.pollIntervalMs ?? 3000;
         await new Promise<void>((resolve) => {
-          this.wakeUp = resolve;
+          const handle = this.clock.setTimeout(() => {
+            this.clientSessionDue = true;
+            this.wakeUp = undefined;
+            resolve();
+          }, poll);
+          this.wakeUp = () => {
+            this.clock.clearTimeout(handle);
+            resolve();
+          };
         });
         continue;
       }

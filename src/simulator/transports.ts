@@ -178,13 +178,24 @@ export function serialLinkFactory(options: TransportOptions = {}): LinkFactory {
 export class RespUriFollowingLink implements Link {
   readonly kind = 'http' as const;
 
-  constructor(readonly inner: HttpDmClientLink) {}
+  private readonly base: string;
+
+  constructor(readonly inner: HttpDmClientLink) {
+    this.base = inner.target;
+  }
 
   get id(): string {
     return this.inner.id;
   }
 
   send(message: DmPayload): Promise<void> {
+    // A new session (its first message, MsgID 1) starts at the server's base URL again: the
+    // last session's RespURI ended with it.
+    try {
+      if (decodeMessage(message.body, message.contentType).message.header.msgID === '1') this.inner.setTarget(this.base);
+    } catch {
+      // Not decodable here: it goes where the last one went.
+    }
     return this.inner.send(message);
   }
 

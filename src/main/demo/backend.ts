@@ -10,6 +10,7 @@ import { defaultDataDir } from '../store/paths';
 import { createShellBackend } from './shell-backend';
 import { createKioskService } from '../services/kiosk-service';
 import { createDemoKiosk } from './demo-kiosk';
+import type { DmListenAddress } from '../services/dm-endpoint';
 
 export interface BackendOptions {
   /** Folder for the database and the catalogue. */
@@ -18,12 +19,14 @@ export interface BackendOptions {
   demo: boolean;
   /** The in-memory shell backend instead of the kiosk service. */
   demoShell: boolean;
+  /** Where the DM endpoint listens (default: 127.0.0.1, a free port). */
+  dmListen?: DmListenAddress[];
   log?: (line: string) => void;
 }
 
 export async function createBackend(options: BackendOptions): Promise<KioskBackend> {
   if (options.demoShell) return createShellBackend();
-  const service = { dataDir: options.dataDir, ...(options.log ? { log: options.log } : {}) };
+  const service = { dataDir: options.dataDir, ...(options.log ? { log: options.log } : {}), ...(options.dmListen ? { dmListen: options.dmListen } : {}) };
   return options.demo ? createDemoKiosk(service) : createKioskService(service);
 }
 

@@ -9,7 +9,6 @@ import type { DeviceTrust, SharedAccount } from '../services/device-trust';
 export const SIMULATED_ACCOUNT: SharedAccount = { serverId: 'fumo-kiosk', clientSecret: 'sim-client-secret', serverSecret: 'sim-server-secret' };
 
 export function demoTrust(): DeviceTrust {
-  const trusted = new Set<string>();
   /** The demo's own phones: they arrive through the demo's own source only. */
   const own = new Set<string>();
   return {
@@ -17,13 +16,13 @@ export function demoTrust(): DeviceTrust {
     admits: (d) => {
       // The demo's own phones arrive through their own source; a scanner may see them too.
       if (d.devIdHint && own.has(d.devIdHint) && d.portId !== `sim:${d.devIdHint}`) return false;
-      if (d.simulated && d.devIdHint) trusted.add(d.devIdHint);
       return true;
     },
     trust: (devId, ownPhone) => {
-      trusted.add(devId);
       if (ownPhone) own.add(devId);
     },
-    sharedAccount: (devId) => (trusted.has(devId) ? SIMULATED_ACCOUNT : undefined),
+    // Demo mode: every phone that presents the simulator's published account is let in (simulated
+    // phones calling the DM endpoint announce themselves only in their package 1).
+    sharedAccount: () => SIMULATED_ACCOUNT,
   };
 }

@@ -18,6 +18,7 @@ import { CONSENT_TEXT_VERSION } from '../../core/fumo/consent-text';
 import { JobRunner } from '../../core/fumo/runner';
 import { isTerminal, type AccountsPort, type FumoSession, type FumoSettings, type JobSnapshot } from '../../core/fumo/ports';
 import type { Link } from '../../core/link';
+import type { DmSession } from '../../core/session/api';
 import { kioskSessionOptions } from '../../core/session/kiosk-session';
 import type { ServerSessionOptions } from '../../core/session/server';
 import type { Capability, KioskApi, KioskBackend, KioskConnection, KioskEventListener, KioskEventName, KioskEvents } from '../../shared/api';
@@ -30,7 +31,8 @@ import { createStorePorts } from '../store/fumo-ports';
 import { accountsPort, sessionAccounts } from './adapters';
 import { noSimulatedPhones, type DeviceTrust } from './device-trust';
 import { ConsentBroker, type ConsentResponder } from './consent-broker';
-import { DeviceRegistry, type DeviceEntry } from './device-registry';
+import { DeviceRegistry, leased, type DeviceEntry } from './device-registry';
+import { DmEndpoint, type DmListenAddress } from './dm-endpoint';
 import { cardWithJob, JobViews } from './job-views';
 import { nodesOf } from './nodes';
 import { PhoneSessions } from './phone-sessions';
@@ -86,6 +88,8 @@ export interface KioskServiceOptions {
    * name written into the URLs (default the listen address).
    */
   payloadServer?: { host?: string; port?: number; publicHost?: string };
+  /** Where the DM endpoint for phones that speak DM over HTTP listens (default 127.0.0.1, a free port; [] for none). */
+  dmListen?: DmListenAddress[];
   log?: (line: string) => void;
 }
 
@@ -118,6 +122,9 @@ export class KioskService extends EventEmitter implements KioskBackend {
   private readonly sessionAccountStore;
   private readonly log: (line: string) => void;
   private closed = false;
+  private readonly dmEndpoint: DmEndpoint;
+  /** Jobs waiting for the next HTTP session of a phone (it calls in; nothing can reach it). */
+  private readonly httpWaiters = new Map<string, (s: FumoSession) => void>();
 
   // The KioskApi, method groups as the contract names them.
   readonly getSnapshot: KioskApi['getSnapshot'];
@@ -237,6 +244,15 @@ export class KioskService extends EventEmitter implements KioskBackend {
     this.settings = this.api.settings;
     this.history = this.api.history;
 
+    this.dmEndpoint = new DmEndpoint({
+      listen: options.dmListen ?? [{ host: '127.0.0.1', port: 0 }],
+      sessionOptions: () => this.sessionOptions(),
+      onSession: (session) => this.track(this.onHttpSession(session)),
+      clock: this.clock,
+      random: this.random,
+      log: (line) => this.log(line),
+    });
+
     for (const s of options.sources ?? [defaultScanner(this.trustPolicy.name === 'demo' && options.watchSimRegistry === true)]) this.addDeviceSource(s);
   }
 
@@ -304,7 +320,61 @@ export class KioskService extends EventEmitter implements KioskBackend {
   async start(): Promise<void> {
     const restored = await this.runner.restore();
     for (const s of restored.resumable) this.views.infoFor(s.jobId, s.portId ?? `dev:${s.devId ?? '?'}`, 'customer');
+    for (const url of await this.dmEndpoint.start()) this.log(`DM endpoint: ${url}`);
     for (const s of this.sources) await s.start?.();
+  }
+
+  /** The DM endpoint's URLs (phones that speak DM over HTTP open their sessions there). */
+  get dmEndpointUrls(): readonly string[] {
+    return this.dmEndpoint.urls;
+  }
+
+  /**
+   * A phone opened a session on the DM endpoint. A job waiting for it takes it; otherwise the
+   * phone is on the bench as `http:<DevId>`, and its session is routed like a cable phone's.
+   */
+  private async onHttpSession(dm: DmSession): Promise<void> {
+    const devId = dm.hello.devId;
+    const session = leased(dm, () => undefined);
+    const waiting = this.httpWaiters.get(devId);
+    if (waiting) {
+      this.httpWaiters.delete(devId);
+      waiting(session);
+      return;
+    }
+    const d: DiscoveredDevice = { portId: `http:${devId}`, linkKind: 'http', path: this.dmEndpoint.urls[0] ?? 'http', profileId: HTTP_PROFILE_ID, devIdHint: devId };
+    if (!this.trustPolicy.admits(d)) {
+      await session.end().catch(() => undefined);
+      return;
+    }
+    const known = this.registry.get(d.portId);
+    // A phone that only polls (already on the bench, nothing waits for it) is let go at once.
+    if (known?.attached && known.view.fwVersion !== null && this.runner.expectedDevices().get(devId) === undefined && !this.hasUserRequest(session)) {
+      if (this.phones.offerToRunner(session) === 'unclaimed') await session.end().catch(() => undefined);
+      return;
+    }
+    const entry = known?.attached ? known : await this.registry.attach(d, this.registry.profileFor(d));
+    entry.identified = Promise.resolve();
+    this.phones.route(entry, session);
+  }
+
+  private hasUserRequest(session: FumoSession): boolean {
+    return [...session.hello.genericAlerts, ...session.genericAlerts].some((a) => /firmwareupdate\.(userrequest|devicerequest)$/i.test(a.type));
+  }
+
+  /** The next session a phone opens on the DM endpoint (its polling interval, at most `timeoutMs`). */
+  private nextHttpSession(devId: string, timeoutMs: number): Promise<FumoSession> {
+    return new Promise((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        if (this.httpWaiters.get(devId) === take) this.httpWaiters.delete(devId);
+        reject(new KioskError('LINK_TIMEOUT', { detail: `${devId} did not call the kiosk` }));
+      }, timeoutMs);
+      const take = (s: FumoSession): void => {
+        this.clock.clearTimeout(timer);
+        resolve(s);
+      };
+      this.httpWaiters.set(devId, take);
+    });
   }
 
   addDeviceSource(source: DeviceSource): void {
@@ -409,6 +479,11 @@ export class KioskService extends EventEmitter implements KioskBackend {
 
   /** How a job on this entry opens its first session: package 0 on the leased link. */
   private opener(entry: DeviceEntry): () => Promise<FumoSession> {
+    // Nothing reaches a phone on the DM endpoint: the job takes the next session it opens.
+    if (entry.d.linkKind === 'http' && entry.devId) {
+      const devId = entry.devId;
+      return () => this.nextHttpSession(devId, this.options.sessionTimeoutMs ?? 60_000);
+    }
     return () => this.registry.open(entry);
   }
 
@@ -566,6 +641,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
     await this.registry.closeAll();
     await this.demoSimulation?.stop().catch(() => undefined);
     await this.payloads.close().catch(() => undefined);
+    await this.dmEndpoint.close();
     await Promise.race([Promise.allSettled([...this.background]), new Promise((r) => setTimeout(r, 2000))]);
     this.store.close();
   }
@@ -580,6 +656,9 @@ function defaultScanner(watchSimRegistry: boolean): DeviceSource {
   const scanner = new DeviceScanner([serialAdapter(), usbAdapter(), ...(watchSimRegistry ? [simulatedAdapter()] : [])]);
   return scanner as unknown as DeviceSource;
 }
+
+/** The device profile of phones on the DM endpoint. */
+const HTTP_PROFILE_ID = 'reference-http';
 
 /** The kiosk's DM ServerID unless one is configured. */
 export const DEFAULT_SERVER_ID = 'fumo-kiosk';

@@ -150,7 +150,7 @@ export class PhoneSessions {
   }
 
   /** Hand a phone's session to the runner; an unclaimed one is identified, or starts the customer's own request. */
-  private route(entry: DeviceEntry, session: FumoSession): void {
+  route(entry: DeviceEntry, session: FumoSession): void {
     if (this.offerToRunner(session) !== 'unclaimed') return;
     const request = [...session.hello.genericAlerts, ...session.genericAlerts].find((a) => /firmwareupdate\.(userrequest|devicerequest)$/i.test(a.type));
     if (request && session.hello.initiator === 'client') {

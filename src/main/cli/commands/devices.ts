@@ -28,6 +28,8 @@ export interface DevicesArgs {
   scanMs: number;
   /** Trust the simulated phones of `fumo-kiosk simulate` (the demo's policy). */
   demo: boolean;
+  /** Where the DM endpoint listens (--dm-listen HOST:PORT, repeatable). */
+  dmListen?: string[];
 }
 
 export function parseDevicesArgs(args: string[]): DevicesArgs {
@@ -49,6 +51,9 @@ export function takeScanOption(a: string | undefined, value: () => string, out: 
   switch (a) {
     case '--demo':
       out.demo = true;
+      return true;
+    case '--dm-listen':
+      (out.dmListen ??= []).push(value());
       return true;
     case '--json':
       out.json = true;

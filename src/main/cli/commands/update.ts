@@ -9,6 +9,7 @@ import type { DeviceView } from '../../../shared/schemas';
 import { defaultDataDir } from '../../store/paths';
 import { demoCatalogForSimulatedPhones, openKioskForCli } from '../../services/cli-support';
 import type { KioskService } from '../../services/kiosk-service';
+import { parseDmListen } from '../../services/dm-endpoint';
 import { UsageError, type CliCommand, type CliIo } from '../command';
 import { takeScanOption } from './devices';
 
@@ -33,6 +34,8 @@ Options:
   --override-battery  accept a low battery when the phone reports external power
   --json              one JSON object per line: states, progress, results
   --data DIR          the kiosk's data folder (default: ${defaultDataDir()})
+  --dm-listen HOST:PORT  where phones that speak DM over HTTP reach the kiosk (default
+                      127.0.0.1, a free port)
   --scan-ms N         how long the ports must stay quiet before phones are picked (default 1500)
 
   --demo              also update the simulated phones started with fumo-kiosk simulate, and
@@ -57,6 +60,7 @@ export interface UpdateArgs {
   dataDir: string;
   scanMs: number;
   demo: boolean;
+  dmListen?: string[];
 }
 
 export function parseUpdateArgs(args: string[]): UpdateArgs {
@@ -206,8 +210,9 @@ export const updateCommand: CliCommand = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const p = parseUpdateArgs(args);
-    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs, demo: p.demo });
+    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs, demo: p.demo, ...(p.dmListen ? { dmListen: p.dmListen.map(parseDmListen) } : {}) });
     const service: KioskService = kiosk.service;
+    for (const u of service.dmEndpointUrls) io.stderr.write(`DM endpoint: ${u}\n`);
     const consent = terminalConsent(io, p.json);
     try {
       if (p.demo && (await demoCatalogForSimulatedPhones(service))) io.stderr.write('catalogue empty: imported the DEMO catalogue (demo signing key; simulated phones only)\n');

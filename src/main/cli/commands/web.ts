@@ -1,4 +1,6 @@
 /** `fumo-kiosk web`: the kiosk in a browser, served on loopback with a per-launch access token. */
+import { KioskService } from '../../services/kiosk-service';
+import { parseDmListen } from '../../services/dm-endpoint';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +24,8 @@ Options:
                   and its demo/ subfolder with --demo)
   --demo          simulated devices and the demo catalogue, for a first look without hardware
   --demo-shell    sample data only, no kiosk service behind the screens
+  --dm-listen HOST:PORT  where phones that speak DM over HTTP reach the kiosk (default
+                  127.0.0.1 on a free port; repeat for more; beyond loopback HTTPS only)
   --renderer DIR  built screens (default: dist/renderer of this installation)
 
 Stops on Ctrl+C. Exit codes: 0 stopped, 1 could not start, 2 bad arguments.
@@ -34,6 +38,7 @@ interface WebArgs {
   demo: boolean;
   demoShell: boolean;
   rendererDir: string | undefined;
+  dmListen: string[];
 }
 
 export function parseWebArgs(args: string[]): WebArgs {
@@ -44,6 +49,7 @@ export function parseWebArgs(args: string[]): WebArgs {
     demo: false,
     demoShell: false,
     rendererDir: undefined,
+    dmListen: [],
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -65,6 +71,9 @@ export function parseWebArgs(args: string[]): WebArgs {
         break;
       case '--data':
         out.dataDir = value();
+        break;
+      case '--dm-listen':
+        out.dmListen.push(value());
         break;
       case '--renderer':
         out.rendererDir = value();
@@ -123,6 +132,7 @@ export const webCommand: CliCommand = {
       dataDir: resolve(resolveDataDir(opts.dataDir, opts.demo)),
       demo: opts.demo,
       demoShell: opts.demoShell,
+      ...(opts.dmListen.length ? { dmListen: opts.dmListen.map(parseDmListen) } : {}),
     });
     let allowNonLoopback = false;
     if (!isLoopbackAddress(opts.host)) {
@@ -155,6 +165,7 @@ export const webCommand: CliCommand = {
           `fumo-kiosk is running${opts.demoShell ? ' with sample data (--demo-shell)' : opts.demo ? ' in demo mode' : ''}.`,
           `  Technician bench:  ${host.url}#/tech`,
           `  Customer display:  ${host.customerUrl}`,
+          ...(backend instanceof KioskService ? backend.dmEndpointUrls.map((u) => `DM endpoint: ${u}`) : []),
           "The address carries this launch's access token; open it on this machine. Stop with Ctrl+C.",
           '',
         ].join('\n'),
