@@ -63,24 +63,22 @@ export function DeviceCard({ device, job, pending, busy, cancelling = false, cat
       data-cancelling={m.cancelling ? 'true' : undefined}
     >
       <header className="device-card-head">
-        <div className="device-id">
-          <h3 id={headingId}>{title}</h3>
-          <p className="muted num device-where">
-            <span className="slot-chip" data-testid="slot" aria-label={`${t('bench.slot')}: ${placeOf(device)}`}>
-              {placeOf(device)}
-            </span>
-            <span data-testid="devid">
-              {device.devId ? (
-                <span aria-label={t('bench.devIdSpoken', { kind, tail: devIdTail(device.devId) })}>{maskDevId(device.devId)}</span>
-              ) : (
-                '\u00a0'
-              )}
-            </span>
-          </p>
-        </div>
+        <h3 id={headingId}>{title}</h3>
         <span className={`badge badge-${m.tone}`} data-testid="device-status" data-phase={job?.phase ?? ''} data-state={device.state}>
           {t(m.statusKey)}
         </span>
+        <p className="muted num device-where">
+          <span className="slot-chip" data-testid="slot" aria-label={`${t('bench.slot')}: ${placeOf(device)}`}>
+            {placeOf(device)}
+          </span>
+          <span data-testid="devid">
+            {device.devId ? (
+              <span aria-label={t('bench.devIdSpoken', { kind, tail: devIdTail(device.devId) })}>{maskDevId(device.devId)}</span>
+            ) : (
+              '\u00a0'
+            )}
+          </span>
+        </p>
       </header>
 
       <dl className="facts device-facts">
@@ -92,8 +90,7 @@ export function DeviceCard({ device, job, pending, busy, cancelling = false, cat
         <dt>{t('bench.battery')}</dt>
         <dd className="num" data-testid="battery">
           {device.battery === null ? t('common.unknown') : new Intl.NumberFormat(lng, { style: 'percent' }).format(device.battery / 100)}
-          {' · '}
-          {t('bench.power')}: {device.externalPower === null ? t('common.unknown') : device.externalPower ? t('bench.powerOn') : t('bench.powerOff')}
+          {device.externalPower === null ? null : ` · ${device.externalPower ? t('bench.powerShortOn') : t('bench.powerShortOff')}`}
         </dd>
       </dl>
 
