@@ -18,7 +18,10 @@ export interface DeviceCardProps {
   cancelling?: boolean;
   /** The catalogue holds no bundle at all. */
   catalogEmpty?: boolean;
-  onAction: (action: DeviceAction, ids: { portId: string; jobId: string | null; requestId: string | null }) => void;
+  onAction: (
+    action: DeviceAction,
+    ids: { portId: string; jobId: string | null; requestId: string | null },
+  ) => void;
 }
 
 const ACTION_CLASS: Record<DeviceAction, string> = {
@@ -33,7 +36,15 @@ const ACTION_CLASS: Record<DeviceAction, string> = {
  * Every part has its place reserved, so nothing under the technician's finger moves when a job
  * starts, a notice appears or the actions change; the cancel confirmation lies over the card.
  */
-export function DeviceCard({ device, job, pending, busy, cancelling = false, catalogEmpty = false, onAction }: DeviceCardProps) {
+export function DeviceCard({
+  device,
+  job,
+  pending,
+  busy,
+  cancelling = false,
+  catalogEmpty = false,
+  onAction,
+}: DeviceCardProps) {
   const { t, i18n } = useTranslation();
   const samples = useProgressSamples(job?.jobId);
   const m = deviceCardModel(device, job, pending, { samples, cancelling, catalogEmpty });
@@ -43,7 +54,9 @@ export function DeviceCard({ device, job, pending, busy, cancelling = false, cat
   const ids = { portId: device.portId, jobId: job?.jobId ?? null, requestId: m.requestId };
   const lng = i18n.language;
   const title = device.model ?? t('state.identifying');
-  const kind = device.devId?.includes(':') ? device.devId.slice(0, device.devId.indexOf(':')).toUpperCase() : t('bench.devId');
+  const kind = device.devId?.includes(':')
+    ? device.devId.slice(0, device.devId.indexOf(':')).toUpperCase()
+    : t('bench.devId');
   const headingId = `device-${device.portId}-title`;
   const fromV = job?.fromVersion ?? device.fwVersion;
   const toV = job?.targetVersion ?? device.targetVersion;
@@ -63,37 +76,53 @@ export function DeviceCard({ device, job, pending, busy, cancelling = false, cat
       data-cancelling={m.cancelling ? 'true' : undefined}
     >
       <header className="device-card-head">
-        <div className="device-id">
-          <h3 id={headingId}>{title}</h3>
-          <p className="muted num device-where">
-            <span className="slot-chip" data-testid="slot" aria-label={`${t('bench.slot')}: ${placeOf(device)}`}>
-              {placeOf(device)}
-            </span>
-            <span data-testid="devid">
-              {device.devId ? (
-                <span aria-label={t('bench.devIdSpoken', { kind, tail: devIdTail(device.devId) })}>{maskDevId(device.devId)}</span>
-              ) : (
-                '\u00a0'
-              )}
-            </span>
-          </p>
-        </div>
-        <span className={`badge badge-${m.tone}`} data-testid="device-status" data-phase={job?.phase ?? ''} data-state={device.state}>
+        <h3 id={headingId}>{title}</h3>
+        <span
+          className={`badge badge-${m.tone}`}
+          data-testid="device-status"
+          data-phase={job?.phase ?? ''}
+          data-state={device.state}
+        >
           {t(m.statusKey)}
         </span>
+        <p className="muted num device-where">
+          <span
+            className="slot-chip"
+            data-testid="slot"
+            aria-label={`${t('bench.slot')}: ${placeOf(device)}`}
+          >
+            {placeOf(device)}
+          </span>
+          <span data-testid="devid">
+            {device.devId ? (
+              <span aria-label={t('bench.devIdSpoken', { kind, tail: devIdTail(device.devId) })}>
+                {maskDevId(device.devId)}
+              </span>
+            ) : (
+              '\u00a0'
+            )}
+          </span>
+        </p>
       </header>
 
       <dl className="facts device-facts">
         <dt>{t('bench.version')}</dt>
         <dd className="num" data-testid="versions">
-          {toV && fromV !== toV ? t('bench.versionChange', { from: fromV ?? t('common.unknown'), to: toV }) : (fromV ?? t('common.unknown'))}
-          {!toV && device.state === 'no-update' && !m.catalogEmpty ? <span className="muted"> · {t('bench.noTarget')}</span> : null}
+          {toV && fromV !== toV
+            ? t('bench.versionChange', { from: fromV ?? t('common.unknown'), to: toV })
+            : (fromV ?? t('common.unknown'))}
+          {!toV && device.state === 'no-update' && !m.catalogEmpty ? (
+            <span className="muted"> · {t('bench.noTarget')}</span>
+          ) : null}
         </dd>
         <dt>{t('bench.battery')}</dt>
         <dd className="num" data-testid="battery">
-          {device.battery === null ? t('common.unknown') : new Intl.NumberFormat(lng, { style: 'percent' }).format(device.battery / 100)}
-          {' · '}
-          {t('bench.power')}: {device.externalPower === null ? t('common.unknown') : device.externalPower ? t('bench.powerOn') : t('bench.powerOff')}
+          {device.battery === null
+            ? t('common.unknown')
+            : new Intl.NumberFormat(lng, { style: 'percent' }).format(device.battery / 100)}
+          {device.externalPower === null
+            ? null
+            : ` · ${device.externalPower ? t('bench.powerShortOn') : t('bench.powerShortOff')}`}
         </dd>
       </dl>
 
@@ -121,8 +150,12 @@ export function DeviceCard({ device, job, pending, busy, cancelling = false, cat
             {t('bench.cancellingHint')}
           </p>
         ) : null}
-        {!m.cancelling && job?.phase === 'awaiting-consent' && !m.actions.includes('handToCustomer') ? <p className="muted">{t('bench.waitingCustomer')}</p> : null}
-        {!m.cancelling && job?.phase === 'awaiting-device-consent' ? <p className="muted">{t('bench.waitingDevice')}</p> : null}
+        {!m.cancelling && job?.phase === 'awaiting-consent' && !m.actions.includes('handToCustomer') ? (
+          <p className="muted">{t('bench.waitingCustomer')}</p>
+        ) : null}
+        {!m.cancelling && job?.phase === 'awaiting-device-consent' ? (
+          <p className="muted">{t('bench.waitingDevice')}</p>
+        ) : null}
         {m.catalogEmpty ? (
           <p className="muted" data-testid="catalog-empty">
             {t('bench.catalogEmpty')}
@@ -133,19 +166,23 @@ export function DeviceCard({ device, job, pending, busy, cancelling = false, cat
           <div className="notice notice-danger job-error" role="alert" data-testid="job-error">
             <div className="stack" style={{ gap: 'var(--sp-1)' }}>
               <p data-testid="job-error-text">{translateError(t, i18n, failure.plain)}</p>
-              {job?.phase === 'failed' ? <p data-testid="job-error-next">{t(`failure.${failure.next}`)}</p> : null}
-              <details className="tech-details" data-testid="job-error-details">
-                <summary>{t('bench.technicalDetails')}</summary>
-                <p className="num">
-                  {t('bench.errorCode')}: <code>{failure.code}</code>
-                  {failure.detail ? (
-                    <>
-                      {' · '}
-                      {t('bench.errorDetail')}: <code>{failure.detail}</code>
-                    </>
-                  ) : null}
-                </p>
-              </details>
+              {job?.phase === 'failed' ? (
+                <p data-testid="job-error-next">{t(`failure.${failure.next}`)}</p>
+              ) : null}
+              {job?.phase === 'failed' ? (
+                <details className="tech-details" data-testid="job-error-details">
+                  <summary>{t('bench.technicalDetails')}</summary>
+                  <p className="num">
+                    {t('bench.errorCode')}: <code>{failure.code}</code>
+                    {failure.detail ? (
+                      <>
+                        {' · '}
+                        {t('bench.errorDetail')}: <code>{failure.detail}</code>
+                      </>
+                    ) : null}
+                  </p>
+                </details>
+              ) : null}
             </div>
           </div>
         ) : null}
@@ -158,7 +195,13 @@ export function DeviceCard({ device, job, pending, busy, cancelling = false, cat
 
       <div className="device-actions row">
         {m.cancelling ? (
-          <button type="button" className="btn btn-danger" disabled aria-disabled="true" data-testid="action-cancelling">
+          <button
+            type="button"
+            className="btn btn-danger"
+            disabled
+            aria-disabled="true"
+            data-testid="action-cancelling"
+          >
             {t('bench.cancelling')}
           </button>
         ) : (
@@ -178,7 +221,12 @@ export function DeviceCard({ device, job, pending, busy, cancelling = false, cat
       </div>
 
       {confirming ? (
-        <div className="device-confirm" role="group" aria-labelledby={`${headingId}-confirm`} data-testid="cancel-confirm">
+        <div
+          className="device-confirm"
+          role="group"
+          aria-labelledby={`${headingId}-confirm`}
+          data-testid="cancel-confirm"
+        >
           <p id={`${headingId}-confirm`} className="confirm-text">
             {t('bench.actions.confirmCancel')}
           </p>
@@ -194,7 +242,13 @@ export function DeviceCard({ device, job, pending, busy, cancelling = false, cat
           >
             {t('bench.actions.cancelConfirm')}
           </button>
-          <button ref={keepButton} type="button" className="btn btn-secondary btn-large" onClick={() => setConfirmCancel(false)} data-testid="action-cancel-keep">
+          <button
+            ref={keepButton}
+            type="button"
+            className="btn btn-secondary btn-large"
+            onClick={() => setConfirmCancel(false)}
+            data-testid="action-cancel-keep"
+          >
             {t('bench.actions.cancelKeep')}
           </button>
         </div>

@@ -27,7 +27,9 @@ test.describe('languages and idle', () => {
     );
     await expect(customer.page.getByTestId('offer-duration')).toContainText('Etwa 5 Minuten.');
     await expect(customer.page.getByTestId('offer-duration')).toContainText('48,2 MB');
-    await expect(customer.page.getByTestId('offer-privacy')).toContainText('die letzten 4 Ziffern der Geräte-ID');
+    // The privacy text is the one the consent request carries, in German.
+    await expect(customer.page.getByTestId('offer-privacy')).toContainText('die letzten 4 Ziffern der Gerätekennung');
+    await expect(customer.page.getByTestId('offer-privacy')).toHaveAttribute('data-version', 'privacy-2026-1');
     await expect(customer.page.getByTestId('approve')).toHaveText('Ja, Telefon aktualisieren');
     await shoot(customer.page, 'customer-offer-de', testInfo);
 
@@ -43,10 +45,13 @@ test.describe('languages and idle', () => {
     await customer.expectStage('device'); // the answer has reached the Node side
     const answer = backend.calls.find((c) => c.method === 'consent.answer')!.params as Record<string, string>;
     expect(answer.language).toBe('es');
+    expect(answer.privacyVersion).toBe('privacy-2026-1');
+    expect(answer.warrantyVersion).toBe('warranty-2026-1');
     backend.deviceAccepts('port-1', 40_000_000);
     backend.progress('port-1', 10_000_000, 1_500_000);
     await expect(customer.page.getByTestId('percent')).toHaveText('25 %');
-    await expect(customer.page.getByTestId('progress-eta')).toHaveText('Tiempo restante aproximado: 1 minuto');
+    // 30 MB left at 1.5 MB/s: 20 s, said as under a minute (not "about 1 minute").
+    await expect(customer.page.getByTestId('progress-eta')).toHaveText('Queda menos de un minuto');
     await shoot(customer.page, 'customer-progress-es', testInfo);
     backend.installing('port-1');
     backend.complete('port-1');

@@ -43,7 +43,7 @@ describe('DeviceCard', () => {
     expect(text).toContain('IMEI ••••3809');
     expect(text).not.toContain('356938035643809');
     expect(text).toContain('3.0 → 3.1');
-    expect(text).toContain('External power: not connected');
+    expect(text).toContain('12% · no external power');
     expect(text).toContain('Battery at 12%, needs 30%: charge the phone or connect power.');
     expect(text).toContain('Required: 30 · Measured: 12');
     expect(text).not.toContain('Start update');

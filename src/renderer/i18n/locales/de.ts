@@ -55,6 +55,8 @@ export const de: Messages = {
     admin: 'Administrator',
   },
   bench: {
+    powerShortOn: 'am Netzteil',
+    powerShortOff: 'ohne Netzteil',
     cancelling: 'Wird abgebrochen…',
     cancellingHint: 'Das Telefon wird angewiesen anzuhalten. Das kann einige Sekunden dauern.',
     catalogEmpty: 'Der Katalog ist leer: Ein Administrator importiert Update-Pakete.',

@@ -56,6 +56,8 @@ export const en = {
     admin: 'administrator',
   },
   bench: {
+    powerShortOn: 'on external power',
+    powerShortOff: 'no external power',
     cancelling: 'Cancelling…',
     cancellingHint: 'The phone is told to stop. This can take a few seconds.',
     catalogEmpty: 'The catalogue is empty: an administrator imports bundles.',

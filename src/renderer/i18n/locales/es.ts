@@ -55,6 +55,8 @@ export const es: Messages = {
     admin: 'administrador',
   },
   bench: {
+    powerShortOn: 'con alimentación externa',
+    powerShortOff: 'sin alimentación externa',
     cancelling: 'Cancelando…',
     cancellingHint: 'Se indica al teléfono que se detenga. Puede tardar unos segundos.',
     catalogEmpty: 'El catálogo está vacío: un administrador importa los paquetes.',

@@ -56,7 +56,8 @@ export function OfferScreen({
           {tail ? <span className="num" data-testid="offer-imei">{t('customer.offer.imeiTail', { tail })}</span> : null}
         </p>
       </header>
-      <div className="offer-body">
+      {/* Focusable so the texts can be scrolled from the keyboard too. */}
+      <div className="offer-body" tabIndex={0} role="region" aria-labelledby="offer-title">
         <div className="offer-column">
           <div className="offer-section">
             <h2>{t('customer.offer.whatChanges')}</h2>
