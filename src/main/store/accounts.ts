@@ -1,6 +1,6 @@
 import type { AuthAccount, AuthAccountStore } from '../../core/dm/auth';
 import { KioskError } from '../../core/errors';
-import { storeError, type StoreContext } from './context';
+import { dbError, type StoreContext } from './context';
 
 /** Fields a freshly bootstrapped account may preset; secrets and nonces are generated when absent. */
 export type AccountSeed = Pick<AuthAccount, 'deviceId' | 'serverId'> & Partial<Omit<AuthAccount, 'deviceId' | 'serverId'>>;
@@ -28,7 +28,7 @@ export class AccountStore implements AuthAccountStore {
         )
         .run(account.deviceId, account.serverId, JSON.stringify(account), this.ctx.clock.now());
     } catch (e) {
-      throw storeError(e);
+      throw dbError(this.ctx, e);
     }
   }
 
@@ -36,7 +36,7 @@ export class AccountStore implements AuthAccountStore {
     try {
       return Promise.resolve(this.getSync(deviceId, serverId));
     } catch (e) {
-      return Promise.reject(storeError(e));
+      return Promise.reject(dbError(this.ctx, e));
     }
   }
 
@@ -45,7 +45,7 @@ export class AccountStore implements AuthAccountStore {
       this.putSync(account);
       return Promise.resolve();
     } catch (e) {
-      return Promise.reject(storeError(e));
+      return Promise.reject(dbError(this.ctx, e));
     }
   }
 

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { KioskError } from '../../core/errors';
 import { maskDevId } from '../../shared/api';
-import { canonicalJson, hex, storeError, type StoreContext } from './context';
+import { canonicalJson, hex, dbError, type StoreContext } from './context';
 
 export type ConsentAnswerValue = 'approved' | 'declined';
 /** The device's answer to Alert 1101: approved, declined, or no answer (timeout, cancelled, no UI). */
@@ -258,7 +258,7 @@ export class AuditStore {
         this.append('begin', record, now);
       })();
     } catch (e) {
-      throw storeError(e);
+      throw dbError(this.ctx, e);
     }
     return record;
   }
@@ -275,7 +275,7 @@ export class AuditStore {
         this.append(kind, out, now);
       })();
     } catch (e) {
-      throw storeError(e);
+      throw dbError(this.ctx, e);
     }
     return out!;
   }

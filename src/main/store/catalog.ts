@@ -10,7 +10,7 @@ import {
 import { checkApproval, downgradeFrom, pickBundle, Refusal } from '../../core/catalog/rules';
 import { KioskError } from '../../core/errors';
 import type { LargeObjectSource } from '../../core/session/api';
-import { hex, requireAdmin, storeError, type Actor, type StoreContext } from './context';
+import { hex, requireAdmin, dbError, type Actor, type StoreContext } from './context';
 import { bundlesDir } from './paths';
 import type { TrustStore } from './trust';
 
@@ -209,7 +209,7 @@ export class CatalogStore {
           .run(entry.id, entry.sha256, m.manufacturer, m.targetVersion, JSON.stringify(m), fileName, entry.fileSize, entry.keyId, entry.importedAt, entry.importedBy, entry.downgradeAllowed ? 1 : 0);
       } catch (e) {
         await fsp.rm(finalPath, { force: true });
-        throw storeError(e);
+        throw dbError(this.ctx, e);
       }
       return { entry, added: true };
     } finally {

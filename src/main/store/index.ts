@@ -6,7 +6,7 @@
  *   <dataDir>/kiosk.db             the database
  *   <dataDir>/bundles/<sha256>.fumo bundle files, named by their payload SHA-256
  */
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RandomSource } from '../../core/clock';
 import { AccountStore } from './accounts';
@@ -14,6 +14,7 @@ import { AuditStore } from './audit';
 import { CatalogStore } from './catalog';
 import { systemRandom, type StoreClock, type StoreContext } from './context';
 import { openDatabase } from './db';
+import { createPrivateFileIfMissing, ensurePrivateDir, tightenFileIfPresent } from './files';
 import { JobJournal } from './journal';
 import { bundlesDir, databasePath } from './paths';
 import { SettingsStore } from './settings';
@@ -48,18 +49,30 @@ function sweepInterruptedImports(dir: string, now: number): void {
   }
 }
 
+/**
+ * Open the store in `dataDir`: the folder is made private (0700) and the database and its -wal
+ * and -shm files readable by the kiosk user only (0600), fixed on open when looser. Journal rows
+ * that cannot be read are set aside (journal.needsAttention()) instead of stopping the start.
+ */
 export function openStore(dataDir: string, options: StoreOptions = {}): KioskStore {
-  mkdirSync(bundlesDir(dataDir), { recursive: true });
+  ensurePrivateDir(dataDir);
+  ensurePrivateDir(bundlesDir(dataDir));
   sweepInterruptedImports(bundlesDir(dataDir), Date.now());
-  const db = openDatabase(databasePath(dataDir));
+  const dbFile = databasePath(dataDir);
+  createPrivateFileIfMissing(dbFile);
+  tightenFileIfPresent(dbFile);
+  const db = openDatabase(dbFile);
+  for (const f of [`${dbFile}-wal`, `${dbFile}-shm`]) tightenFileIfPresent(f);
   const ctx: StoreContext = { db, dataDir, clock: options.clock ?? { now: () => Date.now() }, random: options.random ?? systemRandom };
   const trust = new TrustStore(ctx);
+  const journal = new JobJournal(ctx);
+  journal.sweepDamaged();
   let closed = false;
   return {
     dataDir,
     catalog: new CatalogStore(ctx, trust),
     trust,
-    journal: new JobJournal(ctx),
+    journal,
     audit: new AuditStore(ctx),
     settings: new SettingsStore(ctx),
     accounts: new AccountStore(ctx),
@@ -74,7 +87,9 @@ export function openStore(dataDir: string, options: StoreOptions = {}): KioskSto
 export type { Actor, StoreClock } from './context';
 export type { CatalogEntry, ImportOptions, ImportResult, BundleFileSource, BundleCheck } from './catalog';
 export type { TrustedKeyEntry } from './trust';
-export type { NewJob, JournalJob, JobTransition, JsonObject, JsonValue } from './journal';
+export type { NewJob, JournalJob, JobTransition, JsonObject, JsonValue, JournalAttention } from './journal';
+export { SET_ASIDE_STATE } from './journal';
+export { isStoreError, storeFailure, STORE_ERROR_CODES, type StoreErrorCode } from './errors';
 export type { AttemptStart, AttemptUpdate, AttemptCompletion, AuditRecord, AuditConsent, AuditFilter, ChainCheck, ChainEntry, AttemptResult, DeviceConsentValue, ConsentAnswerValue } from './audit';
 export type { KioskSettings } from './settings';
 export type { AccountSeed } from './accounts';
