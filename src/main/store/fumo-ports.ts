@@ -91,6 +91,7 @@ export function storeJournalPort(store: KioskStore): JournalPort {
         if (problem) {
           // A damaged row must not stop the kiosk: set it aside, listed as needing attention.
           store.journal.setAside(j.jobId, problem);
+          store.audit.recordEvent('journal-set-aside', { jobId: j.jobId, problem });
           continue;
         }
         const s = j.data.snapshot as unknown as JobSnapshot;

@@ -16,6 +16,7 @@ import { systemRandom, type StoreClock, type StoreContext } from './context';
 import { openDatabase } from './db';
 import { createPrivateFileIfMissing, ensurePrivateDir, tightenFileIfPresent } from './files';
 import { JobJournal } from './journal';
+import { openLegacyPinAccess, PinStore, type LegacyPinAccess } from './pins';
 import { bundlesDir, databasePath } from './paths';
 import { SettingsStore } from './settings';
 import { TrustStore } from './trust';
@@ -33,6 +34,8 @@ export interface KioskStore {
   readonly audit: AuditStore;
   readonly settings: SettingsStore;
   readonly accounts: AccountStore;
+  /** Technician and administrator PINs (scrypt hashes) behind a guard against guessing. */
+  readonly pins: PinStore;
   close(): void;
 }
 
@@ -66,15 +69,20 @@ export function openStore(dataDir: string, options: StoreOptions = {}): KioskSto
   const ctx: StoreContext = { db, dataDir, clock: options.clock ?? { now: () => Date.now() }, random: options.random ?? systemRandom };
   const trust = new TrustStore(ctx);
   const journal = new JobJournal(ctx);
-  journal.sweepDamaged();
+  const audit = new AuditStore(ctx);
+  const settings = new SettingsStore(ctx);
+  const pins = new PinStore(ctx, audit, settings);
+  pins.migrateLegacyFile();
+  for (const a of journal.sweepDamaged()) audit.recordEvent('journal-set-aside', { jobId: a.jobId, problem: a.problem });
   let closed = false;
   return {
     dataDir,
     catalog: new CatalogStore(ctx, trust),
     trust,
     journal,
-    audit: new AuditStore(ctx),
-    settings: new SettingsStore(ctx),
+    audit,
+    settings,
+    pins,
     accounts: new AccountStore(ctx),
     close() {
       if (closed) return;
@@ -92,6 +100,19 @@ export { SET_ASIDE_STATE } from './journal';
 export { isStoreError, storeFailure, STORE_ERROR_CODES, type StoreErrorCode } from './errors';
 export type { AttemptStart, AttemptUpdate, AttemptCompletion, AuditRecord, AuditConsent, AuditFilter, ChainCheck, ChainEntry, AttemptResult, DeviceConsentValue, ConsentAnswerValue } from './audit';
 export type { KioskSettings } from './settings';
+
+/** @deprecated The old synchronous PIN interface over the store's PIN table (src/main/services/pin.ts). */
+export function openLegacyPins(dataDir: string): LegacyPinAccess {
+  return openLegacyPinAccess(dataDir, (dir) => {
+    // Opening the store once creates and migrates the database and moves an old pins.json in.
+    openStore(dir).close();
+    return openDatabase(databasePath(dir));
+  });
+}
+export type { PinRole, PinEntry, PinVerifyResult } from './pins';
+export { PIN_MIN_LENGTH, PIN_MAX_LENGTH, pinProblem } from './pins';
+export type { SignedHeadView, HistoryHead } from './anchor';
+export type { AuditEvent, AuditEventType } from './audit';
 export type { AccountSeed } from './accounts';
 export { DEFAULT_KIOSK_SETTINGS } from './settings';
 export { FINAL_JOB_STATES } from './journal';
