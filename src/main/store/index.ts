@@ -16,6 +16,7 @@ import { systemRandom, type StoreClock, type StoreContext } from './context';
 import { openDatabase } from './db';
 import { createPrivateFileIfMissing, ensurePrivateDir, tightenFileIfPresent } from './files';
 import { JobJournal } from './journal';
+import { fileSecretBox, type SecretBox } from './secrets';
 import { openLegacyPinAccess, PinStore, type LegacyPinAccess } from './pins';
 import { bundlesDir, databasePath } from './paths';
 import { SettingsStore } from './settings';
@@ -24,6 +25,8 @@ import { TrustStore } from './trust';
 export interface StoreOptions {
   clock?: StoreClock;
   random?: RandomSource;
+  /** Gives the key that seals DM account secrets (default: <data>/secrets.key, 0600). */
+  secretBox?: SecretBox;
 }
 
 export interface KioskStore {
@@ -73,6 +76,8 @@ export function openStore(dataDir: string, options: StoreOptions = {}): KioskSto
   const settings = new SettingsStore(ctx);
   const pins = new PinStore(ctx, audit, settings);
   pins.migrateLegacyFile();
+  const accounts = new AccountStore(ctx, options.secretBox ?? fileSecretBox(dataDir));
+  accounts.sealPlainRows();
   for (const a of journal.sweepDamaged()) audit.recordEvent('journal-set-aside', { jobId: a.jobId, problem: a.problem });
   let closed = false;
   return {
@@ -83,7 +88,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): KioskSto
     audit,
     settings,
     pins,
-    accounts: new AccountStore(ctx),
+    accounts,
     close() {
       if (closed) return;
       closed = true;
@@ -114,6 +119,8 @@ export { PIN_MIN_LENGTH, PIN_MAX_LENGTH, pinProblem } from './pins';
 export type { SignedHeadView, HistoryHead } from './anchor';
 export type { AuditEvent, AuditEventType } from './audit';
 export type { AccountSeed } from './accounts';
+export type { SecretBox } from './secrets';
+export { fileSecretBox } from './secrets';
 export { DEFAULT_KIOSK_SETTINGS } from './settings';
 export { FINAL_JOB_STATES } from './journal';
 export { defaultDataDir } from './paths';
