@@ -359,7 +359,7 @@ export class AuditStore {
       this.ctx.db.transaction(() => {
         const { seq, body } = this.appendEntry('event', event.id, event, at);
         this.ctx.db.prepare('INSERT INTO audit_events (id, type, at, body, seq) VALUES (?, ?, ?, ?, ?)').run(event.id, event.type, event.at, body, seq);
-      })();
+      }).immediate();
     } catch (e) {
       throw dbError(this.ctx, e);
     }
@@ -441,7 +441,7 @@ export class AuditStore {
           throw new KioskError('INVALID_REQUEST', { detail: `history record ${id} already exists` });
         }
         this.append('begin', record, now);
-      })();
+      }).immediate();
     } catch (e) {
       throw dbError(this.ctx, e);
     }
@@ -459,7 +459,7 @@ export class AuditStore {
         if (current.status === 'complete') throw new KioskError('INVALID_REQUEST', { detail: `history record ${id} is already complete` });
         out = fn(current);
         this.append(kind, out, now);
-      })();
+      }).immediate();
     } catch (e) {
       throw dbError(this.ctx, e);
     }

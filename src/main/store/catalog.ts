@@ -244,7 +244,11 @@ export class CatalogStore {
     const entry = this.mustGet(id);
     const busy = this.ctx.db.prepare('SELECT job_id FROM jobs WHERE bundle_id = ? AND finished_at IS NULL LIMIT 1').get(id) as { job_id: string } | undefined;
     if (busy) throw new KioskError('BUSY', { detail: `job ${busy.job_id} still uses ${id}` });
-    this.ctx.db.prepare('DELETE FROM bundles WHERE bundle_id = ?').run(id);
+    try {
+      this.ctx.db.prepare('DELETE FROM bundles WHERE bundle_id = ?').run(id);
+    } catch (e) {
+      throw dbError(this.ctx, e);
+    }
     await fsp.rm(entry.filePath, { force: true });
     return entry;
   }

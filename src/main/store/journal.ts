@@ -129,7 +129,7 @@ export class JobJournal {
           .prepare('INSERT INTO journal_attention (job_id, dev_id, port_id, state, problem, raw, found_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(job_id) DO NOTHING')
           .run(jobId, row.dev_id || null, row.port_id, row.state, problem, row.data, now);
         this.ctx.db.prepare("UPDATE jobs SET state = ?, data = '{}', updated_at = ?, finished_at = COALESCE(finished_at, ?) WHERE job_id = ?").run(SET_ASIDE_STATE, now, now, jobId);
-      })();
+      }).immediate();
     } catch (e) {
       throw this.fail(e);
     }
@@ -178,7 +178,7 @@ export class JobJournal {
           .prepare('INSERT INTO jobs (job_id, dev_id, bundle_id, port_id, state, data, acked_bytes, created_at, updated_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)')
           .run(job.jobId, job.devId, job.bundleId ?? null, job.portId ?? null, state, JSON.stringify(data), now, now, FINAL_JOB_STATES.has(state) ? now : null);
         this.ctx.db.prepare('INSERT INTO job_transitions (job_id, state, data, at) VALUES (?, ?, ?, ?)').run(job.jobId, state, JSON.stringify(data), now);
-      })();
+      }).immediate();
     } catch (e) {
       if (e instanceof Error && /UNIQUE|PRIMARY KEY/.test(e.message)) throw new KioskError('INVALID_REQUEST', { detail: `job ${job.jobId} already exists` });
       throw this.fail(e);
@@ -204,7 +204,7 @@ export class JobJournal {
           .prepare('UPDATE jobs SET state = ?, data = ?, updated_at = ?, finished_at = CASE WHEN ? THEN COALESCE(finished_at, ?) ELSE NULL END WHERE job_id = ?')
           .run(state, JSON.stringify(merged), now, final ? 1 : 0, now, jobId);
         this.ctx.db.prepare('INSERT INTO job_transitions (job_id, state, data, at) VALUES (?, ?, ?, ?)').run(jobId, state, JSON.stringify(data), now);
-      })();
+      }).immediate();
     } catch (e) {
       throw this.fail(e);
     }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { KioskError } from '../../core/errors';
 import { DEFAULT_SETTINGS, SettingsSchema } from '../../shared/schemas';
-import type { StoreContext } from './context';
+import { dbError, type StoreContext } from './context';
 
 /**
  * The kiosk's settings: those of the KioskApi (src/shared/schemas.ts) and the store's own PIN
@@ -57,9 +57,13 @@ export class SettingsStore {
       throw new KioskError('INVALID_REQUEST', { detail: `setting ${issue?.path.join('.') || '?'}: ${issue?.message ?? 'invalid'}` });
     }
     const stmt = this.ctx.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
-    this.ctx.db.transaction(() => {
-      for (const [k, v] of Object.entries(parsed.data)) if (v !== undefined) stmt.run(k, JSON.stringify(v));
-    })();
+    try {
+      this.ctx.db.transaction(() => {
+        for (const [k, v] of Object.entries(parsed.data)) if (v !== undefined) stmt.run(k, JSON.stringify(v));
+      })();
+    } catch (e) {
+      throw dbError(this.ctx, e);
+    }
     return this.getAll();
   }
 
