@@ -9,14 +9,17 @@ import { importDemoCatalog } from './demo-catalog';
 import { startDemoPhones } from './demo-phones';
 import { demoTrust } from './demo-trust';
 
-/** The demo's login PIN. */
+/** The demo technician's login PIN. */
 export const DEMO_PIN = '1234';
+/** The demo administrator's login PIN (administrator PINs have at least 6 digits). */
+export const DEMO_ADMIN_PIN = '246810';
 
 export async function createDemoKiosk(options: Omit<KioskServiceOptions, 'demo' | 'trust'>): Promise<KioskService> {
   const service = new KioskService({ ...options, demo: true, trust: demoTrust() });
   try {
     await importDemoCatalog(service.store);
-    service.ensurePin('demo', 'admin', DEMO_PIN);
+    await service.ensurePin('demo', 'technician', DEMO_PIN);
+    await service.ensurePin('demo-admin', 'admin', DEMO_ADMIN_PIN);
     await startDemoPhones(service, options.demoStateDir ?? path.join(options.dataDir, 'demo-phones'));
     await service.start();
   } catch (e) {

@@ -48,8 +48,8 @@ export interface KioskApiParts {
   emit<E extends KioskEventName>(event: E, payload: KioskEvents[E]): void;
   startUpdate(params: StartJobParams & { technician?: string | undefined }): Promise<string>;
   retry(jobId: string): string;
-  /** Check a PIN; the user it belongs to, or undefined. */
-  checkPin(pin: string): Promise<{ name: string; role: 'technician' | 'admin' } | undefined>;
+  /** Check a PIN behind the store's guard (growing delay, lockout). */
+  checkPin(pin: string): Promise<{ ok: true; name: string; role: 'technician' | 'admin' } | { ok: false; code: 'PIN_WRONG' | 'PIN_LOCKED'; retryAfterMs: number }>;
   clock: Clock;
   /** A login ends after this long without a call from its screen. */
   sessionIdleMs(): number;
@@ -230,7 +230,7 @@ export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench
     auth: {
       login: async (params: { pin: string }): Promise<Result<SessionView>> => {
         const who = await p.checkPin(params.pin);
-        if (!who) return fail('UNAUTHORIZED');
+        if (!who.ok) return fail(who.code, { detail: `${Math.ceil(who.retryAfterMs / 1000)} s`, measured: who.retryAfterMs });
         const session: SessionView = { user: { id: who.name, name: who.name, role: who.role }, expiresAt: null };
         setSession(session);
         return ok(session);

@@ -39,7 +39,6 @@ import { PhoneSessions } from './phone-sessions';
 import { UpdateTimeEstimator } from './update-time';
 import { createKioskApi, type KioskApiParts } from './kiosk-api';
 import { PayloadServer } from './payload-server';
-import { PinStore } from './pin';
 
 export type { DiscoveredDevice, ConsentResponder };
 
@@ -112,7 +111,6 @@ export class KioskService extends EventEmitter implements KioskBackend {
   private readonly api: ReturnType<typeof createKioskApi>;
   private readonly apiParts: KioskApiParts;
   private readonly sources: DeviceSource[] = [];
-  private readonly pins: PinStore;
   private readonly profiles: DeviceProfile[];
   private readonly trustPolicy: DeviceTrust;
   /** History records already announced (history:added), by audit id. */
@@ -146,7 +144,6 @@ export class KioskService extends EventEmitter implements KioskBackend {
     this.trustPolicy = options.trust ?? noSimulatedPhones();
     this.log = options.log ?? (() => undefined);
     this.store = openStore(options.dataDir, { clock: this.clock, random: this.random });
-    this.pins = new PinStore(options.dataDir);
     this.profiles = [...(options.profiles ?? safeProfiles()), ...(this.trustPolicy.name === 'demo' ? [SIMULATED_SERIAL_PROFILE] : [])];
     this.sessionAccountStore = sessionAccounts(this.store, this.trustPolicy);
     this.accountsPort = accountsPort(this.store, this.serverId, 'obex://fumo-kiosk', this.random);
@@ -231,7 +228,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
       emit: (event, payload) => this.emitEvent(event, payload),
       startUpdate: (p) => this.startUpdate(p),
       retry: (jobId) => this.retry(jobId),
-      checkPin: async (pin) => this.pins.check(pin),
+      checkPin: (pin) => this.store.pins.verify({ pin }),
     };
     this.api = createKioskApi(this.apiParts, 'bench');
     this.getSnapshot = this.api.getSnapshot;
@@ -403,8 +400,8 @@ export class KioskService extends EventEmitter implements KioskBackend {
   }
 
   /** A login PIN that exists from now on (the demo's); an existing one of that name is kept. */
-  ensurePin(name: string, role: 'technician' | 'admin', pin: string): void {
-    if (!this.pins.has(name)) this.pins.set(name, role, pin);
+  async ensurePin(name: string, role: 'technician' | 'admin', pin: string): Promise<void> {
+    if (!this.store.pins.has(name)) await this.store.pins.set(name, role, pin);
   }
 
   /** Let a simulated phone in with the simulator's shared account (only under the demo's trust policy). */

@@ -1,16 +1,22 @@
 /**
  * The audit history: one record per update attempt, begun before the download starts and
- * completed after. Every change appends an entry to a hash chain
+ * completed after, and security events (PIN failures and lockouts, exports ...). Every change
+ * appends an entry to a hash chain
  *   hash_n = SHA-256(hash_{n-1} + canonicalJson({seq, recordId, kind, at, record}))
- * with hash_0 = 64 zeros, and the head (last seq and hash) is kept apart, so verify() detects an
- * edited, inserted or deleted record, including the last one. (Someone who can rewrite the whole
- * database can rebuild a consistent chain; the chain head printed on receipts and exports lets
- * such a rewrite be noticed against paper or exported copies.)
+ * with hash_0 = 64 zeros; each entry's hash is signed with the kiosk's Ed25519 key, and the head
+ * is anchored outside the database in a signed head file (anchor.ts), written after each append.
+ * verify() recomputes the chain, checks every column of every record and event row against it,
+ * and compares the chain's end with the signed head, so an edited column, a removed tail, an
+ * emptied database and a lost committed transaction are all reported, each by name.
  */
 import { createHash } from 'node:crypto';
+import { renameSync } from 'node:fs';
 import { KioskError } from '../../core/errors';
 import { maskDevId } from '../../shared/api';
-import { canonicalJson, hex, storeError, type StoreContext } from './context';
+import { HeadFile, HistoryKey, type HeadFileState, type HistoryHead, type SignedHeadView } from './anchor';
+import { canonicalJson, dbError, hex, requireAdmin, type Actor, type StoreContext } from './context';
+import { storeFailure } from './errors';
+import { historyHeadPath } from './paths';
 
 export type ConsentAnswerValue = 'approved' | 'declined';
 /** The device's answer to Alert 1101: approved, declined, or no answer (timeout, cancelled, no UI). */
@@ -119,14 +125,31 @@ export interface AuditFilter {
   offset?: number;
 }
 
+/** Security-relevant acts recorded in the history beside the update attempts. */
+export type AuditEventType = 'pin-failed' | 'pin-locked' | 'pin-set' | 'pin-removed' | 'pins-migrated' | 'history-exported' | 'history-reanchored' | 'journal-set-aside';
+
+export type AuditEventData = Record<string, string | number | boolean | null>;
+
+export interface AuditEvent {
+  id: string;
+  type: AuditEventType;
+  at: number;
+  /** Who did it, when known (a user name, "command line", or null). */
+  actor: string | null;
+  data: AuditEventData;
+}
+
 export interface ChainEntry {
   seq: number;
   recordId: string;
-  kind: 'begin' | 'update' | 'complete';
+  kind: 'begin' | 'update' | 'complete' | 'event';
   at: number;
-  record: AuditRecord;
+  /** The record's state after this change, or the event for kind 'event'. */
+  record: AuditRecord | AuditEvent;
   prevHash: string;
   hash: string;
+  /** Base64 Ed25519 signature of the hash by the kiosk's history key (null on entries written before signing). */
+  sig: string | null;
 }
 
 export interface ChainCheck {
@@ -135,13 +158,17 @@ export interface ChainCheck {
   records: number;
   /** Last entry's hash (the chain head), or null for an empty history. */
   headHash: string | null;
+  /** Security events in the history. */
+  events: number;
+  /** The signed head file's entry number and hash, or null when there is no valid one. */
+  anchor: { seq: number; hash: string } | null;
   /** One plain sentence per problem found. */
   problems: string[];
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export function chainHash(prevHash: string, entry: { seq: number; recordId: string; kind: string; at: number; record: AuditRecord }): string {
+export function chainHash(prevHash: string, entry: { seq: number; recordId: string; kind: string; at: number; record: unknown }): string {
   return createHash('sha256')
     .update(prevHash)
     .update(canonicalJson({ seq: entry.seq, recordId: entry.recordId, kind: entry.kind, at: entry.at, record: entry.record }))
@@ -156,6 +183,31 @@ interface ChainRow {
   body: string;
   prev_hash: string;
   hash: string;
+  sig: string | null;
+}
+
+/** The columns of audit_records, each checked against the record's last chain entry by verify(). */
+const RECORD_COLUMNS: Record<string, { label: string; expect: (r: AuditRecord, last: { body: string; seq: number }) => unknown }> = {
+  id: { label: 'id', expect: (r) => r.id },
+  status: { label: 'status', expect: (r) => r.status },
+  started_at: { label: 'start time', expect: (r) => r.startedAt },
+  dev_id: { label: 'device id', expect: (r) => r.devId },
+  model: { label: 'model', expect: (r) => r.model },
+  result: { label: 'result', expect: (r) => r.result },
+  body: { label: 'body', expect: (_r, l) => l.body },
+  last_seq: { label: 'last entry number', expect: (_r, l) => l.seq },
+};
+
+const EVENT_COLUMNS: Record<string, (e: AuditEvent, last: { body: string; seq: number }) => unknown> = {
+  id: (e) => e.id,
+  type: (e) => e.type,
+  at: (e) => e.at,
+  body: (_e, l) => l.body,
+  seq: (_e, l) => l.seq,
+};
+
+function shown(v: unknown): string {
+  return v === null || v === undefined ? 'nothing' : typeof v === 'string' ? `"${v}"` : String(v);
 }
 
 const CSV_COLUMNS: { name: string; value: (r: AuditRecord) => string | number | null }[] = [
@@ -198,26 +250,159 @@ export function csvField(v: string | number | null): string {
 }
 
 export class AuditStore {
-  constructor(private readonly ctx: StoreContext) {}
+  private readonly key: HistoryKey;
+  private readonly headFile: HeadFile;
+
+  constructor(private readonly ctx: StoreContext) {
+    this.key = new HistoryKey(ctx.dataDir);
+    this.headFile = new HeadFile(ctx.dataDir, this.key);
+    this.adoptUnanchoredHistory();
+  }
+
+  /**
+   * A history written before the head file existed (no key, no head file, but chain entries) is
+   * anchored as it is, once. After that a missing head file is reported, never re-created.
+   */
+  private adoptUnanchoredHistory(): void {
+    if (this.key.exists() || this.headFile.read().state !== 'missing') return;
+    const last = this.lastEntry();
+    if (last) this.headFile.write(last);
+  }
 
   private lastHead(): { seq: number; hash: string } {
     const head = this.ctx.db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as { seq: number; hash: string } | undefined;
     return head ?? { seq: 0, hash: GENESIS_HASH };
   }
 
-  /** Append one chain entry and write the record's current state, in the caller's transaction. */
-  private append(kind: ChainEntry['kind'], record: AuditRecord, at: number): void {
+  private lastEntry(): HistoryHead | undefined {
+    const r = this.ctx.db.prepare('SELECT seq, hash, record_id, kind, at FROM audit_chain ORDER BY seq DESC LIMIT 1').get() as
+      | { seq: number; hash: string; record_id: string; kind: string; at: number }
+      | undefined;
+    return r ? { seq: r.seq, hash: r.hash, recordId: r.record_id, kind: r.kind, at: r.at } : undefined;
+  }
+
+  /** Append one signed chain entry and move the in-database head, in the caller's transaction. */
+  private appendEntry(kind: ChainEntry['kind'], recordId: string, value: AuditRecord | AuditEvent, at: number): { seq: number; body: string } {
     const head = this.lastHead();
     const seq = head.seq + 1;
-    const hash = chainHash(head.hash, { seq, recordId: record.id, kind, at, record });
-    const body = canonicalJson(record);
+    const hash = chainHash(head.hash, { seq, recordId, kind, at, record: value });
+    const sig = this.key.sign(Buffer.from(hash, 'hex'));
+    const body = canonicalJson(value);
     const db = this.ctx.db;
-    db.prepare('INSERT INTO audit_chain (seq, record_id, kind, at, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)').run(seq, record.id, kind, at, body, head.hash, hash);
+    db.prepare('INSERT INTO audit_chain (seq, record_id, kind, at, body, prev_hash, hash, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(seq, recordId, kind, at, body, head.hash, hash, sig);
     db.prepare('INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash').run(seq, hash);
-    db.prepare(
-      `INSERT INTO audit_records (id, status, started_at, dev_id, model, result, body, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    return { seq, body };
+  }
+
+  /** Append one chain entry and write the record's current state, in the caller's transaction. */
+  private append(kind: 'begin' | 'update' | 'complete', record: AuditRecord, at: number): void {
+    const { seq, body } = this.appendEntry(kind, record.id, record, at);
+    this.ctx.db
+      .prepare(
+        `INSERT INTO audit_records (id, status, started_at, dev_id, model, result, body, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET status = excluded.status, result = excluded.result, body = excluded.body, last_seq = excluded.last_seq`,
-    ).run(record.id, record.status, record.startedAt, record.devId, record.model, record.result, body, seq);
+      )
+      .run(record.id, record.status, record.startedAt, record.devId, record.model, record.result, body, seq);
+  }
+
+  /**
+   * Move the signed head file to the chain's newest entry, right after a commit. The head is only
+   * moved forward along the same chain: when the file names an entry the database no longer holds
+   * (or holds with another hash), or cannot be read, it is left as it is, so the evidence stays for
+   * verify(). A failure to write it leaves the database ahead of the head, which the entry
+   * signatures cover, and the next append tries again.
+   */
+  private advanceHead(): void {
+    try {
+      const last = this.lastEntry();
+      if (!last) return;
+      const f = this.headFile.read();
+      if (f.state === 'unreadable') return;
+      if (f.state === 'ok') {
+        if (!f.signatureOk || f.head.seq >= last.seq) return;
+        const at = this.ctx.db.prepare('SELECT hash FROM audit_chain WHERE seq = ?').get(f.head.seq) as { hash: string } | undefined;
+        if (!at || at.hash !== f.head.hash) return;
+      } else if (last.seq > 1 && this.anchoredOnce()) {
+        // The head file was there (this chain has more than its first entry signed by our key) and was removed.
+        return;
+      }
+      this.headFile.write(last);
+    } catch {
+      // The commit stands; see above.
+    }
+  }
+
+  /** Whether entries before the newest were already signed by this kiosk's key (so a head file was written for them). */
+  private anchoredOnce(): boolean {
+    const r = this.ctx.db.prepare('SELECT hash, sig FROM audit_chain WHERE sig IS NOT NULL ORDER BY seq LIMIT 1').get() as { hash: string; sig: string } | undefined;
+    const last = this.lastEntry();
+    if (!r || !last || r.hash === last.hash) return false;
+    return this.key.verify(Buffer.from(r.hash, 'hex'), r.sig);
+  }
+
+  /** The signed head (for receipts and exports), or null when there is none. */
+  head(): SignedHeadView | null {
+    return this.headFile.view();
+  }
+
+  /** The hash of a record's newest chain entry (its check value on a receipt), or null. */
+  entryHash(recordId: string): string | null {
+    const r = this.ctx.db.prepare('SELECT c.hash FROM audit_chain c JOIN audit_records r ON c.seq = r.last_seq WHERE r.id = ?').get(recordId) as { hash: string } | undefined;
+    return r?.hash ?? null;
+  }
+
+  /** Record a security event (a PIN failure, a lockout, an export ...) in the chain. */
+  recordEvent(type: AuditEventType, data: AuditEventData = {}, actor: string | null = null): AuditEvent {
+    const at = this.ctx.clock.now();
+    const event: AuditEvent = { id: `e-${at.toString(36)}-${hex(this.ctx.random.bytes(6))}`, type, at, actor, data };
+    try {
+      this.ctx.db.transaction(() => {
+        const { seq, body } = this.appendEntry('event', event.id, event, at);
+        this.ctx.db.prepare('INSERT INTO audit_events (id, type, at, body, seq) VALUES (?, ?, ?, ?, ?)').run(event.id, event.type, event.at, body, seq);
+      }).immediate();
+    } catch (e) {
+      throw dbError(this.ctx, e);
+    }
+    this.advanceHead();
+    return event;
+  }
+
+  /** Security events, newest first. */
+  events(filter: { type?: AuditEventType; limit?: number } = {}): AuditEvent[] {
+    const rows = (
+      filter.type
+        ? this.ctx.db.prepare('SELECT body FROM audit_events WHERE type = ? ORDER BY seq DESC LIMIT ?').all(filter.type, filter.limit ?? -1)
+        : this.ctx.db.prepare('SELECT body FROM audit_events ORDER BY seq DESC LIMIT ?').all(filter.limit ?? -1)
+    ) as { body: string }[];
+    return rows.map((r) => JSON.parse(r.body) as AuditEvent);
+  }
+
+  /**
+   * After support has looked at a history that failed verify() (or restored a backup), anchor the
+   * database as it is now: the old head file is kept beside it as history-head.replaced-<time>.json
+   * and the act is recorded as an event. Administrators only.
+   */
+  reanchor(actor: Actor, reason: string): { previous: HeadFileState; archivedAs: string | null } {
+    requireAdmin(actor, 'accept the history as it is now');
+    const previous = this.headFile.read();
+    let archivedAs: string | null = null;
+    const file = historyHeadPath(this.ctx.dataDir);
+    if (previous.state !== 'missing') {
+      archivedAs = file.replace(/\.json$/, `.replaced-${this.ctx.clock.now()}.json`);
+      try {
+        renameSync(file, archivedAs);
+      } catch (e) {
+        throw storeFailure(e, file);
+      }
+    }
+    const last = this.lastEntry();
+    if (last) this.headFile.write(last);
+    this.recordEvent(
+      'history-reanchored',
+      { reason, previousSeq: previous.state === 'ok' ? previous.head.seq : null, previousHash: previous.state === 'ok' ? previous.head.hash : null, archivedAs },
+      actor.name,
+    );
+    return { previous, archivedAs };
   }
 
   /** Open the record for an attempt; call BEFORE the download starts. Returns the record. */
@@ -256,10 +441,11 @@ export class AuditStore {
           throw new KioskError('INVALID_REQUEST', { detail: `history record ${id} already exists` });
         }
         this.append('begin', record, now);
-      })();
+      }).immediate();
     } catch (e) {
-      throw storeError(e);
+      throw dbError(this.ctx, e);
     }
+    this.advanceHead();
     return record;
   }
 
@@ -269,14 +455,15 @@ export class AuditStore {
     try {
       this.ctx.db.transaction(() => {
         const current = this.get(id);
-        if (!current) throw new KioskError('RECORD_NOT_FOUND', { detail: `history record ${id}` });
+        if (!current) throw new KioskError('RECORD_NOT_FOUND', { detail: id });
         if (current.status === 'complete') throw new KioskError('INVALID_REQUEST', { detail: `history record ${id} is already complete` });
         out = fn(current);
         this.append(kind, out, now);
-      })();
+      }).immediate();
     } catch (e) {
-      throw storeError(e);
+      throw dbError(this.ctx, e);
     }
+    this.advanceHead();
     return out!;
   }
 
@@ -365,52 +552,145 @@ export class AuditStore {
   /** The chain entries in order (for export and inspection). */
   chain(): ChainEntry[] {
     const rows = this.ctx.db.prepare('SELECT * FROM audit_chain ORDER BY seq').all() as ChainRow[];
-    return rows.map((r) => ({ seq: r.seq, recordId: r.record_id, kind: r.kind as ChainEntry['kind'], at: r.at, record: JSON.parse(r.body) as AuditRecord, prevHash: r.prev_hash, hash: r.hash }));
+    return rows.map((r) => ({
+      seq: r.seq,
+      recordId: r.record_id,
+      kind: r.kind as ChainEntry['kind'],
+      at: r.at,
+      record: JSON.parse(r.body) as AuditRecord | AuditEvent,
+      prevHash: r.prev_hash,
+      hash: r.hash,
+      sig: r.sig,
+    }));
   }
 
-  /** Recompute the whole chain and compare it with the records and the head. */
+  /**
+   * Recompute the whole chain and compare it with every column of the records and events, the
+   * in-database head, the entry signatures and the signed head file. Each problem is one sentence
+   * that names what was found.
+   */
   verify(): ChainCheck {
     const problems: string[] = [];
     const db = this.ctx.db;
+    const headFile = this.headFile.read();
+    const anchor = headFile.state === 'ok' && headFile.signatureOk ? headFile.head : null;
     let prev = GENESIS_HASH;
     let expectSeq = 1;
     let entries = 0;
-    const latest = new Map<string, { body: string; seq: number }>();
+    let lastSeq = 0;
+    let anchorHashInDb: string | undefined;
+    const unsigned: number[] = [];
+    const badSig: number[] = [];
+    const latest = new Map<string, { body: string; seq: number; kind: string; value: unknown }>();
     for (const r of db.prepare('SELECT * FROM audit_chain ORDER BY seq').iterate() as IterableIterator<ChainRow>) {
       entries++;
       if (r.seq !== expectSeq) problems.push(`chain entry ${expectSeq}${r.seq > expectSeq + 1 ? `..${r.seq - 1}` : ''} is missing`);
       if (r.prev_hash !== prev) problems.push(`chain entry ${r.seq} does not follow the entry before it (an entry was removed or changed)`);
-      let record: AuditRecord | undefined;
+      let value: unknown;
       try {
-        record = JSON.parse(r.body) as AuditRecord;
+        value = JSON.parse(r.body);
       } catch {
         problems.push(`chain entry ${r.seq} is unreadable`);
       }
-      if (record) {
-        const h = chainHash(r.prev_hash, { seq: r.seq, recordId: r.record_id, kind: r.kind, at: r.at, record });
-        if (h !== r.hash || canonicalJson(record) !== r.body) problems.push(`chain entry ${r.seq} (record ${r.record_id}) was changed after it was written`);
-        if (record.id !== r.record_id) problems.push(`chain entry ${r.seq} names record ${r.record_id} but holds ${record.id}`);
+      if (value !== undefined) {
+        const h = chainHash(r.prev_hash, { seq: r.seq, recordId: r.record_id, kind: r.kind, at: r.at, record: value });
+        if (h !== r.hash || canonicalJson(value) !== r.body) problems.push(`chain entry ${r.seq} (record ${r.record_id}) was changed after it was written`);
+        const id = value && typeof value === 'object' ? (value as { id?: unknown }).id : undefined;
+        if (id !== r.record_id) problems.push(`chain entry ${r.seq} names record ${r.record_id} but holds ${String(id)}`);
       }
-      latest.set(r.record_id, { body: r.body, seq: r.seq });
+      // Entries after the signed head must carry the kiosk's signature; earlier ones are covered by the head's hash.
+      if (r.sig === null) {
+        if (!anchor || r.seq > anchor.seq) unsigned.push(r.seq);
+      } else if (!this.key.verify(Buffer.from(r.hash, 'hex'), r.sig)) badSig.push(r.seq);
+      if (anchor && r.seq === anchor.seq) anchorHashInDb = r.hash;
+      latest.set(r.record_id, { body: r.body, seq: r.seq, kind: r.kind, value });
       prev = r.hash;
       expectSeq = r.seq + 1;
+      lastSeq = r.seq;
     }
+    if (unsigned.length) problems.push(`chain ${unsigned.length === 1 ? `entry ${unsigned[0]} is` : `entries ${unsigned.join(', ')} are`} not signed by this kiosk (written outside the kiosk)`);
+    if (badSig.length) problems.push(`chain ${badSig.length === 1 ? `entry ${badSig[0]} does` : `entries ${badSig.join(', ')} do`} not carry this kiosk's signature (written or changed outside the kiosk)`);
     const head = db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as { seq: number; hash: string } | undefined;
     if (entries === 0 && head) problems.push(`the history is empty but its head says ${head.seq} entries were written`);
     if (entries > 0 && !head) problems.push('the history head is missing');
     if (entries > 0 && head && (head.seq !== expectSeq - 1 || head.hash !== prev)) {
       problems.push(`the history head says entry ${head.seq} is the last, the chain ends at ${expectSeq - 1} (entries at the end were removed or added)`);
     }
+
     let records = 0;
-    for (const row of db.prepare('SELECT id, body, last_seq FROM audit_records').iterate() as IterableIterator<{ id: string; body: string; last_seq: number }>) {
+    const seenRecord = new Set<string>();
+    for (const row of db.prepare('SELECT * FROM audit_records').iterate() as IterableIterator<Record<string, unknown>>) {
       records++;
-      const l = latest.get(row.id);
-      if (!l) problems.push(`record ${row.id} has no entry in the chain (it was added outside the kiosk)`);
-      else if (l.body !== row.body) problems.push(`record ${row.id} differs from its last chain entry (it was edited)`);
-      latest.delete(row.id);
+      const id = String(row.id);
+      seenRecord.add(id);
+      const l = latest.get(id);
+      if (!l || l.kind === 'event') {
+        problems.push(`record ${id} has no entry in the chain (it was added outside the kiosk)`);
+        continue;
+      }
+      if (l.body !== row.body) problems.push(`record ${id} differs from its last chain entry (it was edited)`);
+      const rec = l.value as AuditRecord | undefined;
+      if (!rec) continue;
+      for (const [col, v] of Object.entries(row)) {
+        const c = RECORD_COLUMNS[col];
+        if (!c) {
+          problems.push(`record ${id} has a column ${col} that the chain does not cover (the table was changed outside the kiosk)`);
+          continue;
+        }
+        if (col === 'body') continue;
+        const want = c.expect(rec, l);
+        if (v !== want) problems.push(`record ${id}: its ${c.label} column was edited (it says ${shown(v)}, the chain says ${shown(want)})`);
+      }
     }
-    for (const id of latest.keys()) problems.push(`record ${id} is in the chain but was deleted`);
-    return { ok: problems.length === 0, entries, records, headHash: entries ? prev : null, problems };
+    let events = 0;
+    const seenEvent = new Set<string>();
+    for (const row of db.prepare('SELECT * FROM audit_events').iterate() as IterableIterator<Record<string, unknown>>) {
+      events++;
+      const id = String(row.id);
+      seenEvent.add(id);
+      const l = latest.get(id);
+      if (!l || l.kind !== 'event') {
+        problems.push(`event ${id} has no entry in the chain (it was added outside the kiosk)`);
+        continue;
+      }
+      const ev = l.value as AuditEvent | undefined;
+      if (!ev) continue;
+      for (const [col, v] of Object.entries(row)) {
+        const want = EVENT_COLUMNS[col];
+        if (!want) problems.push(`event ${id} has a column ${col} that the chain does not cover (the table was changed outside the kiosk)`);
+        else if (v !== want(ev, l)) problems.push(`event ${id}: its ${col} column was edited`);
+      }
+    }
+    for (const [id, l] of latest) {
+      if (l.kind === 'event' ? !seenEvent.has(id) : !seenRecord.has(id)) problems.push(`${l.kind === 'event' ? 'event' : 'record'} ${id} is in the chain but was deleted`);
+    }
+
+    // The anchor outside the database.
+    const file = this.headFile.file;
+    if (headFile.state === 'missing') {
+      if (entries > 0 || this.key.exists()) problems.push(`the signed history head file ${file} is missing (it was deleted, or the data folder was copied without it)`);
+    } else if (headFile.state === 'unreadable') {
+      problems.push(`the signed history head file ${file} cannot be used: ${headFile.problem}`);
+    } else if (!headFile.signatureOk) {
+      problems.push(`the history head file ${file} does not carry this kiosk's signature (it was edited or replaced)`);
+    } else if (anchor) {
+      if (lastSeq < anchor.seq) {
+        const missing = anchor.seq - lastSeq;
+        const range = missing === 1 ? `entry ${anchor.seq}` : `entries ${lastSeq + 1}..${anchor.seq}`;
+        if (entries === 0) {
+          problems.push(`the database holds no history, but the signed head says ${anchor.seq} entries were written: the database was emptied or replaced`);
+        } else if (seenRecord.has(anchor.recordId) || seenEvent.has(anchor.recordId)) {
+          problems.push(
+            `a committed change was lost: the history ends at entry ${lastSeq} but the signed head says ${anchor.seq} (${range} missing; the last was the ${anchor.kind} of record ${anchor.recordId}, which the database holds in an earlier state), as when the write-ahead log or the database file is damaged`,
+          );
+        } else {
+          problems.push(`the newest history was removed: record ${anchor.recordId} and ${range} are gone from the end of the chain (it ends at entry ${lastSeq}, the signed head says ${anchor.seq})`);
+        }
+      } else if (anchorHashInDb !== anchor.hash) {
+        problems.push(`chain entry ${anchor.seq} is not the one the signed head names: the history was rewritten`);
+      }
+    }
+    return { ok: problems.length === 0, entries, records, headHash: entries ? prev : null, events, anchor: anchor ? { seq: anchor.seq, hash: anchor.hash } : null, problems };
   }
 
   /** Throw HISTORY_TAMPERED when verify() finds problems. */

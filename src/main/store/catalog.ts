@@ -10,7 +10,8 @@ import {
 import { checkApproval, downgradeFrom, pickBundle, Refusal } from '../../core/catalog/rules';
 import { KioskError } from '../../core/errors';
 import type { LargeObjectSource } from '../../core/session/api';
-import { hex, requireAdmin, storeError, type Actor, type StoreContext } from './context';
+import { dbError, hex, requireAdmin, type Actor, type StoreContext } from './context';
+import { storeFailure } from './errors';
 import { bundlesDir } from './paths';
 import type { TrustStore } from './trust';
 
@@ -69,6 +70,16 @@ interface Row {
 }
 
 const CHUNK = 1024 * 1024;
+
+/**
+ * The refusal of a file that is not a bundle, without any of its bytes: a header refusal would
+ * otherwise show the file's first bytes, and a manifest JSON error quotes the text around it.
+ */
+export function withoutFileContents(verdict: Extract<BundleVerdict, { ok: false }>): KioskError {
+  if (verdict.stage === 'header' && /does not start with|too short/.test(verdict.error.message)) return new KioskError('BUNDLE_INVALID', { detail: 'it is not an update bundle (it does not start with a bundle header)' });
+  if (/the manifest is not valid JSON/.test(verdict.error.message)) return new KioskError('BUNDLE_INVALID', { detail: 'the manifest is not valid JSON' });
+  return verdict.error;
+}
 
 export class CatalogStore {
   private readonly dir: string;
@@ -149,18 +160,28 @@ export class CatalogStore {
    */
   async import(filePath: string, options: ImportOptions): Promise<ImportResult> {
     const actor = requireAdmin(options.actor, 'import updates into the catalogue');
+    // One message whether the path is missing, unreadable or not a file: the answer must not
+    // tell what exists on the machine.
+    const unreadable = () => new KioskError('INVALID_REQUEST', { detail: `${filePath} cannot be opened as an update file; check the path and that the kiosk may read it` });
     try {
       const st = await fsp.stat(filePath);
       if (!st.isFile()) throw new Error('not a file');
-    } catch (e) {
-      throw new KioskError('INVALID_REQUEST', { detail: `cannot read ${filePath} (${e instanceof Error ? e.message : String(e)})` });
+    } catch {
+      throw unreadable();
     }
     await fsp.mkdir(this.dir, { recursive: true });
     const tmp = path.join(this.dir, `.import-${hex(this.ctx.random.bytes(8))}.tmp`);
     let kept = false;
     try {
-      const { verdict } = await this.streamVerify(filePath, tmp);
-      if (!verdict.ok) throw verdict.error;
+      let verdict: BundleVerdict;
+      try {
+        ({ verdict } = await this.streamVerify(filePath, tmp));
+      } catch (e) {
+        if (e instanceof KioskError) throw e;
+        if (e && typeof e === 'object' && (e as { path?: unknown }).path === filePath) throw unreadable();
+        throw storeFailure(e, this.dir);
+      }
+      if (!verdict.ok) throw withoutFileContents(verdict);
       const m = verdict.manifest;
       const notApproved = checkApproval(m);
       if (notApproved) throw notApproved;
@@ -209,7 +230,7 @@ export class CatalogStore {
           .run(entry.id, entry.sha256, m.manufacturer, m.targetVersion, JSON.stringify(m), fileName, entry.fileSize, entry.keyId, entry.importedAt, entry.importedBy, entry.downgradeAllowed ? 1 : 0);
       } catch (e) {
         await fsp.rm(finalPath, { force: true });
-        throw storeError(e);
+        throw dbError(this.ctx, e);
       }
       return { entry, added: true };
     } finally {
@@ -223,7 +244,11 @@ export class CatalogStore {
     const entry = this.mustGet(id);
     const busy = this.ctx.db.prepare('SELECT job_id FROM jobs WHERE bundle_id = ? AND finished_at IS NULL LIMIT 1').get(id) as { job_id: string } | undefined;
     if (busy) throw new KioskError('BUSY', { detail: `job ${busy.job_id} still uses ${id}` });
-    this.ctx.db.prepare('DELETE FROM bundles WHERE bundle_id = ?').run(id);
+    try {
+      this.ctx.db.prepare('DELETE FROM bundles WHERE bundle_id = ?').run(id);
+    } catch (e) {
+      throw dbError(this.ctx, e);
+    }
     await fsp.rm(entry.filePath, { force: true });
     return entry;
   }

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { RandomSource } from '../../core/clock';
 import { KioskError } from '../../core/errors';
 import type { Db } from './db';
+import { storeFailure } from './errors';
+import { databasePath } from './paths';
 
 /** Who does something: recorded with admin actions; only role 'admin' may change catalogue and trust. */
 export interface Actor {
@@ -29,9 +31,14 @@ export function requireAdmin(actor: Actor | undefined, what: string): Actor {
   return actor;
 }
 
-export function storeError(e: unknown): KioskError {
-  if (e instanceof KioskError) return e;
-  return new KioskError('STORE_ERROR', { detail: e instanceof Error ? e.message : String(e) }, { cause: e });
+/** A typed storage error naming `file` (STORE_FULL, STORE_CORRUPT ...); KioskErrors pass through. */
+export function storeError(e: unknown, file: string): KioskError {
+  return storeFailure(e, file);
+}
+
+/** A typed storage error naming the store's database file. */
+export function dbError(ctx: Pick<StoreContext, 'dataDir'>, e: unknown): KioskError {
+  return storeFailure(e, databasePath(ctx.dataDir));
 }
 
 /** JSON with object keys sorted at every level: the same value always gives the same text. */

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { KioskError } from '../../core/errors';
+import { storeFailure } from './errors';
 
 export type Db = Database.Database;
 
@@ -85,14 +86,57 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (device_id, server_id)
   );
   `,
+  // 2: journal rows set aside, PINs and their guard, security events in the history, signed chain entries.
+  `
+  CREATE TABLE journal_attention (
+    job_id    TEXT PRIMARY KEY,
+    dev_id    TEXT,
+    port_id   TEXT,
+    state     TEXT,
+    problem   TEXT NOT NULL,
+    raw       TEXT,
+    found_at  INTEGER NOT NULL
+  );
+  CREATE TABLE pins (
+    name        TEXT PRIMARY KEY,
+    role        TEXT NOT NULL,
+    kdf         TEXT NOT NULL,
+    params      TEXT NOT NULL,
+    salt        TEXT NOT NULL,
+    hash        TEXT NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE TABLE pin_guard (
+    subject       TEXT PRIMARY KEY,
+    failures      INTEGER NOT NULL,
+    next_try_at   INTEGER NOT NULL,
+    locked_until  INTEGER NOT NULL
+  );
+  CREATE TABLE audit_events (
+    id    TEXT PRIMARY KEY,
+    type  TEXT NOT NULL,
+    at    INTEGER NOT NULL,
+    body  TEXT NOT NULL,
+    seq   INTEGER NOT NULL
+  );
+  ALTER TABLE audit_chain ADD COLUMN sig TEXT;
+  `,
 ];
 
+/** How many schema versions this kiosk knows. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Open (and migrate) the database. Failures are typed and name the file: STORE_CORRUPT (not a
+ * database, or damaged pages), STORE_TOO_NEW (a newer schema), STORE_LOCKED, STORE_READ_ONLY,
+ * STORE_ACCESS_DENIED, STORE_FULL, STORE_IO.
+ */
 export function openDatabase(file: string): Db {
   let db: Db;
   try {
     db = new Database(file);
   } catch (e) {
-    throw new KioskError('STORE_ERROR', { detail: `cannot open ${file}: ${e instanceof Error ? e.message : String(e)}` }, { cause: e });
+    throw storeFailure(e, file);
   }
   try {
     db.pragma('journal_mode = WAL');
@@ -102,8 +146,11 @@ export function openDatabase(file: string): Db {
     db.pragma('busy_timeout = 5000');
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > MIGRATIONS.length) {
-      throw new KioskError('STORE_ERROR', { detail: `the database was written by a newer kiosk version (schema ${version})` });
+      throw new KioskError('STORE_TOO_NEW', { file, measured: version, required: MIGRATIONS.length });
     }
+    // Damaged pages are found now, with the file named, rather than in the middle of an update.
+    const check = db.pragma('quick_check(1)', { simple: true }) as string;
+    if (check !== 'ok') throw new KioskError('STORE_CORRUPT', { file, detail: 'the integrity check failed' });
     for (let v = version; v < MIGRATIONS.length; v++) {
       db.transaction(() => {
         db.exec(MIGRATIONS[v]!);
@@ -112,8 +159,7 @@ export function openDatabase(file: string): Db {
     }
   } catch (e) {
     db.close();
-    if (e instanceof KioskError) throw e;
-    throw new KioskError('STORE_ERROR', { detail: e instanceof Error ? e.message : String(e) }, { cause: e });
+    throw storeFailure(e, file);
   }
   return db;
 }

@@ -4,6 +4,7 @@
  */
 import { createBundleVerifier } from '../../core/catalog/bundle';
 import { matchCatalog } from '../../core/catalog/match';
+import { JOB_STATES } from '../../core/fumo/ports';
 import type {
   AuditBegin,
   AuditCompletion,
@@ -44,6 +45,23 @@ export function storeCatalogPort(store: KioskStore): CatalogPort {
   };
 }
 
+const KNOWN_STATES: ReadonlySet<string> = new Set<string>(JOB_STATES);
+
+/** Why a journal row's snapshot cannot be resumed, or undefined when it has the shape of one. */
+export function snapshotProblem(jobId: string, v: unknown): string | undefined {
+  if (v === undefined) return 'its saved state has no job snapshot';
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'its job snapshot is not an object';
+  const s = v as Record<string, unknown>;
+  if (s.jobId !== jobId) return 'its job snapshot names another job';
+  if (typeof s.state !== 'string' || !KNOWN_STATES.has(s.state)) return 'its job snapshot has no known state';
+  if (!Array.isArray(s.history)) return 'its job snapshot has no state history';
+  if (typeof s.createdAt !== 'number' || typeof s.updatedAt !== 'number') return 'its job snapshot has no times';
+  if (s.download !== undefined && (s.download === null || typeof s.download !== 'object' || typeof (s.download as Record<string, unknown>).acknowledgedBytes !== 'number')) {
+    return 'its download checkpoint is not readable';
+  }
+  return undefined;
+}
+
 export function storeJournalPort(store: KioskStore): JournalPort {
   return {
     async record(snapshot: JobSnapshot): Promise<void> {
@@ -67,10 +85,19 @@ export function storeJournalPort(store: KioskStore): JournalPort {
       if (acked !== undefined) store.journal.checkpoint(snapshot.jobId, { ackedBytes: acked });
     },
     async unfinished(): Promise<JobSnapshot[]> {
-      return store.journal
-        .listUnfinished()
-        .map((j) => j.data.snapshot as unknown as JobSnapshot | undefined)
-        .filter((s): s is JobSnapshot => s !== undefined && !TERMINAL.has(s.state));
+      const out: JobSnapshot[] = [];
+      for (const j of store.journal.listUnfinished()) {
+        const problem = snapshotProblem(j.jobId, j.data.snapshot);
+        if (problem) {
+          // A damaged row must not stop the kiosk: set it aside, listed as needing attention.
+          store.journal.setAside(j.jobId, problem);
+          store.audit.recordEvent('journal-set-aside', { jobId: j.jobId, problem });
+          continue;
+        }
+        const s = j.data.snapshot as unknown as JobSnapshot;
+        if (!TERMINAL.has(s.state)) out.push(s);
+      }
+      return out;
     },
   };
 }

@@ -6,7 +6,7 @@
  *   <dataDir>/kiosk.db             the database
  *   <dataDir>/bundles/<sha256>.fumo bundle files, named by their payload SHA-256
  */
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RandomSource } from '../../core/clock';
 import { AccountStore } from './accounts';
@@ -14,7 +14,10 @@ import { AuditStore } from './audit';
 import { CatalogStore } from './catalog';
 import { systemRandom, type StoreClock, type StoreContext } from './context';
 import { openDatabase } from './db';
+import { createPrivateFileIfMissing, ensurePrivateDir, tightenFileIfPresent } from './files';
 import { JobJournal } from './journal';
+import { fileSecretBox, type SecretBox } from './secrets';
+import { openLegacyPinAccess, PinStore, type LegacyPinAccess } from './pins';
 import { bundlesDir, databasePath } from './paths';
 import { SettingsStore } from './settings';
 import { TrustStore } from './trust';
@@ -22,6 +25,8 @@ import { TrustStore } from './trust';
 export interface StoreOptions {
   clock?: StoreClock;
   random?: RandomSource;
+  /** Gives the key that seals DM account secrets (default: <data>/secrets.key, 0600). */
+  secretBox?: SecretBox;
 }
 
 export interface KioskStore {
@@ -32,6 +37,8 @@ export interface KioskStore {
   readonly audit: AuditStore;
   readonly settings: SettingsStore;
   readonly accounts: AccountStore;
+  /** Technician and administrator PINs (scrypt hashes) behind a guard against guessing. */
+  readonly pins: PinStore;
   close(): void;
 }
 
@@ -48,21 +55,40 @@ function sweepInterruptedImports(dir: string, now: number): void {
   }
 }
 
+/**
+ * Open the store in `dataDir`: the folder is made private (0700) and the database and its -wal
+ * and -shm files readable by the kiosk user only (0600), fixed on open when looser. Journal rows
+ * that cannot be read are set aside (journal.needsAttention()) instead of stopping the start.
+ */
 export function openStore(dataDir: string, options: StoreOptions = {}): KioskStore {
-  mkdirSync(bundlesDir(dataDir), { recursive: true });
+  ensurePrivateDir(dataDir);
+  ensurePrivateDir(bundlesDir(dataDir));
   sweepInterruptedImports(bundlesDir(dataDir), Date.now());
-  const db = openDatabase(databasePath(dataDir));
+  const dbFile = databasePath(dataDir);
+  createPrivateFileIfMissing(dbFile);
+  tightenFileIfPresent(dbFile);
+  const db = openDatabase(dbFile);
+  for (const f of [`${dbFile}-wal`, `${dbFile}-shm`]) tightenFileIfPresent(f);
   const ctx: StoreContext = { db, dataDir, clock: options.clock ?? { now: () => Date.now() }, random: options.random ?? systemRandom };
   const trust = new TrustStore(ctx);
+  const journal = new JobJournal(ctx);
+  const audit = new AuditStore(ctx);
+  const settings = new SettingsStore(ctx);
+  const pins = new PinStore(ctx, audit, settings);
+  pins.migrateLegacyFile();
+  const accounts = new AccountStore(ctx, options.secretBox ?? fileSecretBox(dataDir));
+  accounts.sealPlainRows();
+  for (const a of journal.sweepDamaged()) audit.recordEvent('journal-set-aside', { jobId: a.jobId, problem: a.problem });
   let closed = false;
   return {
     dataDir,
     catalog: new CatalogStore(ctx, trust),
     trust,
-    journal: new JobJournal(ctx),
-    audit: new AuditStore(ctx),
-    settings: new SettingsStore(ctx),
-    accounts: new AccountStore(ctx),
+    journal,
+    audit,
+    settings,
+    pins,
+    accounts,
     close() {
       if (closed) return;
       closed = true;
@@ -74,10 +100,27 @@ export function openStore(dataDir: string, options: StoreOptions = {}): KioskSto
 export type { Actor, StoreClock } from './context';
 export type { CatalogEntry, ImportOptions, ImportResult, BundleFileSource, BundleCheck } from './catalog';
 export type { TrustedKeyEntry } from './trust';
-export type { NewJob, JournalJob, JobTransition, JsonObject, JsonValue } from './journal';
+export type { NewJob, JournalJob, JobTransition, JsonObject, JsonValue, JournalAttention } from './journal';
+export { SET_ASIDE_STATE } from './journal';
+export { isStoreError, storeFailure, STORE_ERROR_CODES, type StoreErrorCode } from './errors';
 export type { AttemptStart, AttemptUpdate, AttemptCompletion, AuditRecord, AuditConsent, AuditFilter, ChainCheck, ChainEntry, AttemptResult, DeviceConsentValue, ConsentAnswerValue } from './audit';
 export type { KioskSettings } from './settings';
+
+/** @deprecated The old synchronous PIN interface over the store's PIN table (src/main/services/pin.ts). */
+export function openLegacyPins(dataDir: string): LegacyPinAccess {
+  return openLegacyPinAccess(dataDir, (dir) => {
+    // Opening the store once creates and migrates the database and moves an old pins.json in.
+    openStore(dir).close();
+    return openDatabase(databasePath(dir));
+  });
+}
+export type { PinRole, PinEntry, PinVerifyResult } from './pins';
+export { PIN_MIN_LENGTH, PIN_MAX_LENGTH, pinProblem } from './pins';
+export type { SignedHeadView, HistoryHead } from './anchor';
+export type { AuditEvent, AuditEventType } from './audit';
 export type { AccountSeed } from './accounts';
+export type { SecretBox } from './secrets';
+export { fileSecretBox } from './secrets';
 export { DEFAULT_KIOSK_SETTINGS } from './settings';
 export { FINAL_JOB_STATES } from './journal';
 export { defaultDataDir } from './paths';

@@ -27,3 +27,27 @@ export function databasePath(dataDir: string): string {
 export function bundlesDir(dataDir: string): string {
   return path.join(dataDir, 'bundles');
 }
+
+/** Before the store kept PINs in the database they were in this file; it is migrated once and removed. */
+export function legacyPinsPath(dataDir: string): string {
+  return path.join(dataDir, 'pins.json');
+}
+
+/** The signed anchor of the audit history's hash chain (outside the database). */
+export function historyHeadPath(dataDir: string): string {
+  return path.join(dataDir, 'history-head.json');
+}
+
+/** The kiosk's Ed25519 key that signs the history head (private, 0600) and its public half. */
+export function historyKeyPath(dataDir: string): string {
+  return path.join(dataDir, 'history-signing.key');
+}
+
+export function historyPublicKeyPath(dataDir: string): string {
+  return path.join(dataDir, 'history-signing.pub');
+}
+
+/** The key that encrypts DM account secrets when no other SecretBox is given (0600). */
+export function secretKeyPath(dataDir: string): string {
+  return path.join(dataDir, 'secrets.key');
+}

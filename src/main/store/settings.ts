@@ -1,16 +1,25 @@
+import { z } from 'zod';
 import { KioskError } from '../../core/errors';
-import { DEFAULT_SETTINGS, SettingsSchema, type Settings } from '../../shared/schemas';
-import type { StoreContext } from './context';
+import { DEFAULT_SETTINGS, SettingsSchema } from '../../shared/schemas';
+import { dbError, type StoreContext } from './context';
 
 /**
- * The kiosk's settings. (The consent texts' version is not a setting: it names the texts in
+ * The kiosk's settings: those of the KioskApi (src/shared/schemas.ts) and the store's own PIN
+ * guard settings. (The consent texts' version is not a setting: it names the texts in
  * src/core/fumo/consent-text.ts and changes only with them.)
  */
-export type KioskSettings = Settings;
+const KioskSettingsSchema = SettingsSchema.extend({
+  /** Wrong PINs in a row that lock logging in. */
+  pinMaxFailures: z.number().int().min(1).max(100),
+  /** How long logging in stays locked after pinMaxFailures wrong PINs. */
+  pinLockoutMs: z.number().int().min(1000).max(24 * 3_600_000),
+  /** The wait after the first wrong PIN; it doubles with each further one. */
+  pinBaseDelayMs: z.number().int().min(0).max(600_000),
+});
 
-export const DEFAULT_KIOSK_SETTINGS: KioskSettings = { ...DEFAULT_SETTINGS };
+export type KioskSettings = z.infer<typeof KioskSettingsSchema>;
 
-const KioskSettingsSchema = SettingsSchema;
+export const DEFAULT_KIOSK_SETTINGS: KioskSettings = { ...DEFAULT_SETTINGS, pinMaxFailures: 5, pinLockoutMs: 300_000, pinBaseDelayMs: 1000 };
 
 export class SettingsStore {
   constructor(private readonly ctx: StoreContext) {}
@@ -48,9 +57,13 @@ export class SettingsStore {
       throw new KioskError('INVALID_REQUEST', { detail: `setting ${issue?.path.join('.') || '?'}: ${issue?.message ?? 'invalid'}` });
     }
     const stmt = this.ctx.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
-    this.ctx.db.transaction(() => {
-      for (const [k, v] of Object.entries(parsed.data)) if (v !== undefined) stmt.run(k, JSON.stringify(v));
-    })();
+    try {
+      this.ctx.db.transaction(() => {
+        for (const [k, v] of Object.entries(parsed.data)) if (v !== undefined) stmt.run(k, JSON.stringify(v));
+      })();
+    } catch (e) {
+      throw dbError(this.ctx, e);
+    }
     return this.getAll();
   }
 

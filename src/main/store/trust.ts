@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { ed25519KeyId, ed25519RawPublicKey } from '../../core/catalog/bundle';
 import { KioskError } from '../../core/errors';
-import { requireAdmin, type Actor, type StoreContext } from './context';
+import { dbError, requireAdmin, type Actor, type StoreContext } from './context';
 
 /** A manufacturer public key the kiosk trusts (same shape as TrustedKey in src/shared/schemas.ts). */
 export interface TrustedKeyEntry {
@@ -87,9 +87,13 @@ export class TrustStore {
       throw new KioskError('INVALID_REQUEST', { detail: `a different key is already trusted as "${cleanName}"; remove it first` });
     }
     const entry: TrustedKeyEntry = { keyId, name: cleanName, algorithm: 'ed25519', fingerprint, publicKey: pem, addedAt: this.ctx.clock.now(), addedBy: actor.name };
-    this.ctx.db
-      .prepare('INSERT INTO trust_keys (key_id, name, public_key, fingerprint, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(entry.keyId, entry.name, entry.publicKey, entry.fingerprint, entry.addedAt, entry.addedBy);
+    try {
+      this.ctx.db
+        .prepare('INSERT INTO trust_keys (key_id, name, public_key, fingerprint, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(entry.keyId, entry.name, entry.publicKey, entry.fingerprint, entry.addedAt, entry.addedBy);
+    } catch (e) {
+      throw dbError(this.ctx, e);
+    }
     return entry;
   }
 
@@ -97,8 +101,12 @@ export class TrustStore {
   remove(keyIdOrName: string, actor: Actor): TrustedKeyEntry {
     requireAdmin(actor, 'remove a trusted manufacturer key');
     const entry = this.get(keyIdOrName);
-    if (!entry) throw new KioskError('RECORD_NOT_FOUND', { detail: `trusted key "${keyIdOrName}"` });
-    this.ctx.db.prepare('DELETE FROM trust_keys WHERE key_id = ?').run(entry.keyId);
+    if (!entry) throw new KioskError('RECORD_NOT_FOUND', { detail: `"${keyIdOrName}" among the trusted keys` });
+    try {
+      this.ctx.db.prepare('DELETE FROM trust_keys WHERE key_id = ?').run(entry.keyId);
+    } catch (e) {
+      throw dbError(this.ctx, e);
+    }
     return entry;
   }
 }

@@ -24,7 +24,7 @@ describe('phones on the DM endpoint (HTTP)', () => {
     root = mkdtempSync(path.join(tmpdir(), 'fumo-http-it-'));
     service = new KioskService({ ...(process.env['FUMO_IT_LOG'] ? { log: (l: string) => console.error(`[kiosk] ${l}`) } : {}), dataDir: path.join(root, 'kiosk'), sources: [], trust: demoTrust(), fumo: { installTimeoutMs: 120_000, reconnectTimeoutMs: 60_000 } });
     await importDemoCatalog(service.store);
-    service.ensurePin('tom', 'technician', '4711');
+    await service.ensurePin('tom', 'technician', '4711');
     await service.start();
   }, 60_000);
 

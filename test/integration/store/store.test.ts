@@ -111,7 +111,7 @@ describe('audit history', () => {
       prev = r.hash;
     }
     const v = store.audit.verify();
-    expect(v).toEqual({ ok: true, entries: 6, records: 3, headHash: prev, problems: [] });
+    expect(v).toEqual({ ok: true, entries: 6, records: 3, headHash: prev, events: 0, anchor: { seq: 6, hash: prev }, problems: [] });
   });
 
   it('verify detects an edited record', () => {

@@ -19,8 +19,8 @@ describe('one connection per screen', () => {
     root = mkdtempSync(path.join(tmpdir(), 'fumo-conn-'));
     clock = new FakeClock();
     service = new KioskService({ dataDir: path.join(root, 'k'), sources: [], clock });
-    service.ensurePin('tom', 'technician', '4711');
-    service.ensurePin('ada', 'admin', '246810');
+    await service.ensurePin('tom', 'technician', '4711');
+    await service.ensurePin('ada', 'admin', '246810');
     await service.start();
   });
   afterEach(async () => {

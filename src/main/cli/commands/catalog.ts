@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { openStore, type Actor, type KioskStore } from '../../store';
-import { defaultDataDir } from '../../store/paths';
+import { isKioskError } from '../../../core/errors';
+import { openStore, storeFailure, type Actor, type KioskStore } from '../../store';
+import { storeErrorCodeOf } from '../../store/errors';
+import { databasePath, defaultDataDir } from '../../store/paths';
 import { UsageError, type CliCommand, type CliIo } from '../command';
 
 /** Options shared by the store commands: --data DIR, flags and positionals. */
@@ -57,14 +59,24 @@ export function cliActor(): Actor {
   return { name: `${name} (command line)`, role: 'admin' };
 }
 
+/**
+ * Open the store, run `fn`, close it. Storage failures come out typed (STORE_FULL, STORE_CORRUPT
+ * ... naming the file), never as a bare errno.
+ */
 export async function withStore<T>(dataDir: string, fn: (store: KioskStore) => Promise<T> | T): Promise<T> {
   const store = openStore(dataDir);
   try {
     return await fn(store);
+  } catch (e) {
+    if (!isKioskError(e) && storeErrorCodeOf(e) !== undefined) throw storeFailure(e, databasePath(dataDir));
+    throw e;
   } finally {
     store.close();
   }
 }
+
+/** Codes of a bundle file the kiosk refuses: bad input, exit 2 (as the usage says). */
+const REFUSAL_CODES: ReadonlySet<string> = new Set(['BUNDLE_INVALID', 'SIGNATURE_INVALID', 'NOT_APPROVED', 'DOWNGRADE_REFUSED', 'BUNDLE_CONFLICT']);
 
 function expectArgs(p: StoreArgs, min: number, max: number, usage: string): void {
   if (p.positionals.length < min || p.positionals.length > max) throw new UsageError(`usage: ${usage}`);
@@ -97,9 +109,10 @@ Changes run as an administrator, recorded under the operating system user name.
 
 Exit codes:
   0  success
-  1  the operation failed: the bundle was refused (signature, hash, size, approval, downgrade),
-     a stored bundle failed verification, or the item was not found
-  2  bad arguments or unreadable input file
+  1  the operation failed: a stored bundle failed verification, the item was not found, or the
+     kiosk's data folder or database could not be used (the message says why and what to do)
+  2  bad arguments, or an input file that was refused: unreadable, not a bundle, or a bundle
+     refused for its signature, hash, size, approval, downgrade or id
 `;
 
 async function trustCommand(p: StoreArgs, io: CliIo): Promise<number> {
@@ -118,8 +131,8 @@ async function trustCommand(p: StoreArgs, io: CliIo): Promise<number> {
         let text: string;
         try {
           text = readFileSync(rest[1]!, 'utf8');
-        } catch (e) {
-          throw new UsageError(`cannot read ${rest[1]}: ${e instanceof Error ? e.message : String(e)}`);
+        } catch {
+          throw new UsageError(`${rest[1]} cannot be opened as a key file; check the path and that you may read it`);
         }
         // Skip comment lines before the PEM armour (the DEMO key files carry a warning there).
         const pem = text.includes('-----BEGIN') ? text.slice(text.indexOf('-----BEGIN')) : text;
@@ -150,7 +163,17 @@ export const catalogCommand: CliCommand = {
       case 'import': {
         expectArgs(p, 2, 2, 'catalog import FILE [--allow-downgrade]');
         return withStore(p.dataDir, async (store) => {
-          const { entry, added } = await store.catalog.import(p.positionals[1]!, { actor: cliActor(), allowDowngrade: p.flags.has('--allow-downgrade') });
+          let result;
+          try {
+            result = await store.catalog.import(p.positionals[1]!, { actor: cliActor(), allowDowngrade: p.flags.has('--allow-downgrade') });
+          } catch (e) {
+            if (isKioskError(e) && REFUSAL_CODES.has(e.code)) {
+              io.stderr.write(`fumo-kiosk catalog: ${e.message} [${e.code}]\n`);
+              return 2;
+            }
+            throw e;
+          }
+          const { entry, added } = result;
           const m = entry.manifest;
           io.stdout.write(
             `${added ? 'Imported' : 'Already in the catalogue:'} ${entry.id}: ${m.manufacturer} ${m.models.join(', ')} ${m.fromVersions.join('|')} -> ${m.targetVersion}, ${mb(m.size)}, ` +

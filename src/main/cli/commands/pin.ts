@@ -1,19 +1,26 @@
-import { mkdirSync } from 'node:fs';
-import { PinStore, type PinRole } from '../../services/pin';
+import { PIN_MAX_LENGTH, PIN_MIN_LENGTH, pinProblem, type PinRole } from '../../store';
 import { defaultDataDir } from '../../store/paths';
 import { UsageError, type CliCommand, type CliIo } from '../command';
+import { cliActor, withStore } from './catalog';
 
-const USAGE = `Usage: fumo-kiosk pin set NAME [--role technician|admin] [--data DIR]
+const USAGE = `Usage:
+  fumo-kiosk pin set NAME [--role technician|admin] [--data DIR]   set or replace a PIN (read from standard input)
+  fumo-kiosk pin list [--data DIR]                                  list who has a PIN
+  fumo-kiosk pin remove NAME [--data DIR]                           remove a PIN
 
 Sets (or replaces) the PIN a technician or administrator logs in with on the kiosk screens.
-The PIN (4 to 12 digits) is read from the first line of standard input, so it never appears
-in the shell history or the process list:  echo 482913 | fumo-kiosk pin set anna
-Only a salted scrypt hash is kept, in <data>/pins.json.
+The PIN is read from the first line of standard input, so it never appears in the shell
+history or the process list:  echo 482913 | fumo-kiosk pin set anna --role admin
+A technician PIN is ${PIN_MIN_LENGTH.technician} to ${PIN_MAX_LENGTH} digits, an administrator PIN ${PIN_MIN_LENGTH.admin} to ${PIN_MAX_LENGTH}; two people cannot share
+one. Only a salted scrypt hash is kept, in the kiosk database; setting and removing PINs is
+recorded in the update history.
 
   --role ROLE  technician (default) or admin
   --data DIR   the kiosk's data folder (default: ${defaultDataDir()})
 
-Exit codes: 0 the PIN was set, 2 bad arguments or a PIN that is not 4 to 12 digits.`;
+Exit codes: 0 done, 1 the kiosk's data folder or database could not be used (the message says
+why and what to do), 2 bad arguments or a PIN that is not acceptable (too short, not digits,
+already used by someone else).`;
 
 async function firstLine(stdin: NodeJS.ReadableStream): Promise<string> {
   let text = '';
@@ -24,10 +31,7 @@ async function firstLine(stdin: NodeJS.ReadableStream): Promise<string> {
   return (text.split(/\r?\n/)[0] ?? '').trim();
 }
 
-async function run(args: string[], io: CliIo): Promise<number> {
-  const [verb, name, ...rest] = args;
-  if (verb !== 'set') throw new UsageError('the only action is "set"; see fumo-kiosk pin --help');
-  if (!name || name.startsWith('--')) throw new UsageError('pin set needs the NAME of the person');
+function parse(rest: string[]): { role: PinRole; dataDir: string } {
   let role: PinRole = 'technician';
   let dataDir = defaultDataDir();
   for (let i = 0; i < rest.length; i++) {
@@ -43,17 +47,44 @@ async function run(args: string[], io: CliIo): Promise<number> {
       i++;
     } else throw new UsageError(`unknown option ${a}; see fumo-kiosk pin --help`);
   }
+  return { role, dataDir };
+}
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  const [verb, ...after] = args;
+  if (verb === 'list') {
+    const { dataDir } = parse(after);
+    return withStore(dataDir, (store) => {
+      const list = store.pins.list();
+      if (list.length === 0) io.stdout.write('No PINs are set.\n');
+      for (const p of list) io.stdout.write(`${p.name}  ${p.role}  set ${new Date(p.updatedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC\n`);
+      return 0;
+    });
+  }
+  const [name, ...rest] = after;
+  if (verb !== 'set' && verb !== 'remove') throw new UsageError('the actions are set, list and remove; see fumo-kiosk pin --help');
+  if (!name || name.startsWith('--')) throw new UsageError(`pin ${verb} needs the NAME of the person`);
+  const { role, dataDir } = parse(rest);
+  if (verb === 'remove') {
+    return withStore(dataDir, (store) => {
+      if (!store.pins.remove(name, cliActor().name)) throw new UsageError(`${name} has no PIN`);
+      io.stdout.write(`PIN removed for ${name}.\n`);
+      return 0;
+    });
+  }
   const pin = await firstLine(io.stdin);
-  if (!/^\d{4,12}$/.test(pin)) throw new UsageError('the PIN on standard input must be 4 to 12 digits');
-  mkdirSync(dataDir, { recursive: true });
-  new PinStore(dataDir).set(name, role, pin);
-  io.stdout.write(`PIN set for ${name} (${role}) in ${dataDir}\n`);
-  return 0;
+  const problem = pinProblem(pin, role);
+  if (problem) throw new UsageError(`the PIN on standard input is not acceptable: ${problem}`);
+  return withStore(dataDir, async (store) => {
+    await store.pins.set(name, role, pin, cliActor().name);
+    io.stdout.write(`PIN set for ${name} (${role}) in ${dataDir}\n`);
+    return 0;
+  });
 }
 
 export const pinCommand: CliCommand = {
   name: 'pin',
-  summary: 'Set the PIN a technician or administrator logs in with',
+  summary: 'Set, list or remove the PINs technicians and administrators log in with',
   usage: USAGE,
   run,
 };
