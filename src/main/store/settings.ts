@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { KioskError } from '../../core/errors';
 import { DEFAULT_SETTINGS, SettingsSchema, type Settings } from '../../shared/schemas';
 import type { StoreContext } from './context';
@@ -6,11 +7,20 @@ import type { StoreContext } from './context';
  * The kiosk's settings. (The consent texts' version is not a setting: it names the texts in
  * src/core/fumo/consent-text.ts and changes only with them.)
  */
-export type KioskSettings = Settings;
+/** What the customer's receipt needs: the shop printed on it, the printer queue and paper ('' = none / the system's default queue). */
+export const ReceiptSettingsSchema = z.object({
+  shopName: z.string().max(120),
+  shopAddress: z.string().max(400),
+  receiptPrinter: z.string().max(200),
+  receiptPaper: z.enum(['a4', '80mm']),
+});
+export type ReceiptSettings = z.infer<typeof ReceiptSettingsSchema>;
 
-export const DEFAULT_KIOSK_SETTINGS: KioskSettings = { ...DEFAULT_SETTINGS };
+export type KioskSettings = Settings & ReceiptSettings;
 
-const KioskSettingsSchema = SettingsSchema;
+export const DEFAULT_KIOSK_SETTINGS: KioskSettings = { ...DEFAULT_SETTINGS, shopName: '', shopAddress: '', receiptPrinter: '', receiptPaper: 'a4' };
+
+const KioskSettingsSchema = SettingsSchema.extend(ReceiptSettingsSchema.shape);
 
 export class SettingsStore {
   constructor(private readonly ctx: StoreContext) {}
