@@ -33,6 +33,7 @@ import type {
   StartJobParams,
 } from '../../shared/schemas';
 import { toBundleView, toHistoryRecord, toTrustedKey, type Actor, type KioskStore } from '../store';
+import { receiptHtml } from '../receipts';
 import type { ConsentBroker } from './consent-broker';
 import type { DeviceRegistry } from './device-registry';
 import type { JobViews } from './job-views';
@@ -301,7 +302,7 @@ export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench
           return { filename: `fumo-history.${params.format}`, mimeType: params.format === 'csv' ? 'text/csv' : 'application/json', content };
         }),
       receipt: (params: { id: string; language?: string }) =>
-        toResult(() => ({ id: params.id, html: p.store.audit.receiptHtml(params.id, params.language ? { language: params.language } : {}) })),
+        toResult(() => ({ id: params.id, html: receiptHtml(p.store, params.id, params.language ? { language: params.language } : {}) })),
     },
   };
   return guarded(api, () => api.access(), touch);

@@ -12,7 +12,6 @@
 import { createHash } from 'node:crypto';
 import { renameSync } from 'node:fs';
 import { KioskError } from '../../core/errors';
-import { maskDevId } from '../../shared/api';
 import { HeadFile, HistoryKey, type HeadFileState, type HistoryHead, type SignedHeadView } from './anchor';
 import { canonicalJson, dbError, hex, requireAdmin, type Actor, type StoreContext } from './context';
 import { storeFailure } from './errors';
@@ -722,143 +721,10 @@ export class AuditStore {
     );
   }
 
-  /** A printable receipt: plain HTML with inline CSS and no script; the device id is masked. */
-  receiptHtml(id: string, options: { language?: string; kioskName?: string } = {}): string {
-    const r = this.get(id);
-    if (!r) throw new KioskError('RECORD_NOT_FOUND', { detail: `history record ${id}` });
-    const hashRow = this.ctx.db.prepare('SELECT hash FROM audit_chain WHERE seq = (SELECT last_seq FROM audit_records WHERE id = ?)').get(id) as { hash: string } | undefined;
-    return renderReceipt(r, hashRow?.hash ?? null, options.language ?? 'en', options.kioskName ?? 'fumo-kiosk');
+  /** The history entry that last wrote the record (the chain head at that moment): receipts print and sign it. */
+  chainEntryOf(id: string): { seq: number; hash: string } | null {
+    const row = this.ctx.db.prepare('SELECT seq, hash FROM audit_chain WHERE seq = (SELECT last_seq FROM audit_records WHERE id = ?)').get(id) as { seq: number; hash: string } | undefined;
+    return row ?? null;
   }
-}
 
-// ---------------------------------------------------------------------------------------------
-// Receipt
-
-const RECEIPT_TEXT = {
-  en: {
-    title: 'Software update receipt',
-    record: 'Record',
-    date: 'Date',
-    device: 'Device',
-    deviceId: 'Device ID',
-    from: 'Previous version',
-    to: 'New version',
-    reported: 'Version reported after the update',
-    result: 'Result',
-    technician: 'Technician',
-    consentCustomer: 'Customer approval',
-    consentDevice: 'Approval on the device',
-    consentText: 'Consent text version',
-    package: 'Update package',
-    check: 'Record check',
-    approved: 'approved',
-    declined: 'declined',
-    none: 'not given',
-    open: 'in progress',
-    results: { success: 'Updated successfully', failed: 'Update failed', cancelled: 'Cancelled', declined: 'Declined', 'up-to-date': 'Already up to date', scheduled: 'Scheduled for later' },
-  },
-  de: {
-    title: 'Beleg über die Software-Aktualisierung',
-    record: 'Vorgang',
-    date: 'Datum',
-    device: 'Gerät',
-    deviceId: 'Geräte-ID',
-    from: 'Bisherige Version',
-    to: 'Neue Version',
-    reported: 'Gemeldete Version nach der Aktualisierung',
-    result: 'Ergebnis',
-    technician: 'Techniker',
-    consentCustomer: 'Zustimmung des Kunden',
-    consentDevice: 'Zustimmung am Gerät',
-    consentText: 'Version des Zustimmungstexts',
-    package: 'Aktualisierungspaket',
-    check: 'Prüfwert',
-    approved: 'zugestimmt',
-    declined: 'abgelehnt',
-    none: 'nicht erteilt',
-    open: 'läuft',
-    results: { success: 'Erfolgreich aktualisiert', failed: 'Aktualisierung fehlgeschlagen', cancelled: 'Abgebrochen', declined: 'Abgelehnt', 'up-to-date': 'Bereits aktuell', scheduled: 'Für später geplant' },
-  },
-  es: {
-    title: 'Comprobante de actualización de software',
-    record: 'Registro',
-    date: 'Fecha',
-    device: 'Dispositivo',
-    deviceId: 'ID del dispositivo',
-    from: 'Versión anterior',
-    to: 'Versión nueva',
-    reported: 'Versión indicada tras la actualización',
-    result: 'Resultado',
-    technician: 'Técnico',
-    consentCustomer: 'Aprobación del cliente',
-    consentDevice: 'Aprobación en el dispositivo',
-    consentText: 'Versión del texto de consentimiento',
-    package: 'Paquete de actualización',
-    check: 'Código de control',
-    approved: 'aprobado',
-    declined: 'rechazado',
-    none: 'no otorgada',
-    open: 'en curso',
-    results: { success: 'Actualizado correctamente', failed: 'La actualización falló', cancelled: 'Cancelado', declined: 'Rechazado', 'up-to-date': 'Ya estaba actualizado', scheduled: 'Programado para más tarde' },
-  },
-} as const;
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-function fmtTime(ms: number | null): string {
-  return ms === null ? '' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-}
-
-function renderReceipt(r: AuditRecord, hash: string | null, language: string, kioskName: string): string {
-  const lang = (language in RECEIPT_TEXT ? language : 'en') as keyof typeof RECEIPT_TEXT;
-  const t = RECEIPT_TEXT[lang];
-  const answer = (a: DeviceConsentValue | null, at: number | null) =>
-    a === 'approved' || a === 'declined' ? `${a === 'approved' ? t.approved : t.declined}${at !== null ? ` (${fmtTime(at)})` : ''}` : t.none;
-  const result = r.result ? t.results[r.result] : t.open;
-  const rows: [string, string][] = [
-    [t.record, r.id],
-    [t.date, fmtTime(r.finishedAt ?? r.startedAt)],
-    [t.device, [r.manufacturer, r.model].filter((x) => x).join(' ')],
-    [t.deviceId, maskDevId(r.devId)],
-    [t.from, r.fromVersion ?? ''],
-    [t.to, r.targetVersion ?? ''],
-    ...(r.finalVersion ? ([[t.reported, r.finalVersion]] as [string, string][]) : []),
-    [t.result, result],
-    [t.technician, r.technician ?? ''],
-    [t.consentCustomer, answer(r.consent.customer, r.consent.customerAt)],
-    [t.consentDevice, answer(r.consent.device, r.consent.deviceAt)],
-    [t.consentText, r.consent.textVersion ?? ''],
-    [t.package, `${r.bundleId ?? ''}${r.bundleSha256 ? ` (SHA-256 ${r.bundleSha256.slice(0, 16)}…)` : ''}`],
-    ...(hash ? ([[t.check, hash.slice(0, 16)]] as [string, string][]) : []),
-  ];
-  const body = rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('\n');
-  const outcome = r.outcomeText ? `<p class="outcome">${escapeHtml(r.outcomeText)}</p>` : '';
-  return `<!DOCTYPE html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<title>${escapeHtml(t.title)}</title>
-<style>
-body { font-family: system-ui, sans-serif; color: #000; background: #fff; max-width: 40em; margin: 1.5em auto; padding: 0 1em; }
-h1 { font-size: 1.3em; margin-bottom: 0.2em; }
-.kiosk { color: #333; margin-top: 0; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; vertical-align: top; padding: 0.35em 0.5em; border-bottom: 1px solid #999; }
-th { width: 40%; font-weight: 600; }
-.outcome { font-size: 1.1em; margin: 1em 0; }
-@media print { body { margin: 0; } }
-</style>
-</head>
-<body>
-<h1>${escapeHtml(t.title)}</h1>
-<p class="kiosk">${escapeHtml(kioskName)}</p>
-${outcome}
-<table>
-${body}
-</table>
-</body>
-</html>
-`;
 }

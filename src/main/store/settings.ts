@@ -8,6 +8,15 @@ import { dbError, type StoreContext } from './context';
  * guard settings. (The consent texts' version is not a setting: it names the texts in
  * src/core/fumo/consent-text.ts and changes only with them.)
  */
+/** What the customer's receipt needs: the shop printed on it, the printer queue and paper ('' = none / the system's default queue). */
+export const ReceiptSettingsSchema = z.object({
+  shopName: z.string().max(120),
+  shopAddress: z.string().max(400),
+  receiptPrinter: z.string().max(200),
+  receiptPaper: z.enum(['a4', '80mm']),
+});
+export type ReceiptSettings = z.infer<typeof ReceiptSettingsSchema>;
+
 const KioskSettingsSchema = SettingsSchema.extend({
   /** Wrong PINs in a row that lock logging in. */
   pinMaxFailures: z.number().int().min(1).max(100),
@@ -15,11 +24,20 @@ const KioskSettingsSchema = SettingsSchema.extend({
   pinLockoutMs: z.number().int().min(1000).max(24 * 3_600_000),
   /** The wait after the first wrong PIN; it doubles with each further one. */
   pinBaseDelayMs: z.number().int().min(0).max(600_000),
-});
+}).extend(ReceiptSettingsSchema.shape);
 
 export type KioskSettings = z.infer<typeof KioskSettingsSchema>;
 
-export const DEFAULT_KIOSK_SETTINGS: KioskSettings = { ...DEFAULT_SETTINGS, pinMaxFailures: 5, pinLockoutMs: 300_000, pinBaseDelayMs: 1000 };
+export const DEFAULT_KIOSK_SETTINGS: KioskSettings = {
+  ...DEFAULT_SETTINGS,
+  pinMaxFailures: 5,
+  pinLockoutMs: 300_000,
+  pinBaseDelayMs: 1000,
+  shopName: '',
+  shopAddress: '',
+  receiptPrinter: '',
+  receiptPaper: 'a4',
+};
 
 export class SettingsStore {
   constructor(private readonly ctx: StoreContext) {}

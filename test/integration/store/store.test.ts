@@ -1,3 +1,4 @@
+import { receiptHtml } from '../../../src/main/receipts';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -198,7 +199,7 @@ describe('audit history', () => {
 
   it('prints a receipt with the IMEI masked but for its last 4 digits, no script, inline CSS', () => {
     seed();
-    const html = store.audit.receiptHtml('a1');
+    const html = receiptHtml(store, 'a1');
     expect(html).not.toContain('493005100592800');
     expect(html).not.toContain('49300510059');
     expect(html).toContain('2800');
@@ -208,13 +209,13 @@ describe('audit history', () => {
     expect(html).not.toMatch(/\son\w+=/i);
     expect(html).toContain('<style>');
     expect(html).toContain('Updated to 1.1.0.');
-    const de = store.audit.receiptHtml('a1', { language: 'de' });
+    const de = receiptHtml(store, 'a1', { language: 'de' });
     expect(de).toContain('lang="de"');
     expect(de).toContain('Erfolgreich aktualisiert');
     // values are escaped
     store.audit.begin(start({ id: 'a5', model: '<img src=x>' }));
-    expect(store.audit.receiptHtml('a5')).toContain('&lt;img src=x&gt;');
-    expect(() => store.audit.receiptHtml('zzz')).toThrow(/No record/);
+    expect(receiptHtml(store, 'a5')).toContain('&lt;img src=x&gt;');
+    expect(() => receiptHtml(store, 'zzz')).toThrow(/No record/);
   });
 });
 
