@@ -5,7 +5,7 @@ import { ErrorNotice } from '../../components/ErrorText';
 import { Notice } from '../../components/Notice';
 import { translateError } from '../../i18n';
 import { formatDateTime, formatEtaClock, formatMegabytes, maskDevId } from '../../i18n/format';
-import { kioskActions, useHistoryVersion } from '../kiosk-hooks';
+import { kioskActions, useHistoryVersion, useSession } from '../kiosk-hooks';
 
 const RESULTS: JobResult[] = ['success', 'failed', 'declined', 'cancelled', 'up-to-date', 'scheduled'];
 
@@ -51,6 +51,7 @@ function download(filename: string, mimeType: string, content: string): void {
 
 /** Administrator: filter the update history, see a record, export it, show its receipt. */
 export function HistoryScreen() {
+  const isAdmin = useSession()?.user.role === 'admin';
   const { t, i18n } = useTranslation();
   const lng = i18n.language;
   const version = useHistoryVersion();
@@ -119,12 +120,17 @@ export function HistoryScreen() {
       <div className="screen-head">
         <h1 id="history-title">{t('history.title')}</h1>
         <span className="spacer" />
-        <button type="button" className="btn btn-secondary" onClick={() => void doExport('csv')} data-testid="export-csv">
-          {t('history.exportCsv')}
-        </button>
-        <button type="button" className="btn btn-secondary" onClick={() => void doExport('json')} data-testid="export-json">
-          {t('history.exportJson')}
-        </button>
+        {/* Exports carry full device ids: an administrator's (and recorded). */}
+        {isAdmin ? (
+          <>
+            <button type="button" className="btn btn-secondary" onClick={() => void doExport('csv')} data-testid="export-csv">
+              {t('history.exportCsv')}
+            </button>
+            <button type="button" className="btn btn-secondary" onClick={() => void doExport('json')} data-testid="export-json">
+              {t('history.exportJson')}
+            </button>
+          </>
+        ) : null}
       </div>
       <p className="muted">{t('history.intro')}</p>
       {exported ? <Notice tone="success">{exported}</Notice> : null}

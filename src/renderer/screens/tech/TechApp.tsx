@@ -55,7 +55,8 @@ export function TechApp(_props: { path?: string }) {
       </div>
     );
   const isAdmin = session.user.role === 'admin';
-  const views: View[] = isAdmin ? ['bench', ...ADMIN_VIEWS] : ['bench'];
+  // A technician may look at the history; catalogue, trust and settings are an administrator's.
+  const views: View[] = isAdmin ? ['bench', ...ADMIN_VIEWS] : ['bench', 'history'];
   const current = views.includes(view) ? view : 'bench';
 
   return (
