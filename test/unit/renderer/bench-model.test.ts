@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { deviceView, jobView } from '../../support/views';
 import type { DeviceView, JobPhase, JobView } from '../../../src/shared/api';
 import { deviceCardModel, placeOf } from '../../../src/renderer/components/device-model';
 import { failureOf, nextStepOf } from '../../../src/renderer/components/failure';
@@ -6,55 +7,9 @@ import { dueRemovals, isHeld, NO_REMOVAL, removalReducer, secondsToUndo, UNDO_WI
 import { importProblemOf } from '../../../src/renderer/screens/admin/import-error';
 import { createCustomerI18n, i18n, translateError } from '../../../src/renderer/i18n';
 
-function device(over: Partial<DeviceView> = {}): DeviceView {
-  return {
-    portId: 'usb-1-2.3',
-    linkKind: 'usb',
-    simulated: false,
-    devId: 'IMEI:••••3801',
-    manufacturer: 'M',
-    model: 'X1',
-    fwVersion: '1.0',
-    targetVersion: '1.1',
-    bundleId: 'b',
-    battery: 80,
-    externalPower: true,
-    supportsSchedule: false,
-    state: 'update-available',
-    phase: null,
-    jobId: null,
-    problems: [],
-    attachedAt: 1,
-    ...over,
-  };
-}
+const device = (over: Partial<DeviceView> = {}): DeviceView => deviceView({ portId: 'usb-1-2.3', linkKind: 'usb', simulated: false, devId: 'IMEI:••••3801', attachedAt: 1, ...over });
 
-function job(phase: JobPhase, over: Partial<JobView> = {}): JobView {
-  return {
-    jobId: 'j1',
-    portId: 'usb-1-2.3',
-    devId: null,
-    model: 'X1',
-    bundleId: 'b',
-    fromVersion: '1.0',
-    targetVersion: '1.1',
-    schedule: 'now',
-    consentMode: 'customer',
-    phase,
-    bytesSent: 0,
-    bytesTotal: 0,
-    speedBps: null,
-    etaSeconds: null,
-    result: null,
-    error: null,
-    retryOf: null,
-    historyId: null,
-    startedAt: 1,
-    updatedAt: 1,
-    finishedAt: null,
-    ...over,
-  };
-}
+const job = (phase: JobPhase, over: Partial<JobView> = {}): JobView => jobView(phase, { portId: 'usb-1-2.3', ...over });
 
 const installFailed = { code: 'INSTALL_FAILED' as const, message: 'The phone could not install the update (result 410). It still runs its previous version.', details: { detail: 410 } };
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jobView } from '../../support/views';
 import type { ConsentRequest, JobPhase, JobView, Snapshot } from '../../../src/shared/api';
 import { DEFAULT_SETTINGS } from '../../../src/shared/schemas';
 import {
@@ -11,32 +12,7 @@ import {
 import { customerJobOf, reduceEvent, reduceSnapshot } from '../../../src/renderer/store/reducers';
 import { initialData } from '../../../src/renderer/store/state';
 
-function job(phase: JobPhase, over: Partial<JobView> = {}): JobView {
-  return {
-    jobId: 'j1',
-    portId: 'p1',
-    devId: null,
-    model: 'X1',
-    bundleId: 'b',
-    fromVersion: '1.0',
-    targetVersion: '1.1',
-    schedule: 'now',
-    consentMode: 'customer',
-    phase,
-    bytesSent: 0,
-    bytesTotal: 0,
-    speedBps: null,
-    etaSeconds: null,
-    result: null,
-    error: null,
-    retryOf: null,
-    historyId: null,
-    startedAt: 1,
-    updatedAt: 1,
-    finishedAt: null,
-    ...over,
-  };
-}
+const job = (phase: JobPhase, over: Partial<JobView> = {}): JobView => jobView(phase, over);
 
 function request(over: Partial<ConsentRequest> = {}): ConsentRequest {
   return {

@@ -1,57 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { deviceView, jobView } from '../../support/views';
 import type { ConsentRequest, DeviceView, JobPhase, JobView } from '../../../src/shared/api';
 import { deviceCardModel, sortDevices } from '../../../src/renderer/components/device-model';
 import { customerStage, EMPTY_MEMORY, idlePaused, pickText } from '../../../src/renderer/screens/customer/customer-flow';
 
-function device(overrides: Partial<DeviceView> = {}): DeviceView {
-  return {
-    portId: 'p1',
-    linkKind: 'serial',
-    simulated: true,
-    devId: 'IMEI:•••••••••••3801',
-    manufacturer: 'M',
-    model: 'X1',
-    fwVersion: '1.0',
-    targetVersion: '1.1',
-    bundleId: 'b',
-    battery: 80,
-    externalPower: true,
-    supportsSchedule: false,
-    state: 'update-available',
-    phase: null,
-    jobId: null,
-    problems: [],
-    attachedAt: 1000,
-    ...overrides,
-  };
-}
+const device = (overrides: Partial<DeviceView> = {}): DeviceView => deviceView(overrides);
 
-function job(phase: JobPhase, overrides: Partial<JobView> = {}): JobView {
-  return {
-    jobId: 'j1',
-    portId: 'p1',
-    devId: null,
-    model: 'X1',
-    bundleId: 'b',
-    fromVersion: '1.0',
-    targetVersion: '1.1',
-    schedule: 'now',
-    consentMode: 'customer',
-    phase,
-    bytesSent: 0,
-    bytesTotal: 0,
-    speedBps: null,
-    etaSeconds: null,
-    result: null,
-    error: null,
-    retryOf: null,
-    historyId: null,
-    startedAt: 1,
-    updatedAt: 1,
-    finishedAt: null,
-    ...overrides,
-  };
-}
+const job = (phase: JobPhase, overrides: Partial<JobView> = {}): JobView => jobView(phase, overrides);
 
 const request = (overrides: Partial<ConsentRequest> = {}): ConsentRequest => ({
   requestId: 'r1',

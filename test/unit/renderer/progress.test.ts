@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jobView } from '../../support/views';
 import type { JobPhase, JobView } from '../../../src/shared/api';
 import { addSample, measuredSpeed, progressView, SPEED_WINDOW_MS } from '../../../src/renderer/store/progress';
 import { reduceEvent } from '../../../src/renderer/store/reducers';
@@ -6,32 +7,7 @@ import { initialData } from '../../../src/renderer/store/state';
 import { deviceCardModel } from '../../../src/renderer/components/device-model';
 import { formatPercent } from '../../../src/renderer/i18n/format';
 
-function job(phase: JobPhase, over: Partial<JobView> = {}): JobView {
-  return {
-    jobId: 'j1',
-    portId: 'p1',
-    devId: null,
-    model: 'X1',
-    bundleId: 'b',
-    fromVersion: '1.0',
-    targetVersion: '1.1',
-    schedule: 'now',
-    consentMode: 'customer',
-    phase,
-    bytesSent: 0,
-    bytesTotal: 0,
-    speedBps: null,
-    etaSeconds: null,
-    result: null,
-    error: null,
-    retryOf: null,
-    historyId: null,
-    startedAt: 1,
-    updatedAt: 1,
-    finishedAt: null,
-    ...over,
-  };
-}
+const job = (phase: JobPhase, over: Partial<JobView> = {}): JobView => jobView(phase, over);
 
 const MB4 = 4_000_000;
 
