@@ -99,7 +99,7 @@ describe('kiosk process killed mid-download', () => {
     expect(results[0]).toMatchObject({ state: 'done', finalVersion: '1.1.0', jobId: unfinished[0]!.jobId });
 
     // The phone itself reports the new version.
-    const listed = await run(['devices', '--json', '--data', data, '--scan-ms', '500']);
+    const listed = await run(['devices', '--demo', '--json', '--data', data, '--scan-ms', '500']);
     const devices = JSON.parse(listed.stdout) as Array<{ devId: string; fwVersion: string }>;
     expect(devices.find((d) => d.devId.endsWith(devId.slice(-4)))?.fwVersion).toBe('1.1.0');
 
