@@ -17,7 +17,7 @@ import { openDatabase } from './db';
 import { createPrivateFileIfMissing, ensurePrivateDir, tightenFileIfPresent } from './files';
 import { JobJournal } from './journal';
 import { fileSecretBox, type SecretBox } from './secrets';
-import { openLegacyPinAccess, PinStore, type LegacyPinAccess } from './pins';
+import { PinStore } from './pins';
 import { bundlesDir, databasePath } from './paths';
 import { SettingsStore } from './settings';
 import { TrustStore } from './trust';
@@ -106,14 +106,6 @@ export { isStoreError, storeFailure, STORE_ERROR_CODES, type StoreErrorCode } fr
 export type { AttemptStart, AttemptUpdate, AttemptCompletion, AuditRecord, AuditConsent, AuditFilter, ChainCheck, ChainEntry, AttemptResult, DeviceConsentValue, ConsentAnswerValue } from './audit';
 export type { KioskSettings } from './settings';
 
-/** @deprecated The old synchronous PIN interface over the store's PIN table (src/main/services/pin.ts). */
-export function openLegacyPins(dataDir: string): LegacyPinAccess {
-  return openLegacyPinAccess(dataDir, (dir) => {
-    // Opening the store once creates and migrates the database and moves an old pins.json in.
-    openStore(dir).close();
-    return openDatabase(databasePath(dir));
-  });
-}
 export type { PinRole, PinEntry, PinVerifyResult } from './pins';
 export { PIN_MIN_LENGTH, PIN_MAX_LENGTH, pinProblem } from './pins';
 export type { SignedHeadView, HistoryHead } from './anchor';

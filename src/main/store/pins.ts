@@ -5,7 +5,7 @@
  * through a PinGuard: a growing wait after each wrong PIN and a lockout after pinMaxFailures,
  * each failure and lockout recorded in the audit history.
  */
-import { randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { KioskError } from '../../core/errors';
 import type { AuditStore } from './audit';
@@ -236,50 +236,4 @@ export class PinStore {
     rmSync(`${file}.tmp`, { force: true });
     return moved;
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The synchronous PinStore of src/main/services/pin.ts, kept until its callers use
-// KioskStore.pins. It hashes on the calling thread and has no guard: new code calls
-// PinStore.verify() and PinStore.set() instead.
-
-/** @deprecated Use KioskStore.pins. The old synchronous interface over the same table. */
-export interface LegacyPinAccess {
-  /** Any role 4 to 12 digits, as before. */
-  set(name: string, role: PinRole, pin: string): void;
-  has(name: string): boolean;
-  check(pin: string): { name: string; role: PinRole } | undefined;
-}
-
-/** @deprecated Use KioskStore.pins. Opens its own connection to the data folder's database. */
-export function openLegacyPinAccess(dataDir: string, openDb: (dataDir: string) => StoreContext['db']): LegacyPinAccess {
-  let db: StoreContext['db'] | undefined;
-  const conn = () => (db ??= openDb(dataDir));
-  return {
-    set(name, role, pin) {
-      if (!/^\d{4,12}$/.test(pin)) throw new KioskError('INVALID_REQUEST', { detail: 'a PIN is 4 to 12 digits' });
-      const salt = randomBytes(16);
-      const { keylen, ...cost } = DEFAULT_SCRYPT;
-      const hash = scryptSync(pin, salt, keylen, cost);
-      conn()
-        .prepare(
-          `INSERT INTO pins (name, role, kdf, params, salt, hash, updated_at) VALUES (?, ?, 'scrypt', ?, ?, ?, ?)
-           ON CONFLICT(name) DO UPDATE SET role = excluded.role, kdf = excluded.kdf, params = excluded.params, salt = excluded.salt, hash = excluded.hash, updated_at = excluded.updated_at`,
-        )
-        .run(name, role, JSON.stringify(cost), salt.toString('hex'), hash.toString('hex'), Date.now());
-    },
-    has(name) {
-      return conn().prepare('SELECT 1 FROM pins WHERE name = ?').get(name) !== undefined;
-    },
-    check(pin) {
-      for (const r of conn().prepare('SELECT * FROM pins ORDER BY name').all() as PinRow[]) {
-        if (r.kdf !== 'scrypt') continue;
-        const params = JSON.parse(r.params) as ScryptParams;
-        const expected = Buffer.from(r.hash, 'hex');
-        const got = scryptSync(pin, Buffer.from(r.salt, 'hex'), expected.length, { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024 });
-        if (timingSafeEqual(got, expected)) return { name: r.name, role: r.role as PinRole };
-      }
-      return undefined;
-    },
-  };
 }
