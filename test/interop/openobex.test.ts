@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObexDmLink } from '../../src/core/obex/dm-channel';
 import { nodeByteStream } from '../../src/transport/node-byte-stream';
+import { toolMissing } from '../support/tools';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const source = join(here, 'openobex', 'obex-harness.c');
@@ -24,7 +25,7 @@ const buildDir = join(here, 'openobex', 'build');
 const binary = join(buildDir, 'obex-harness');
 
 function buildHarness(): string | undefined {
-  if (!existsSync('/usr/include/openobex/obex.h')) return 'openobex headers missing (apt-get install libopenobex2-dev)';
+  if (!existsSync('/usr/include/openobex/obex.h')) return 'openobex headers missing';
   const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'openobex'], { encoding: 'utf8' });
   if (flags.status !== 0) return 'pkg-config openobex failed: ' + flags.stderr;
   mkdirSync(buildDir, { recursive: true });
@@ -34,7 +35,7 @@ function buildHarness(): string | undefined {
 }
 
 const skipReason = buildHarness();
-if (skipReason) console.warn(`openobex interop skipped: ${skipReason}`);
+if (skipReason) toolMissing('test/interop/openobex.test.ts', skipReason, 'libopenobex2-dev');
 
 interface Harness {
   child: ChildProcessWithoutNullStreams;

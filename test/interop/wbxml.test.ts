@@ -19,7 +19,7 @@
  *     and keeps Format bin. For such files the output is read as Latin-1 (one byte, one char)
  *     and the text of Format-bin Data turned back into bytes before comparing.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,9 +29,9 @@ import type { Command, Item, SyncMLMessage } from '../../src/core/dm/model';
 import { decodeWbxml, encodeWbxml } from '../../src/core/dm/wbxml';
 import { decodeXml } from '../../src/core/dm/xml';
 import { loadCorpus } from '../unit/dm/helpers';
+import { haveTools } from '../support/tools';
 
-const haveLibwbxml = spawnSync('xml2wbxml', ['-h']).error === undefined && spawnSync('wbxml2xml', ['-h']).error === undefined;
-if (!haveLibwbxml) console.warn('test/interop/wbxml.test.ts skipped: xml2wbxml / wbxml2xml not found (apt-get install libwbxml2-utils)');
+const haveLibwbxml = haveTools('test/interop/wbxml.test.ts', ['xml2wbxml', 'wbxml2xml'], 'libwbxml2-utils');
 
 const corpus = loadCorpus();
 const work = mkdtempSync(join(tmpdir(), 'fumo-wbxml-'));

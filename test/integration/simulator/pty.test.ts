@@ -4,7 +4,6 @@
  * session engine over an OBEX client link. After the update the phone re-enumerates under a
  * new pty path and reports the result (1226 with the Correlator) there.
  */
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { acceptSession } from '../../../src/core/session/server';
 import { MemoryAuthAccountStore, RESYNC_NONCE } from '../../../src/core/dm/auth';
@@ -15,19 +14,13 @@ import { startSimulation, defaultServerAccount } from '../../../src/simulator/si
 import { openPtyByteStream, registryIdFor } from '../../../src/simulator/transports';
 import { listSimulatedDevices } from '../../../src/transport/sim-registry';
 import { makeBundle, makeKeys, tempDir } from '../../unit/simulator/helpers';
+import { haveTools } from '../../support/tools';
 
-function haveSocat(): boolean {
-  try {
-    execFileSync('socat', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const haveSocat = haveTools('test/integration/simulator/pty.test.ts', ['socat'], 'socat', ['-V']);
 
 const keys = makeKeys();
 
-describe.skipIf(!haveSocat())('reference device over a pty with OBEX', () => {
+describe.skipIf(!haveSocat)('reference device over a pty with OBEX', () => {
   it('downloads a signed 32 MB bundle, reboots under a new pty path and reports 1226 with the Correlator', async () => {
     // 32 MB, as a real firmware image might be; the phone streams it to a file.
     const payload = new Uint8Array(32_000_000);

@@ -13,6 +13,7 @@ import type { SyncMLMessage } from '../../../src/core/dm/model';
 import { decodeWbxml, encodeWbxml } from '../../../src/core/dm/wbxml';
 import { decodeXml } from '../../../src/core/dm/xml';
 import { specBytes, specDir, specFiles } from './helpers';
+import { haveTools } from '../../support/tools';
 
 /**
  * wbxml2xml writes OPAQUE bytes of Format bin verbatim (no base64) and keeps Format bin, which
@@ -29,7 +30,7 @@ function binAsBytes(m: SyncMLMessage): SyncMLMessage {
   return m;
 }
 
-const have = spawnSync('xml2wbxml', ['-h']).error === undefined && spawnSync('wbxml2xml', ['-h']).error === undefined;
+const have = haveTools('test/unit/conformance/spec-libwbxml.test.ts', ['xml2wbxml', 'wbxml2xml'], 'libwbxml2-utils');
 const work = mkdtempSync(join(tmpdir(), 'fumo-spec-wbxml-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { main } from '../../../src/main/cli/index';
 import { decodeXml } from '../../../src/core/dm/xml';
 import { decodeWbxml, encodeWbxml } from '../../../src/core/dm/wbxml';
 import { corpusDir } from './helpers';
+import { haveTools } from '../../support/tools';
 
 function capture(stdinBytes?: Uint8Array) {
   const stdout = new PassThrough();
@@ -24,7 +25,7 @@ function capture(stdinBytes?: Uint8Array) {
 
 const dir = mkdtempSync(join(tmpdir(), 'dm-cli-'));
 const chunkXml = join(corpusDir, '28-large-object-first-chunk.xml');
-const haveXml2wbxml = spawnSync('xml2wbxml', ['-h']).error === undefined;
+const haveXml2wbxml = haveTools('test/unit/dm/cli.test.ts', ['xml2wbxml'], 'libwbxml2-utils');
 
 describe('fumo-kiosk dm', () => {
   it('decodes WBXML to indented XML with one summary line per command', async () => {
