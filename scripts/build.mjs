@@ -5,14 +5,19 @@
 //             such as better-sqlite3, @serialport/bindings-cpp and usb are loaded from node_modules)
 //   preload   dist/preload/preload.cjs: one sandbox-compatible CommonJS bundle (only `electron` external)
 //   renderer  dist/renderer via Vite (vite.config.ts)
-// Usage: node scripts/build.mjs [main] [preload] [renderer]   (no argument: all three)
+// Usage: node scripts/build.mjs [--release] [main] [preload] [renderer]   (no part named: all three)
+//   --release writes the build kind into the main bundles (process.env.FUMO_KIOSK_BUILD becomes
+//   "release"), so the sample-data shell and DevTools stay off whatever the environment says.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = `${root}dist`;
-const wanted = new Set(process.argv.slice(2));
+const args = process.argv.slice(2);
+const releaseBuild = args.includes('--release');
+const wanted = new Set(args.filter((a) => a !== '--release'));
+const buildKind = releaseBuild ? { 'process.env.FUMO_KIOSK_BUILD': '"release"' } : {};
 const all = wanted.size === 0;
 const t0 = Date.now();
 
@@ -34,6 +39,7 @@ async function buildMain() {
     outdir: `${dist}/main`,
     format: 'esm',
     packages: 'external',
+    define: buildKind,
     // Let bundled CommonJS-style code call require() for node built-ins.
     banner: {
       js: "import { createRequire as __fumoCreateRequire } from 'node:module'; const require = __fumoCreateRequire(import.meta.url);",
@@ -49,7 +55,7 @@ async function buildMain() {
     packages: 'external',
     external: ['electron'],
     // Modules that locate files from import.meta.url get the bundle's own URL.
-    define: { 'import.meta.url': '__fumoImportMetaUrl' },
+    define: { 'import.meta.url': '__fumoImportMetaUrl', ...buildKind },
     banner: { js: "const __fumoImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
 }
@@ -96,7 +102,7 @@ try {
   }
   await writeFile(
     `${dist}/BUILD_INFO.json`,
-    JSON.stringify({ builtAt: new Date().toISOString(), parts: steps.map(([n]) => n) }, null, 2) + '\n',
+    JSON.stringify({ builtAt: new Date().toISOString(), kind: releaseBuild ? 'release' : 'development', parts: steps.map(([n]) => n) }, null, 2) + '\n',
   );
   console.log(`build: finished in ${((Date.now() - t0) / 1000).toFixed(1)} s -> dist/`);
 } catch (e) {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { KioskBackend } from '../../shared/api';
 import { defaultDataDir } from '../store/paths';
 import { createShellBackend } from './shell-backend';
+import { demoShellRefused } from '../hosts/release';
 import { createKioskService } from '../services/kiosk-service';
 import { createDemoKiosk } from './demo-kiosk';
 import type { DmListenAddress } from '../services/dm-endpoint';
@@ -17,15 +18,20 @@ export interface BackendOptions {
   dataDir: string;
   /** Simulated devices and the demo catalogue. */
   demo: boolean;
-  /** The in-memory shell backend instead of the kiosk service. */
+  /** The in-memory shell backend instead of the kiosk service (refused when `release` is set). */
   demoShell: boolean;
+  /** A release build: `demoShell` is refused with a typed error. */
+  release?: boolean;
   /** Where the DM endpoint listens (default: 127.0.0.1, a free port). */
   dmListen?: DmListenAddress[];
   log?: (line: string) => void;
 }
 
 export async function createBackend(options: BackendOptions): Promise<KioskBackend> {
-  if (options.demoShell) return createShellBackend();
+  if (options.demoShell) {
+    if (options.release) throw demoShellRefused();
+    return createShellBackend();
+  }
   const service = { dataDir: options.dataDir, ...(options.log ? { log: options.log } : {}), ...(options.dmListen ? { dmListen: options.dmListen } : {}) };
   return options.demo ? createDemoKiosk(service) : createKioskService(service);
 }

@@ -8,6 +8,7 @@ import type { KioskBackend } from '../../../shared/api';
 import { createBackend, resolveDataDir } from '../../demo/backend';
 import { defaultDataDir } from '../../store/paths';
 import { isLoopbackAddress } from '../../hosts/security';
+import { hostPolicy } from '../../hosts/release';
 import { startWebHost } from '../../hosts/web/server';
 import { UsageError, type CliCommand, type CliIo } from '../command';
 
@@ -132,6 +133,7 @@ export const webCommand: CliCommand = {
       dataDir: resolve(resolveDataDir(opts.dataDir, opts.demo)),
       demo: opts.demo,
       demoShell: opts.demoShell,
+      release: hostPolicy(false).release,
       ...(opts.dmListen.length ? { dmListen: opts.dmListen.map(parseDmListen) } : {}),
     });
     let allowNonLoopback = false;

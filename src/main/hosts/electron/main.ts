@@ -20,6 +20,7 @@ import {
 import { IPC_CHANNELS, fail, type KioskBackend, type KioskConnection } from '../../../shared/api';
 import { createBackend, resolveDataDir } from '../../demo/backend';
 import { dispatchRequest, subscribeBackend } from '../dispatch';
+import { hostPolicy } from '../release';
 import { isAllowedNavigation, isTrustedFrame } from './frames';
 import { APP_ORIGIN, handleAppProtocol, registerAppScheme } from './protocol';
 import { TaskbarProgress } from './taskbar';
@@ -31,7 +32,9 @@ const option = (name: string) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 
-const release = app.isPackaged && !process.env.FUMO_KIOSK_DEBUG;
+// A packaged app is a release whatever the environment says: no DevTools, no --demo-shell.
+const policy = hostPolicy(app.isPackaged);
+const release = policy.release;
 const rendererDir = join(__dirname, '..', 'renderer');
 const preloadPath = join(__dirname, '..', 'preload', 'preload.cjs');
 const windows = new Set<BrowserWindow>();
@@ -54,7 +57,7 @@ function lockDown(contents: WebContents): void {
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  if (release) contents.on('devtools-opened', () => contents.closeDevTools());
+  if (!policy.devTools) contents.on('devtools-opened', () => contents.closeDevTools());
 }
 
 function openWindow(backend: KioskBackend, route: '/tech' | '/customer', kiosk: boolean, display?: Electron.Display): BrowserWindow {
@@ -81,7 +84,7 @@ function openWindow(backend: KioskBackend, route: '/tech' | '/customer', kiosk: 
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
-      devTools: !release,
+      devTools: policy.devTools,
     },
   });
   windows.add(win);
@@ -112,6 +115,7 @@ async function start(): Promise<void> {
       dataDir: resolveDataDir(option('--data'), flag('--demo')),
       demo: flag('--demo'),
       demoShell: flag('--demo-shell'),
+      release,
     });
   } catch (e) {
     process.stderr.write(`fumo-kiosk: ${e instanceof Error ? e.message : String(e)}\n`);
