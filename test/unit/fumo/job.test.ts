@@ -312,16 +312,16 @@ describe('FumoJob', () => {
 
   it('cancel while waiting for the customer: cancelled, nothing sent', async () => {
     const h = harness();
-    let release: (() => void) | undefined;
+    let asked: () => void = () => undefined;
+    const customerAsked = new Promise<void>((r) => (asked = r));
     h.consent.askCustomer = (_r: CustomerConsentRequest, signal: AbortSignal) =>
       new Promise<CustomerConsentAnswer>((_resolve, reject) => {
         signal.addEventListener('abort', () => reject(new Error('aborted')));
-        release = () => undefined;
+        asked();
       });
     const job = newJob(h);
     const run = job.run(h.phone.session());
-    await new Promise((r) => setTimeout(r, 10));
-    expect(release).toBeDefined();
+    await customerAsked;
     expect(job.cancel()).toBe(true);
     const snap = await run;
     expect(snap.state).toBe('cancelled');
@@ -338,12 +338,15 @@ describe('journal replay after a restart', () => {
     const session = h.phone.session();
     const origReplace = session.replaceLarge.bind(session);
     let killedAt = 0;
+    let killed: () => void = () => undefined;
+    const hung = new Promise<void>((r) => (killed = r));
     session.replaceLarge = (uri, source, options) => {
       const wrapped = {
         size: source.size,
         read: async (off: number, len: number) => {
           if (off >= 12_000) {
             killedAt = off;
+            killed();
             return new Promise<Uint8Array>(() => undefined);
           }
           return source.read(off, len);
@@ -353,7 +356,7 @@ describe('journal replay after a restart', () => {
     };
     const first = new FumoJob(h.ports, { jobId: 'job-kill', trigger: 'technician', nodes });
     void first.run(session);
-    for (let i = 0; i < 200 && killedAt === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await hung;
     expect(killedAt).toBe(12_000);
     expect(h.phone.held.length).toBe(12_000);
 
@@ -401,10 +404,16 @@ describe('journal replay after a restart', () => {
   it('a kiosk killed after Exec: the result in the next session from the phone completes the job', async () => {
     const h = harness();
     // The process dies while waiting for the phone to come back: the wait never returns.
-    const job = new FumoJob({ ...h.ports, sessions: { next: () => new Promise(() => undefined) } }, { jobId: 'job-exec', trigger: 'technician', nodes: PROFILE_NODES });
+    let waiting: () => void = () => undefined;
+    const waitsForPhone = new Promise<void>((r) => (waiting = r));
+    const next = () => {
+      waiting();
+      return new Promise<never>(() => undefined);
+    };
+    const job = new FumoJob({ ...h.ports, sessions: { next } }, { jobId: 'job-exec', trigger: 'technician', nodes: PROFILE_NODES });
     const session = h.phone.session();
     void job.run(session);
-    for (let i = 0; i < 200 && h.phone.execs.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitsForPhone;
     expect(h.phone.execs).toHaveLength(1);
     h.phone.reboot();
     const runner = new JobRunner({ ports: h.ports, nodesFor: () => PROFILE_NODES });

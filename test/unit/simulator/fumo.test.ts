@@ -8,6 +8,7 @@ import { DeviceStateStore, initialFumoState } from '../../../src/simulator/state
 import { FaultSet, type Fault } from '../../../src/simulator/faults';
 import type { ClientHandler, CommandReply, LargeObjectSink } from '../../../src/core/session/client-api';
 import { makeBundle, makeKeys, sendLarge, tempDir } from './helpers';
+import { fileGone } from '../../support/files';
 
 const keys = makeKeys();
 const otherKeys = makeKeys();
@@ -117,7 +118,8 @@ describe('FUMO MO', () => {
         correlator: 'job-42',
       },
     ]);
-    await new Promise((r) => setTimeout(r, 20));
+    // The device removes the installed package in the background.
+    await fileGone(h.store.packagePath);
     expect(existsSync(h.store.packagePath)).toBe(false);
   });
 
