@@ -52,6 +52,33 @@ export function isTerminal(state: JobState): boolean {
   return TERMINAL_STATES.includes(state);
 }
 
+/** Whether a stored state name is one of the job's terminal states (journal rows hold plain strings). */
+export function isTerminalStateName(state: string): boolean {
+  return (TERMINAL_STATES as readonly string[]).includes(state);
+}
+
+/** How an attempt ended, as the history and the screens name it. */
+export type AttemptOutcome = 'success' | 'up-to-date' | 'declined' | 'cancelled' | 'failed' | 'scheduled';
+
+/**
+ * The outcome a state stands for: each terminal state its own, `scheduled` (the payload is on the
+ * phone, the install waits for a later session) 'scheduled', every other state none yet.
+ */
+export function outcomeOfState(state: JobState): AttemptOutcome | null {
+  switch (state) {
+    case 'done':
+      return 'success';
+    case 'up-to-date':
+    case 'declined':
+    case 'cancelled':
+    case 'failed':
+    case 'scheduled':
+      return state;
+    default:
+      return null;
+  }
+}
+
 /** Who started the update: the technician at the kiosk (package 0, Alert 1200) or the customer on the phone (Alert 1201). */
 export type JobTrigger = 'technician' | 'customer';
 export type InstallSchedule = 'now' | 'later';

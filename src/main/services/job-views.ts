@@ -3,7 +3,7 @@
  * service knows beside it (its port, how consent is given, the progress figures, a pulled
  * cable), and the device card's state that follows from the job.
  */
-import { isTerminal, type JobProgress, type JobSnapshot, type JobState } from '../../core/fumo/ports';
+import { isTerminal, outcomeOfState, type JobProgress, type JobSnapshot, type JobState } from '../../core/fumo/ports';
 import { maskDevId } from '../../shared/api';
 import { describeError } from '../../shared/errors';
 import type { ConsentMode, DeviceState, DeviceView, JobPhase, JobResult, JobView } from '../../shared/schemas';
@@ -45,22 +45,9 @@ export function phaseOf(s: JobSnapshot): JobPhase {
 }
 
 export function resultOf(s: JobSnapshot): JobResult | null {
-  switch (s.state) {
-    case 'done':
-      return 'success';
-    case 'up-to-date':
-      return 'up-to-date';
-    case 'declined':
-      return 'declined';
-    case 'cancelled':
-      return 'cancelled';
-    case 'failed':
-      return 'failed';
-    case 'scheduled':
-      return s.parked ? 'scheduled' : null;
-    default:
-      return null;
-  }
+  // A scheduled job that still runs has no result yet; a parked one waits for its install.
+  if (s.state === 'scheduled' && !s.parked) return null;
+  return outcomeOfState(s.state);
 }
 
 function cleanDetails(d: Record<string, string | number | undefined> | undefined): Record<string, string | number> {

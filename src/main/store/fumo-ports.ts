@@ -4,7 +4,7 @@
  */
 import { createBundleVerifier } from '../../core/catalog/bundle';
 import { matchCatalog } from '../../core/catalog/match';
-import { JOB_STATES } from '../../core/fumo/ports';
+import { isTerminal, JOB_STATES, outcomeOfState } from '../../core/fumo/ports';
 import type {
   AuditBegin,
   AuditCompletion,
@@ -18,8 +18,6 @@ import type {
 import type { AttemptResult, AuditConsent } from './audit';
 import type { KioskStore } from './index';
 import type { JsonObject } from './journal';
-
-const TERMINAL: ReadonlySet<JobState> = new Set<JobState>(['up-to-date', 'done', 'declined', 'failed', 'cancelled']);
 
 export function storeCatalogPort(store: KioskStore): CatalogPort {
   return {
@@ -66,7 +64,7 @@ export function storeJournalPort(store: KioskStore): JournalPort {
   return {
     async record(snapshot: JobSnapshot): Promise<void> {
       const data = { snapshot: snapshot as unknown as JsonObject };
-      const final = TERMINAL.has(snapshot.state);
+      const final = isTerminal(snapshot.state);
       const existing = store.journal.getJob(snapshot.jobId);
       if (!existing) {
         store.journal.createJob({
@@ -95,28 +93,16 @@ export function storeJournalPort(store: KioskStore): JournalPort {
           continue;
         }
         const s = j.data.snapshot as unknown as JobSnapshot;
-        if (!TERMINAL.has(s.state)) out.push(s);
+        if (!isTerminal(s.state)) out.push(s);
       }
       return out;
     },
   };
 }
 
+/** A job completed in a state without an outcome of its own (interrupted on the way) failed. */
 function resultOf(state: JobState): AttemptResult {
-  switch (state) {
-    case 'done':
-      return 'success';
-    case 'up-to-date':
-      return 'up-to-date';
-    case 'declined':
-      return 'declined';
-    case 'cancelled':
-      return 'cancelled';
-    case 'scheduled':
-      return 'scheduled';
-    default:
-      return 'failed';
-  }
+  return outcomeOfState(state) ?? 'failed';
 }
 
 export interface AuditPortOptions {

@@ -114,6 +114,5 @@ export type { AccountSeed } from './accounts';
 export type { SecretBox } from './secrets';
 export { fileSecretBox } from './secrets';
 export { DEFAULT_KIOSK_SETTINGS } from './settings';
-export { FINAL_JOB_STATES } from './journal';
 export { defaultDataDir } from './paths';
 export { toBundleView, toTrustedKey, toHistoryRecord } from './views';

@@ -1,8 +1,7 @@
 import { KioskError } from '../../core/errors';
+import { isTerminalStateName } from '../../core/fumo/ports';
 import { dbError, type StoreContext } from './context';
 
-/** States after which a job is finished (never resumed): JobPhase (src/shared/schemas.ts) and JobState (src/core/fumo/ports.ts) terminals. */
-export const FINAL_JOB_STATES: ReadonlySet<string> = new Set(['completed', 'done', 'failed', 'cancelled', 'declined', 'up-to-date']);
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -176,7 +175,7 @@ export class JobJournal {
       this.ctx.db.transaction(() => {
         this.ctx.db
           .prepare('INSERT INTO jobs (job_id, dev_id, bundle_id, port_id, state, data, acked_bytes, created_at, updated_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)')
-          .run(job.jobId, job.devId, job.bundleId ?? null, job.portId ?? null, state, JSON.stringify(data), now, now, FINAL_JOB_STATES.has(state) ? now : null);
+          .run(job.jobId, job.devId, job.bundleId ?? null, job.portId ?? null, state, JSON.stringify(data), now, now, isTerminalStateName(state) ? now : null);
         this.ctx.db.prepare('INSERT INTO job_transitions (job_id, state, data, at) VALUES (?, ?, ?, ?)').run(job.jobId, state, JSON.stringify(data), now);
       }).immediate();
     } catch (e) {
@@ -187,12 +186,12 @@ export class JobJournal {
   }
 
   /**
-   * Append a state change durably. `final` defaults to whether the state is one of FINAL_JOB_STATES;
+   * Append a state change durably. `final` defaults to whether the state is terminal (isTerminalStateName);
    * a finished job is no longer listed by listUnfinished().
    */
   recordTransition(jobId: string, state: string, data: JsonObject = {}, options: { final?: boolean } = {}): JournalJob {
     const now = this.ctx.clock.now();
-    const final = options.final ?? FINAL_JOB_STATES.has(state);
+    const final = options.final ?? isTerminalStateName(state);
     try {
       this.ctx.db.transaction(() => {
         const row = this.ctx.db.prepare('SELECT data FROM jobs WHERE job_id = ?').get(jobId) as { data: string } | undefined;

@@ -171,7 +171,7 @@ describe('catalog import', () => {
     const { entry } = await store.catalog.import(writeBundle('r.fumo', handBuiltBundle(manifestOf(payload, keys.keyId), payload, keys.privateKey)), { actor: admin });
     store.journal.createJob({ jobId: 'j1', devId: 'IMEI:1', bundleId: entry.id });
     expect((await refusal(store.catalog.remove(entry.id, admin))).code).toBe('BUSY');
-    store.journal.recordTransition('j1', 'completed');
+    store.journal.recordTransition('j1', 'done');
     await store.catalog.remove(entry.id, admin);
     expect(store.catalog.get(entry.id)).toBeUndefined();
     expect(readdirSync(path.dirname(entry.filePath))).toEqual([]);
