@@ -71,7 +71,8 @@ describe('serial adapter', () => {
     const clock = new ManualClock();
     let ports: SerialPortListing[] = [
       { path: '/dev/ttyACM0', vendorId: '1209', productId: '0001', serialNumber: 'A1' },
-      { path: '/dev/ttyUSB0', vendorId: '0403', productId: '6001' },
+      // A CP210x adapter no profile names.
+      { path: '/dev/ttyUSB0', vendorId: '10c4', productId: 'ea60' },
       { path: '/dev/ttyS0' },
     ];
     const scanner = new DeviceScanner([serialAdapter({ list: async () => ports, intervalMs: 500, clock, profiles })]);
