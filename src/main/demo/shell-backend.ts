@@ -28,7 +28,6 @@ import {
 } from '../../shared/schemas';
 
 export const TECHNICIAN_PIN = '1234';
-export const ADMIN_PIN = '9999';
 
 export interface RecordedCall {
   method: KioskMethod;
@@ -221,10 +220,11 @@ export class TestBackend extends EventEmitter implements KioskBackend {
   auth = {
     login: async (params: { pin: string }) => {
       this.record('auth.login', params);
-      const role = params.pin === TECHNICIAN_PIN ? 'technician' : params.pin === ADMIN_PIN ? 'admin' : null;
+      // The sample-data shell has a technician and no administrator.
+      const role = params.pin === TECHNICIAN_PIN ? 'technician' : null;
       if (!role) return fail<SessionView>('UNAUTHORIZED');
       this.session = {
-        user: { id: role, name: role === 'admin' ? 'Admin' : 'Technician', role },
+        user: { id: role, name: 'Technician', role },
         expiresAt: null,
       };
       this.send(KIOSK_EVENTS.authChanged, this.session);
