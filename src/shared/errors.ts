@@ -59,6 +59,7 @@ export const ERROR_MESSAGES = {
   DOWNLOAD_FAILED: 'The update could not be copied to the phone ({detail}). Nothing was installed; check the cable and retry.',
   JOB_INTERRUPTED: 'The update of {detail} was interrupted before it finished ({measured}). Reconnect the phone to continue, or retry.',
   REBOOT_TIMEOUT: 'The phone did not come back after installing ({detail}). Check it is switched on and connected, then retry.',
+  ACCOUNTS_INVALID: 'The DM accounts file {file} cannot be imported ({detail}). Nothing was imported: correct the file and import it again.',
   HOST_DISCONNECTED: 'The screen lost its connection to the kiosk service. It reconnects by itself; if this stays, restart the kiosk.',
 } as const;
 

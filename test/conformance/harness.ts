@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { systemClock } from '../../src/core/clock';
-import { MemoryAuthAccountStore, type AuthAccount } from '../../src/core/dm/auth';
+import { MemoryAuthAccountStore, type AuthAccount, type AuthAccountStore } from '../../src/core/dm/auth';
 import type { DmSession } from '../../src/core/session/api';
 import { kioskSessionOptions } from '../../src/core/session/kiosk-session';
 import { HttpDmServer, acceptHttpSession, type HttpDmServerOptions } from '../../src/transport/http';
@@ -55,8 +55,12 @@ export function phoneAccount(a: AuthAccount): ClientAccount {
   };
 }
 
-export async function startKiosk(accounts: AuthAccount[], options: HttpDmServerOptions & { maxObjSize?: number } = {}): Promise<Kiosk> {
+export async function startKiosk(
+  accounts: AuthAccount[],
+  options: HttpDmServerOptions & { maxObjSize?: number; accountStore?: AuthAccountStore } = {},
+): Promise<Kiosk> {
   const store = new MemoryAuthAccountStore(accounts);
+  const sessionStore: AuthAccountStore = options.accountStore ?? store;
   const server = new HttpDmServer({ replyTimeoutMs: 60_000, ...options });
   const url = await server.start();
   const scripts: Script[] = [];
@@ -69,7 +73,7 @@ export async function startKiosk(accounts: AuthAccount[], options: HttpDmServerO
         link,
         kioskSessionOptions({
           serverId: SERVER_ID,
-          accounts: store,
+          accounts: sessionStore,
           clock: systemClock,
           random: { bytes: (n) => new Uint8Array(randomBytes(n)) },
           timeoutMs: 30_000,

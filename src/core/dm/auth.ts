@@ -237,14 +237,21 @@ export interface AuthAccount {
   clientNonce: string;
   /** The nonce the server must use in its next credentials and in package 0 (issued by the client). */
   serverNonce: string;
-  /** Preferred scheme (DMAcc AAuthPref), when known. */
+  /** Preferred scheme (DMAcc AAuthPref), when known: how the client authenticates. */
   authType?: AuthType;
+  /** How the server authenticates to the client, when it differs from authType. */
+  serverAuthType?: AuthType;
 }
 
 /** Persistence of accounts; the kiosk's store implements it, tests use `MemoryAuthAccountStore`. */
 export interface AuthAccountStore {
   get(deviceId: string, serverId: string): Promise<AuthAccount | undefined>;
   put(account: AuthAccount): Promise<void>;
+  /**
+   * The account a device holds under another ServerID (an operator's account the
+   * administrator imported), asked when it has none under the server's own id.
+   */
+  findForDevice?(deviceId: string): Promise<AuthAccount | undefined>;
 }
 
 export class MemoryAuthAccountStore implements AuthAccountStore {
@@ -266,6 +273,11 @@ export class MemoryAuthAccountStore implements AuthAccountStore {
   put(account: AuthAccount): Promise<void> {
     this.accounts.set(MemoryAuthAccountStore.key(account.deviceId, account.serverId), { ...account });
     return Promise.resolve();
+  }
+
+  findForDevice(deviceId: string): Promise<AuthAccount | undefined> {
+    for (const a of this.accounts.values()) if (a.deviceId === deviceId) return Promise.resolve({ ...a });
+    return Promise.resolve(undefined);
   }
 }
 

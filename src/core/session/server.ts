@@ -127,6 +127,8 @@ class ServerSession implements DmSession {
   private lastClientMsgId = '0';
   private lastClientFinal = true;
   private lastSentFinal = true;
+  /** The ServerID of the device's account, when it names another than options.serverId. */
+  private serverIdentity: string | undefined;
   private readonly pending = new Map<string, Entry>();
   private verifier: CredentialVerifier | undefined;
   private presenter: CredentialPresenter | undefined;
@@ -229,8 +231,11 @@ class ServerSession implements DmSession {
     const o = this.options;
     const wantServerCred = o.serverCredentials ?? 'when-challenged';
     if ((o.clientAuth ?? 'none') === 'none' && !o.accounts) return;
-    const store = o.accounts ?? new MemoryAuthAccountStore();
-    const account: AuthAccount = (await store.get(this.devId, o.serverId)) ?? {
+    const store: AuthAccountStore = o.accounts ?? new MemoryAuthAccountStore();
+    const found = (await store.get(this.devId, o.serverId)) ?? (await store.findForDevice?.(this.devId));
+    // The kiosk answers as the server the phone's account names (an operator's imported account).
+    if (found) this.serverIdentity = found.serverId;
+    const account: AuthAccount = found ?? {
       deviceId: this.devId,
       serverId: o.serverId,
       clientName: '',
@@ -260,7 +265,7 @@ class ServerSession implements DmSession {
       });
     }
     if (account.serverName) {
-      const type = o.serverAuth ?? account.authType ?? 'md5';
+      const type = o.serverAuth ?? account.serverAuthType ?? account.authType ?? 'md5';
       this.presenter = new CredentialPresenter({
         type: wantServerCred === 'always' ? type : 'none',
         ...(type !== 'none' ? { fallbackType: type } : {}),
@@ -352,7 +357,7 @@ class ServerSession implements DmSession {
       sessionID: this.sessionId,
       msgID: String(peek ? this.msgID + 1 : ++this.msgID),
       target: { locURI: this.devId },
-      source: { locURI: o.serverUri ?? o.serverId },
+      source: { locURI: o.serverUri ?? this.serverIdentity ?? o.serverId },
     };
     if (o.respURI !== undefined) h.respURI = o.respURI;
     const p = this.presenter;

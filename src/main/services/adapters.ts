@@ -57,5 +57,8 @@ export function sessionAccounts(store: KioskStore, trust: DeviceTrust): AuthAcco
       if (!account.deviceId) throw new KioskError('INVALID_REQUEST', { detail: 'account without device id' });
       store.accounts.putSync(account);
     },
+    async findForDevice(deviceId: string): Promise<AuthAccount | undefined> {
+      return store.accounts.findForDeviceSync(deviceId);
+    },
   };
 }

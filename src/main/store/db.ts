@@ -121,6 +121,16 @@ const MIGRATIONS: string[] = [
   );
   ALTER TABLE audit_chain ADD COLUMN sig TEXT;
   `,
+  // 3: imported DM account rules (IMEI ranges, per-ServerID derivation), sealed like accounts.
+  `
+  CREATE TABLE account_rules (
+    rule_key    TEXT PRIMARY KEY,
+    seq         INTEGER NOT NULL,
+    server_id   TEXT NOT NULL,
+    data        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** How many schema versions this kiosk knows. */

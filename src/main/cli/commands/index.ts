@@ -20,3 +20,5 @@ import { updateCommand } from './update';
 commands.push(devicesCommand, updateCommand);
 import { pinCommand } from './pin';
 commands.push(pinCommand);
+import { accountsCommand } from './accounts';
+commands.push(accountsCommand);

@@ -398,6 +398,7 @@ export const de: Messages = {
     REBOOT_TIMEOUT: 'Das Telefon hat sich nach der Installation nicht zurückgemeldet ({{detail}}). Prüfen Sie, ob es eingeschaltet und angeschlossen ist, und versuchen Sie es erneut.',
     LINK_CLOSED: 'Die Verbindung zum Telefon wurde vom Kiosk bereits geschlossen. Schließen Sie das Telefon erneut an, um neu zu beginnen.',
     DEVICE_MESSAGE_TOO_LARGE: 'Das Telefon hat mehr Daten gesendet, als in einer Nachricht erlaubt sind ({{detail}}). Trennen Sie es, schließen Sie es wieder an und versuchen Sie es erneut.',
+    ACCOUNTS_INVALID: 'Die DM-Kontendatei {{file}} kann nicht importiert werden ({{detail}}). Es wurde nichts importiert: Korrigieren Sie die Datei und importieren Sie sie erneut.',
     HOST_DISCONNECTED: 'Der Bildschirm hat die Verbindung zum Kiosk-Dienst verloren. Er verbindet sich von selbst neu; bleibt das so, starten Sie den Kiosk neu.',
   },
 };

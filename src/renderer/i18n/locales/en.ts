@@ -399,6 +399,7 @@ export const en = {
     REBOOT_TIMEOUT: 'The phone did not come back after installing ({{detail}}). Check it is switched on and connected, then retry.',
     LINK_CLOSED: 'The connection to the phone was already closed by the kiosk. Reconnect the phone to start again.',
     DEVICE_MESSAGE_TOO_LARGE: 'The phone sent more data than allowed in one message ({{detail}}). Disconnect and reconnect it, then try again.',
+    ACCOUNTS_INVALID: 'The DM accounts file {{file}} cannot be imported ({{detail}}). Nothing was imported: correct the file and import it again.',
     HOST_DISCONNECTED: 'The screen lost its connection to the kiosk service. It reconnects by itself; if this stays, restart the kiosk.',
   },
 };

@@ -398,6 +398,7 @@ export const es: Messages = {
     REBOOT_TIMEOUT: 'El teléfono no ha vuelto a responder tras la instalación ({{detail}}). Compruebe que esté encendido y conectado, y vuelva a intentarlo.',
     LINK_CLOSED: 'El quiosco ya había cerrado la conexión con el teléfono. Vuelva a conectar el teléfono para empezar de nuevo.',
     DEVICE_MESSAGE_TOO_LARGE: 'El teléfono ha enviado más datos de los permitidos en un mensaje ({{detail}}). Desconéctelo, vuelva a conectarlo e inténtelo de nuevo.',
+    ACCOUNTS_INVALID: 'No se puede importar el archivo de cuentas DM {{file}} ({{detail}}). No se ha importado nada: corrija el archivo e impórtelo de nuevo.',
     HOST_DISCONNECTED: 'La pantalla ha perdido la conexión con el servicio del quiosco. Se vuelve a conectar sola; si sigue así, reinicie el quiosco.',
   },
 };
