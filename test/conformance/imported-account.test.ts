@@ -7,9 +7,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/main/cli/index';
+import { runCli, type CliRun } from '../support/cli';
 import { sessionAccounts } from '../../src/main/services/adapters';
 import { noSimulatedPhones } from '../../src/main/services/device-trust';
 import { openStore, type KioskStore } from '../../src/main/store';
@@ -33,17 +32,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const stdin = new PassThrough();
-  stdin.end();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(args, { stdout, stderr, stdin });
-  return { code, out, err };
+function cli(...args: string[]): Promise<CliRun> {
+  return runCli(args);
 }
 
 describe('an imported operator account over HTTP', () => {

@@ -1,11 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeBundleHeader } from '../../../src/core/catalog/bundle';
-import { main } from '../../../src/main/cli/index';
+import { runCli, type CliRun } from '../../support/cli';
 import { openStore } from '../../../src/main/store';
 
 let dir: string;
@@ -17,17 +16,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const stdin = new PassThrough();
-  stdin.end();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main([...args, '--data', data], { stdout, stderr, stdin });
-  return { code, out, err };
+function run(...args: string[]): Promise<CliRun> {
+  return runCli([...args, '--data', data]);
 }
 
 describe('catalog import messages and exit codes', () => {
