@@ -6,89 +6,12 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { TECHNICIAN_PIN } from '../../../src/main/demo/shell-backend';
+import type { Handler } from '../../support/fake-electron';
 
-type Handler = (...args: unknown[]) => unknown;
-
-const fake = vi.hoisted(() => {
-  const appHandlers = new Map<string, Handler>();
-  const ipcHandlers = new Map<string, Handler>();
-  const ipcListeners = new Map<string, Handler>();
-  const protocolHandlers = new Map<string, Handler>();
-  const windows: {
-    options: Record<string, unknown>;
-    url: string;
-    sent: [string, unknown][];
-    progress: number[];
-  }[] = [];
-  let windowCreated: (() => void) | undefined;
-  const firstWindow = new Promise<void>((r) => (windowCreated = r));
-  const permission: { request?: Handler; check?: Handler } = {};
-  const display = { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } };
-
-  class BrowserWindow {
-    private readonly record: (typeof windows)[number];
-    readonly webContents: { id: number; send: (channel: string, message: unknown) => void };
-    constructor(options: Record<string, unknown>) {
-      this.record = { options, url: '', sent: [], progress: [] };
-      windows.push(this.record);
-      this.webContents = { id: windows.length, send: (channel, message) => this.record.sent.push([channel, message]) };
-      windowCreated?.();
-    }
-    loadURL(url: string) {
-      this.record.url = url;
-      return Promise.resolve();
-    }
-    once() {}
-    on() {}
-    show() {}
-    isDestroyed() {
-      return false;
-    }
-    setProgressBar(value: number) {
-      this.record.progress.push(value);
-    }
-  }
-
-  const electron = {
-    app: {
-      isPackaged: false,
-      enableSandbox: vi.fn(),
-      requestSingleInstanceLock: () => true,
-      whenReady: () => Promise.resolve(),
-      on: (event: string, handler: Handler) => appHandlers.set(event, handler),
-      emit: vi.fn(),
-      quit: vi.fn(),
-      exit: vi.fn(),
-      getPath: () => '/tmp',
-    },
-    protocol: {
-      registerSchemesAsPrivileged: vi.fn(),
-      handle: (scheme: string, handler: Handler) => protocolHandlers.set(scheme, handler),
-    },
-    session: {
-      defaultSession: {
-        setPermissionRequestHandler: (h: Handler) => (permission.request = h),
-        setPermissionCheckHandler: (h: Handler) => (permission.check = h),
-      },
-    },
-    Menu: { setApplicationMenu: vi.fn() },
-    screen: { getAllDisplays: () => [display], getPrimaryDisplay: () => display },
-    ipcMain: {
-      handle: (channel: string, h: Handler) => ipcHandlers.set(channel, h),
-      on: (channel: string, h: Handler) => ipcListeners.set(channel, h),
-    },
-    BrowserWindow,
-  };
-  return {
-    electron,
-    appHandlers,
-    ipcHandlers,
-    ipcListeners,
-    protocolHandlers,
-    windows,
-    firstWindow,
-    permission,
-  };
+const fake = await vi.hoisted(async () => {
+  const { createFakeElectron } = await import('../../support/fake-electron');
+  const f = createFakeElectron({ isPackaged: false });
+  return { ...f, firstWindow: f.nextWindow() };
 });
 
 vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }));

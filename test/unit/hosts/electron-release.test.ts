@@ -6,57 +6,12 @@
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as BackendModule from '../../../src/main/demo/backend';
 import type { BackendOptions } from '../../../src/main/demo/backend';
+import type { Handler } from '../../support/fake-electron';
 
-type Handler = (...args: unknown[]) => unknown;
-
-const fake = vi.hoisted(() => {
-  const appHandlers = new Map<string, Handler>();
-  const windows: { options: Record<string, unknown> }[] = [];
+const fake = await vi.hoisted(async () => {
+  const { createFakeElectron } = await import('../../support/fake-electron');
   const backendCalls: unknown[] = [];
-  let windowCreated: () => void = () => undefined;
-  let exited: (code: number) => void = () => undefined;
-  const display = { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } };
-  const events = {
-    window: () => new Promise<void>((r) => (windowCreated = r)),
-    exit: () => new Promise<number>((r) => (exited = r)),
-  };
-  class BrowserWindow {
-    readonly webContents = { id: 1, send: () => undefined };
-    constructor(options: Record<string, unknown>) {
-      windows.push({ options });
-      windowCreated();
-    }
-    loadURL() {
-      return Promise.resolve();
-    }
-    once() {}
-    on() {}
-    show() {}
-    isDestroyed() {
-      return false;
-    }
-    setProgressBar() {}
-  }
-  const electron = {
-    app: {
-      isPackaged: true,
-      enableSandbox: () => undefined,
-      requestSingleInstanceLock: () => true,
-      whenReady: () => Promise.resolve(),
-      on: (event: string, handler: Handler) => appHandlers.set(event, handler),
-      emit: () => undefined,
-      quit: () => undefined,
-      exit: (code: number) => exited(code),
-      getPath: () => '/tmp',
-    },
-    protocol: { registerSchemesAsPrivileged: () => undefined, handle: () => undefined },
-    session: { defaultSession: { setPermissionRequestHandler: () => undefined, setPermissionCheckHandler: () => undefined } },
-    Menu: { setApplicationMenu: () => undefined },
-    screen: { getAllDisplays: () => [display], getPrimaryDisplay: () => display },
-    ipcMain: { handle: () => undefined, on: () => undefined },
-    BrowserWindow,
-  };
-  return { electron, appHandlers, windows, backendCalls, events, useRealBackend: { value: true } };
+  return { ...createFakeElectron({ isPackaged: true }), backendCalls, useRealBackend: { value: true } };
 });
 
 vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }));
@@ -103,7 +58,7 @@ describe('Electron host, packaged', () => {
       stderr.push(String(chunk));
       return true;
     });
-    const exit = fake.events.exit();
+    const exit = fake.nextExit();
     await startPackagedHost();
     expect(await exit).toBe(1);
     write.mockRestore();
@@ -114,7 +69,7 @@ describe('Electron host, packaged', () => {
 
   it('keeps DevTools off although FUMO_KIOSK_DEBUG is set', async () => {
     fake.useRealBackend.value = false;
-    const opened = fake.events.window();
+    const opened = fake.nextWindow();
     await startPackagedHost();
     await opened;
     expect(fake.windows[0]!.options.webPreferences).toMatchObject({ devTools: false });
