@@ -24,6 +24,8 @@ export interface BackendOptions {
   release?: boolean;
   /** Where the DM endpoint listens (default: 127.0.0.1, a free port). */
   dmListen?: DmListenAddress[];
+  /** Serial ports assigned to phones no device profile names (generic serial profile). */
+  serialPorts?: string[];
   log?: (line: string) => void;
 }
 
@@ -32,7 +34,9 @@ export async function createBackend(options: BackendOptions): Promise<KioskBacke
     if (options.release) throw demoShellRefused();
     return createShellBackend();
   }
-  const service = { dataDir: options.dataDir, ...(options.log ? { log: options.log } : {}), ...(options.dmListen ? { dmListen: options.dmListen } : {}) };
+  const service = { dataDir: options.dataDir, ...(options.log ? { log: options.log } : {}), ...(options.dmListen ? { dmListen: options.dmListen } : {}),
+    ...(options.serialPorts ? { serialPorts: options.serialPorts } : {}),
+  };
   return options.demo ? createDemoKiosk(service) : createKioskService(service);
 }
 

@@ -111,17 +111,26 @@ export interface SerialAdapterOptions {
   intervalMs?: number;
   clock?: Clock;
   profiles?: readonly DeviceProfile[];
-  /** Also report ports without USB ids (on-board UARTs) with the generic profile; default false. */
-  includeNonUsb?: boolean;
+  /**
+   * Serial ports (device paths) an administrator assigned to a phone with the generic profile.
+   * A port whose VID/PID no profile names is reported only when it is assigned: the kiosk never
+   * opens, and so never writes OBEX or DM bytes to, an adapter it was not told is a phone's
+   * (a receipt printer, a payment terminal, a modem). An assigned port may be an on-board UART.
+   */
+  assignedPorts?: readonly string[];
 }
 
-/** Serial ports, polled: VID/PID picks the profile, an unknown USB serial adapter gets generic-serial. */
+/**
+ * Serial ports, polled: VID/PID picks the profile; a port no profile names is reported with
+ * generic-serial only when an administrator assigned it; every other port is left alone.
+ */
 export function serialAdapter(options: SerialAdapterOptions = {}): ScannerAdapter {
   const clock = options.clock ?? systemClock;
   const interval = options.intervalMs ?? 1000;
   let timer: unknown;
   let running = false;
   let known = new Set<string>();
+  const assigned = new Set(options.assignedPorts ?? []);
   const list =
     options.list ??
     (async () => {
@@ -134,9 +143,9 @@ export function serialAdapter(options: SerialAdapterOptions = {}): ScannerAdapte
     for (const p of ports) {
       const vid = p.vendorId ? normaliseId(p.vendorId) : undefined;
       const pid = p.productId ? normaliseId(p.productId) : undefined;
-      if (!vid && !options.includeNonUsb) continue;
       const profile = findProfile(vid, pid, options.profiles);
       if (profile && profile.linkKind !== 'serial') continue;
+      if (!profile && !assigned.has(p.path)) continue;
       const portId = `serial:${p.path}`;
       seen.add(portId);
       const d: DiscoveredDevice = { portId, linkKind: 'serial', path: p.path, profileId: profile?.id ?? GENERIC_SERIAL_PROFILE_ID };

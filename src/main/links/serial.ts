@@ -52,7 +52,8 @@ export const UDEV_RULE_FILE = 'resources/udev/70-fumo-kiosk.rules';
 export function permissionFix(path: string): string {
   return (
     `Install the kiosk's udev rule (sudo cp ${UDEV_RULE_FILE} /etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger), ` +
-    `or add the kiosk user to the dialout group (sudo usermod -aG dialout $USER, then log in again), then plug ${path} in again.`
+    `and for a kiosk account without a desktop seat add it to the fumo-kiosk group (sudo groupadd --system fumo-kiosk; sudo usermod -aG fumo-kiosk $USER, then log in again), then plug ${path} in again. ` +
+    `The rule opens the phones' cables only; the dialout group would open every serial device on this computer.`
   );
 }
 

@@ -58,6 +58,11 @@ export interface KioskServiceOptions {
   trust?: DeviceTrust;
   /** Also watch the machine's registry of phones started by `fumo-kiosk simulate` (demo trust only). */
   watchSimRegistry?: boolean;
+  /**
+   * Serial ports (device paths) the administrator assigned to phones no profile names; they are
+   * served with the generic serial profile. Unknown adapters on other ports are never opened.
+   */
+  serialPorts?: string[];
   clock?: Clock;
   random?: RandomSource;
   /** The kiosk's DM server id (DMAcc ServerID, package 0). */
@@ -250,7 +255,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
       log: (line) => this.log(line),
     });
 
-    for (const s of options.sources ?? [defaultScanner(this.trustPolicy.name === 'demo' && options.watchSimRegistry === true)]) this.addDeviceSource(s);
+    for (const s of options.sources ?? [defaultScanner(this.trustPolicy.name === 'demo' && options.watchSimRegistry === true, options.serialPorts ?? [])]) this.addDeviceSource(s);
   }
 
   private createRunner(): JobRunner {
@@ -649,8 +654,8 @@ export class KioskService extends EventEmitter implements KioskBackend {
  * of simulated phones (a world-writable folder) is read only when asked for under the demo's
  * trust policy (the two-terminal demo); the demo's own phones come through their own source.
  */
-function defaultScanner(watchSimRegistry: boolean): DeviceSource {
-  const scanner = new DeviceScanner([serialAdapter(), usbAdapter(), ...(watchSimRegistry ? [simulatedAdapter()] : [])]);
+function defaultScanner(watchSimRegistry: boolean, serialPorts: readonly string[]): DeviceSource {
+  const scanner = new DeviceScanner([serialAdapter({ assignedPorts: serialPorts }), usbAdapter(), ...(watchSimRegistry ? [simulatedAdapter()] : [])]);
   return scanner as unknown as DeviceSource;
 }
 

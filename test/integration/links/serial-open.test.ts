@@ -37,7 +37,7 @@ describe('openSerialLink opening rules', () => {
   });
 
   // root opens any port whatever its mode, so this runs only for an ordinary user.
-  it.skipIf(process.getuid?.() === 0)('a port the user may not open is PERMISSION_DENIED with the udev rule and dialout group named', async () => {
+  it.skipIf(process.getuid?.() === 0)('a port the user may not open is PERMISSION_DENIED with the udev rule and the fumo-kiosk group named', async () => {
     pty = await createPtyPair();
     const mode = statSync(pty.hostPath).mode & 0o777;
     chmodSync(pty.hostPath, 0o000);
@@ -46,7 +46,8 @@ describe('openSerialLink opening rules', () => {
       expect(err).toMatchObject({ code: 'PERMISSION_DENIED' });
       expect((err as Error).message).toContain(pty.hostPath);
       expect((err as Error).message).toContain('70-fumo-kiosk.rules');
-      expect((err as Error).message).toContain('dialout');
+      expect((err as Error).message).toContain('usermod -aG fumo-kiosk');
+      expect((err as Error).message).not.toContain('usermod -aG dialout');
     } finally {
       chmodSync(pty.hostPath, mode);
     }

@@ -67,7 +67,7 @@ describe('device profiles', () => {
 });
 
 describe('serial adapter', () => {
-  it('polls at the injected interval, matches profiles, falls back to generic-serial, reports detach', async () => {
+  it('polls at the injected interval, matches profiles, leaves ports no profile names alone, reports detach', async () => {
     const clock = new ManualClock();
     let ports: SerialPortListing[] = [
       { path: '/dev/ttyACM0', vendorId: '1209', productId: '0001', serialNumber: 'A1' },
@@ -80,17 +80,34 @@ describe('serial adapter', () => {
     scanner.on('attach', (d) => events.push(`+${d.portId}:${d.profileId}`));
     scanner.on('detach', (d) => events.push(`-${d.portId}`));
     await scanner.start();
-    expect(events).toEqual(['+serial:/dev/ttyACM0:reference-serial', '+serial:/dev/ttyUSB0:generic-serial']);
+    // The CP210x and the on-board UART were not assigned to a phone: never reported, never opened.
+    expect(events).toEqual(['+serial:/dev/ttyACM0:reference-serial']);
     expect(scanner.devices().find((d) => d.path === '/dev/ttyACM0')).toMatchObject({ vid: '1209', pid: '0001', serialNumber: 'A1', linkKind: 'serial' });
     ports = [{ path: '/dev/ttyACM1', vendorId: '1209', productId: '0001', serialNumber: 'A1' }];
     clock.advance(499);
     await Promise.resolve();
-    expect(events).toHaveLength(2);
+    expect(events).toHaveLength(1);
     clock.advance(1);
-    await expect.poll(() => events.length).toBe(5);
-    expect(events.slice(2)).toEqual(['+serial:/dev/ttyACM1:reference-serial', '-serial:/dev/ttyACM0', '-serial:/dev/ttyUSB0']);
+    await expect.poll(() => events.length).toBe(3);
+    expect(events.slice(1)).toEqual(['+serial:/dev/ttyACM1:reference-serial', '-serial:/dev/ttyACM0']);
     await scanner.stop();
     expect(clock.timers).toHaveLength(0);
+  });
+
+  it('serves the ports an administrator assigned with generic-serial, USB adapter or on-board UART', async () => {
+    const ports: SerialPortListing[] = [
+      { path: '/dev/ttyUSB0', vendorId: '10c4', productId: 'ea60' },
+      { path: '/dev/ttyUSB1', vendorId: '067b', productId: '2303' },
+      { path: '/dev/ttyS0' },
+      { path: '/dev/ttyS1' },
+    ];
+    const clock = new ManualClock();
+    const scanner = new DeviceScanner([serialAdapter({ list: async () => ports, clock, profiles, assignedPorts: ['/dev/ttyUSB1', '/dev/ttyS0'] })]);
+    const events: string[] = [];
+    scanner.on('attach', (d) => events.push(`+${d.portId}:${d.profileId}`));
+    await scanner.start();
+    expect(events).toEqual(['+serial:/dev/ttyUSB1:generic-serial', '+serial:/dev/ttyS0:generic-serial']);
+    await scanner.stop();
   });
 });
 
@@ -173,12 +190,13 @@ describe('DeviceIdentityMap', () => {
 });
 
 describe('serial open errors', () => {
-  it('EACCES names the udev rule and the dialout group; EBUSY/EIO are transient', () => {
+  it('EACCES names the udev rule and the fumo-kiosk group, not dialout; EBUSY/EIO are transient', () => {
     const denied = classifyOpenError('/dev/ttyACM0', Object.assign(new Error('Error: Permission denied, cannot open /dev/ttyACM0'), { code: 'EACCES' }));
     expect(denied.transient).toBe(false);
     expect(denied.error.code).toBe('PERMISSION_DENIED');
     expect(denied.error.message).toContain('70-fumo-kiosk.rules');
-    expect(denied.error.message).toContain('dialout');
+    expect(denied.error.message).toContain('usermod -aG fumo-kiosk');
+    expect(denied.error.message).not.toContain('usermod -aG dialout');
     expect(denied.error.message).toContain('/dev/ttyACM0');
     expect(classifyOpenError('/x', new Error('Error: Resource busy, cannot open /x'))).toMatchObject({ transient: true, error: { code: 'CABLE_UNPLUGGED' } });
     expect(classifyOpenError('/x', new Error('Error: Input/output error, cannot open /x'))).toMatchObject({ transient: true });

@@ -3,7 +3,7 @@ import { defaultDataDir } from '../../store/paths';
 import { deviceLine, openKioskForCli } from '../../services/cli-support';
 import { UsageError, type CliCommand, type CliIo } from '../command';
 
-const USAGE = `Usage: fumo-kiosk devices [--json] [--data DIR] [--scan-ms N] [--demo]
+const USAGE = `Usage: fumo-kiosk devices [--json] [--data DIR] [--scan-ms N] [--demo] [--serial-port PATH]
 
 Lists the phones attached to this kiosk's serial and USB cables, with model, software version
 and whether an update applies. Each phone is asked for its model and version in a short
@@ -15,6 +15,9 @@ Options:
   --scan-ms N  how long the ports must stay quiet before the list is printed (default 1500)
   --demo       also the simulated phones started with fumo-kiosk simulate (demo mode only:
                a kiosk without --demo trusts no simulated phone)
+  --serial-port PATH
+               a serial port with a phone on it whose cable no device profile names (repeatable);
+               the kiosk opens only ports of known phone cables and the ones given here
 
 Exit codes:
   0  listed (also when no phone is attached)
@@ -30,6 +33,8 @@ export interface DevicesArgs {
   demo: boolean;
   /** Where the DM endpoint listens (--dm-listen HOST:PORT, repeatable). */
   dmListen?: string[];
+  /** Serial ports assigned to phones with the generic profile (--serial-port PATH, repeatable). */
+  serialPorts?: string[];
 }
 
 export function parseDevicesArgs(args: string[]): DevicesArgs {
@@ -55,6 +60,9 @@ export function takeScanOption(a: string | undefined, value: () => string, out: 
     case '--dm-listen':
       (out.dmListen ??= []).push(value());
       return true;
+    case '--serial-port':
+      (out.serialPorts ??= []).push(value());
+      return true;
     case '--json':
       out.json = true;
       return true;
@@ -78,7 +86,7 @@ export const devicesCommand: CliCommand = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const p = parseDevicesArgs(args);
-    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs, demo: p.demo });
+    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs, demo: p.demo, ...(p.serialPorts ? { serialPorts: p.serialPorts } : {}) });
     try {
       const devices = kiosk.service.listDevices();
       if (p.json) {

@@ -37,6 +37,8 @@ Options:
   --dm-listen HOST:PORT  where phones that speak DM over HTTP reach the kiosk (default
                       127.0.0.1, a free port)
   --scan-ms N         how long the ports must stay quiet before phones are picked (default 1500)
+  --serial-port PATH  a serial port with a phone whose cable no device profile names
+                      (repeatable); only known phone cables and these ports are opened
 
   --demo              also update the simulated phones started with fumo-kiosk simulate, and
                       on an empty catalogue import the DEMO catalogue (demo key); a kiosk
@@ -61,6 +63,7 @@ export interface UpdateArgs {
   scanMs: number;
   demo: boolean;
   dmListen?: string[];
+  serialPorts?: string[];
 }
 
 export function parseUpdateArgs(args: string[]): UpdateArgs {
@@ -210,7 +213,7 @@ export const updateCommand: CliCommand = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const p = parseUpdateArgs(args);
-    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs, demo: p.demo, ...(p.dmListen ? { dmListen: p.dmListen.map(parseDmListen) } : {}) });
+    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs, demo: p.demo, ...(p.serialPorts ? { serialPorts: p.serialPorts } : {}), ...(p.dmListen ? { dmListen: p.dmListen.map(parseDmListen) } : {}) });
     const service: KioskService = kiosk.service;
     for (const u of service.dmEndpointUrls) io.stderr.write(`DM endpoint: ${u}\n`);
     const consent = terminalConsent(io, p.json);

@@ -27,6 +27,8 @@ Options:
   --demo-shell    sample data only, no kiosk service behind the screens
   --dm-listen HOST:PORT  where phones that speak DM over HTTP reach the kiosk (default
                   127.0.0.1 on a free port; repeat for more; beyond loopback HTTPS only)
+  --serial-port PATH  a serial port with a phone whose cable no device profile names
+                  (repeatable); only known phone cables and these ports are opened
   --renderer DIR  built screens (default: dist/renderer of this installation)
 
 Stops on Ctrl+C. Exit codes: 0 stopped, 1 could not start, 2 bad arguments.
@@ -40,6 +42,7 @@ interface WebArgs {
   demoShell: boolean;
   rendererDir: string | undefined;
   dmListen: string[];
+  serialPorts: string[];
 }
 
 export function parseWebArgs(args: string[]): WebArgs {
@@ -51,6 +54,7 @@ export function parseWebArgs(args: string[]): WebArgs {
     demoShell: false,
     rendererDir: undefined,
     dmListen: [],
+    serialPorts: [],
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -75,6 +79,9 @@ export function parseWebArgs(args: string[]): WebArgs {
         break;
       case '--dm-listen':
         out.dmListen.push(value());
+        break;
+      case '--serial-port':
+        out.serialPorts.push(value());
         break;
       case '--renderer':
         out.rendererDir = value();
@@ -135,6 +142,7 @@ export const webCommand: CliCommand = {
       demoShell: opts.demoShell,
       release: hostPolicy(false).release,
       ...(opts.dmListen.length ? { dmListen: opts.dmListen.map(parseDmListen) } : {}),
+      ...(opts.serialPorts.length ? { serialPorts: opts.serialPorts } : {}),
     });
     let allowNonLoopback = false;
     if (!isLoopbackAddress(opts.host)) {
