@@ -160,9 +160,11 @@ export class KioskService extends EventEmitter implements KioskBackend {
       ...(options.openLink ? { openLink: options.openLink } : {}),
       sessionOptions: (timeoutMs) => this.sessionOptions(timeoutMs),
       firstMessageTimeoutMs: options.sessionTimeoutMs ?? 60_000,
-      package0Password: async (entry) => {
-        const account = entry.devId ? await this.sessionAccountStore.get(entry.devId, this.serverId) : undefined;
-        return account?.serverSecret ?? (entry.devId ? this.trustPolicy.sharedAccount(entry.devId)?.serverSecret : undefined) ?? '';
+      package0Password: async (entry, linkDevId) => {
+        // A phone on a real cable has no DevId until its first package 1 (a bootstrap's) told it.
+        const devId = linkDevId ?? entry.devId;
+        const account = devId ? await this.sessionAccountStore.get(devId, this.serverId) : undefined;
+        return account?.serverSecret ?? (devId ? this.trustPolicy.sharedAccount(devId)?.serverSecret : undefined) ?? '';
       },
       bootstrap: {
         wanted: (devId) => !this.holdsOwnAccount(devId),
