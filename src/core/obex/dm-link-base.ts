@@ -125,6 +125,8 @@ export abstract class ObexDmLinkBase implements Link {
     this.maxMessageBytes = Math.max(0, Math.floor(options.maxMessageBytes ?? DM_LIMITS.maxMessageBytes));
     // Incoming packets may be as large as we announced, no larger: refused when the length arrives.
     this.framer = new ObexFramer(this.localMax);
+    // ByteStreamEvents never calls back from inside onData/onClose (what came earlier is handed
+    // over on a microtask), so the role's own fields are set before its first packet or close.
     stream.onData((chunk) => this.onData(chunk));
     stream.onClose((error) => {
       if (this.closing) this.fail(new KioskError('LINK_CLOSED'));
