@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ReceiptPrinted, Result } from '../../shared/api';
 import { translateError } from '../i18n';
@@ -25,12 +25,19 @@ export function usePrintReceipt(key: string | null, print: () => Promise<Result<
 }
 
 /**
- * "Print receipt" with its state next to it: printing, printed (on which printer, where to take
- * it), or failed (what happened and what to do, in the screen's language).
+ * "Print receipt" with its state below it: printing, printed (on which printer, where to take
+ * it), or failed (what happened and what to do, in the screen's language). With `failedHint`
+ * (the customer's screen) the hint comes first and the error's own text, meant for the staff,
+ * in smaller print.
  */
 export function PrintReceiptButton({ state, onPrint, large = false, failedHint }: { state: PrintState; onPrint: () => void; large?: boolean; failedHint?: string }) {
   const { t, i18n } = useTranslation();
   const view = printButtonView(state);
+  const status = useRef<HTMLDivElement>(null);
+  // A touchscreen does not scroll by itself: the answer is brought into sight when it comes.
+  useEffect(() => {
+    if (state.status === 'printed' || state.status === 'failed') status.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [state.status]);
   return (
     <div className="print-receipt" data-testid="print-receipt" data-print-state={state.status}>
       <button
@@ -43,13 +50,15 @@ export function PrintReceiptButton({ state, onPrint, large = false, failedHint }
       >
         {t(view.labelKey)}
       </button>
-      <div className="print-receipt-status" aria-live="polite" data-testid="print-receipt-status">
+      <div className="print-receipt-status" aria-live="polite" data-testid="print-receipt-status" ref={status}>
         {state.status === 'printed' ? <p className="notice notice-success">{t('receipt.printed', { queue: state.queue })}</p> : null}
         {state.status === 'failed' ? (
           <div className="notice notice-danger" role="alert">
-            <p className="notice-title">{t('receipt.printFailed')}</p>
-            <p>{translateError(t, i18n, state.error)}</p>
-            {failedHint ? <p>{failedHint}</p> : null}
+            <div className="stack" style={{ gap: 'var(--sp-1)' }}>
+              <p className="notice-title">{t('receipt.printFailed')}</p>
+              {failedHint ? <p>{failedHint}</p> : null}
+              <p className={failedHint ? 'print-receipt-detail' : undefined}>{translateError(t, i18n, state.error)}</p>
+            </div>
           </div>
         ) : null}
       </div>
