@@ -17,7 +17,7 @@ export function receiptErrorForScreens(e: unknown): unknown {
     case 'PRINT_SYSTEM_DOWN':
       return new KioskError('PRINT_SYSTEM_DOWN', { detail }, { cause: e });
     case 'PRINT_SYSTEM_MISSING':
-      return new KioskError('PRINT_SYSTEM_DOWN', { detail: `${detail}: it is not installed` }, { cause: e });
+      return new KioskError('PRINT_SYSTEM_DOWN', { detail: e.details['fix'] ? `${detail}; ${e.details['fix']}` : detail }, { cause: e });
     case 'PRINT_FAILED':
       return new KioskError('PRINT_REFUSED', { detail }, { cause: e });
     case 'RECEIPT_KEY_UNREADABLE':
