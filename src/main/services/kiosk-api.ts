@@ -249,7 +249,10 @@ export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench
         toResult(() => {
           // The customer display answers only the request handed to it.
           if (!technician() && a.requestId !== p.consents.handedOver) throw new KioskError('NOT_ALLOWED', { detail: 'consent.answer' });
-          return jobView(existingJob(p.consents.answer(a)));
+          const jobId = p.consents.answer(a);
+          // The display that answered keeps this job as its own (its done screen prints the receipt).
+          if (capability === 'customer') lastCustomerJob = jobId;
+          return jobView(existingJob(jobId));
         }),
     },
 
