@@ -252,7 +252,7 @@ export function DoneScreen({
         <ReceiptCard facts={facts} resultText={t(scheduled ? 'phase.scheduled' : 'history.result.success')} />
         {code ? (
           <figure className="receipt-qr">
-            <ReceiptQr code={code} label={t('receipt.qrLabel')} sizePx={180} />
+            <ReceiptQr code={code} label={t('receipt.qrLabel')} sizePx={240} />
             <figcaption>{t('receipt.qrCaption')}</figcaption>
           </figure>
         ) : null}
