@@ -21,7 +21,7 @@ import { SerialPort } from 'serialport';
 import type { Clock } from '../../core/clock';
 import { KioskError } from '../../core/errors';
 import type { Link } from '../../core/link';
-import { ObexDmLink, type ObexRole } from '../../core/obex/dm-channel';
+import { createObexDmLink, type ObexRole } from '../../core/obex/dm-channel';
 import type { ByteStream } from '../../core/obex/byte-stream';
 import { nodeByteStream } from '../../transport/node-byte-stream';
 import type { DeviceProfile } from '../../transport/profiles';
@@ -238,7 +238,7 @@ export async function openSerialByteStream(path: string, profile: DeviceProfile,
 /** A DM Link to the phone on `path`: OBEX in the kiosk role the profile names. */
 export async function openSerialLink(path: string, profile: DeviceProfile, options: SerialLinkOptions = {}): Promise<Link> {
   const stream = await openSerialByteStream(path, profile, options);
-  return new ObexDmLink(stream, {
+  return createObexDmLink(stream, {
     role: options.role ?? profile.obex?.kioskRole ?? 'client',
     id: options.id ?? `serial:${path}`,
     kind: 'serial',
