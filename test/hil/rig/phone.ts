@@ -5,7 +5,7 @@
  * as a real phone sees its USB cable go; `plug` lets it connect again.
  */
 import { connect, type Socket } from 'node:net';
-import { ObexDmLink } from '../../../src/core/obex/dm-channel';
+import { createObexDmLink } from '../../../src/core/obex/dm-channel';
 import type { DeviceConnection, LinkFactory, SimulatedDevice } from '../../../src/simulator/device';
 import { startSimulation, type SimulationHandle } from '../../../src/simulator/simulation';
 import { nodeByteStream } from '../../../src/transport/node-byte-stream';
@@ -49,7 +49,7 @@ export async function startCablePhone(socketPath: string, options: { stateDir: s
     }
     socket = s;
     const stream = nodeByteStream(s, s, { onClose: () => void s.destroy() });
-    const link = new ObexDmLink(stream, { role: device.profile.obexRole, kind: 'serial', id: `hil-${device.devId}-${device.boots}` });
+    const link = createObexDmLink(stream, { role: device.profile.obexRole, kind: 'serial', id: `hil-${device.devId}-${device.boots}` });
     options.log?.(`phone ${device.devId}: on the cable ${socketPath}`);
     onConnected?.();
     const conn: DeviceConnection = {
