@@ -39,6 +39,11 @@ interface HilCase {
   name: string;
   file: string;
   env: Record<string, string>;
+  /**
+   * 'ftdi': the phone runs here, behind QEMU's usb-serial device (FTDI) on a chardev socket;
+   * 'acm': the phone runs in the guest behind a CDC ACM gadget (guest/acm-setup.sh, acm-phone.ts).
+   */
+  cable: 'ftdi' | 'acm';
 }
 
 interface CaseResult {
@@ -47,27 +52,32 @@ interface CaseResult {
   seconds: number;
 }
 
-async function runFtdiCase(guest: ReturnType<typeof ensureGuest>, accel: 'kvm' | 'tcg', c: HilCase): Promise<CaseResult> {
-  const { name, env, file } = c;
+const bundleOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  banner: { js: "import { createRequire as __hilRequire } from 'node:module'; const require = __hilRequire(import.meta.url);" },
+  logLevel: 'warning',
+} as const;
+
+async function runCase(guest: ReturnType<typeof ensureGuest>, accel: 'kvm' | 'tcg', c: HilCase): Promise<CaseResult> {
+  const { name, env, file, cable } = c;
   const work = mkdtempSync(join(tmpdir(), 'fumo-hil-'));
   const bundleDir = join(work, 'bundle');
   const runDir = join(work, 'run');
   mkdirSync(bundleDir, { recursive: true });
   mkdirSync(runDir, { recursive: true });
   try {
-    await build({
-      entryPoints: [join(checkout, 'test', 'hil', 'cases', file)],
-      outfile: join(bundleDir, 'case.mjs'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      banner: { js: "import { createRequire as __hilRequire } from 'node:module'; const require = __hilRequire(import.meta.url);" },
-      logLevel: 'warning',
-    });
+    await build({ ...bundleOptions, entryPoints: [join(checkout, 'test', 'hil', 'cases', file)], outfile: join(bundleDir, 'case.mjs') });
     copyFileSync(join(checkout, 'test', 'hil', 'guest', 'init.sh'), join(bundleDir, 'init.sh'));
-    const vars = { HIL_SERIAL: CABLE_SERIAL, FUMO_RESOURCES_DIR: `${GUEST_SRC}/resources`, FUMO_KIOSK_RESOURCES: `${GUEST_SRC}/resources`, ...env };
+    if (cable === 'acm') {
+      await build({ ...bundleOptions, entryPoints: [join(checkout, 'test', 'hil', 'guest', 'acm-phone.ts')], outfile: join(bundleDir, 'phone.mjs') });
+      copyFileSync(join(checkout, 'test', 'hil', 'guest', 'acm-setup.sh'), join(bundleDir, 'setup.sh'));
+      chmodSync(join(bundleDir, 'setup.sh'), 0o755);
+    }
+    const vars = { HIL_CABLE: cable, HIL_SERIAL: CABLE_SERIAL, FUMO_RESOURCES_DIR: `${GUEST_SRC}/resources`, FUMO_KIOSK_RESOURCES: `${GUEST_SRC}/resources`, ...env };
     const exports = Object.entries(vars)
       .map(([k, v]) => `export ${k}='${v}'`)
       .join('\n');
@@ -106,22 +116,18 @@ async function runFtdiCase(guest: ReturnType<typeof ensureGuest>, accel: 'kvm' |
       bundleDir,
       runDir,
       accel,
-      qemuArgs: [
-        '-device',
-        'qemu-xhci,id=xhci',
-        '-chardev',
-        `socket,id=phone,path=${phoneSocket},server=on,wait=off`,
-        '-device',
-        `usb-serial,id=cable,chardev=phone,serial=${CABLE_SERIAL}`,
-      ],
+      qemuArgs:
+        cable === 'ftdi'
+          ? ['-device', 'qemu-xhci,id=xhci', '-chardev', `socket,id=phone,path=${phoneSocket},server=on,wait=off`, '-device', `usb-serial,id=cable,chardev=phone,serial=${CABLE_SERIAL}`]
+          : [],
       onControl,
       timeoutMs: 300_000,
       onConsole: (line) => console.log(`  ${name} | ${line}`),
     });
-    const phone = await startCablePhone(phoneSocket, { stateDir: join(work, 'phone'), log: (line) => log(`${name} phone: ${line}`) });
-    rig.phone = phone;
+    const phone = cable === 'ftdi' ? await startCablePhone(phoneSocket, { stateDir: join(work, 'phone'), log: (line) => log(`${name} phone: ${line}`) }) : undefined;
+    if (phone) rig.phone = phone;
     const r = await booted;
-    await phone.stop().catch(() => undefined);
+    await phone?.stop().catch(() => undefined);
     if (r.timedOut) log(`${name}: the guest did not finish in time`);
     return { name, status: r.status, seconds: r.seconds };
   } finally {
@@ -146,9 +152,10 @@ async function main(): Promise<void> {
   const accel = await chooseAccel(guest, checkout, log);
   log(`guest ${guest.dir} (kernel ${guest.kernelVersion}), accel ${accel}`);
   const all: HilCase[] = [
-    { name: 'ftdi-update', file: 'ftdi-update.guest.ts', env: {} },
-    { name: 'ftdi-unplug', file: 'ftdi-update.guest.ts', env: { HIL_UNPLUG: '1' } },
-    { name: 'ftdi-hangup', file: 'ftdi-hangup.guest.ts', env: {} },
+    { name: 'ftdi-update', file: 'serial-update.guest.ts', env: {}, cable: 'ftdi' },
+    { name: 'ftdi-unplug', file: 'serial-update.guest.ts', env: { HIL_UNPLUG: '1' }, cable: 'ftdi' },
+    { name: 'ftdi-hangup', file: 'ftdi-hangup.guest.ts', env: {}, cable: 'ftdi' },
+    { name: 'acm-update', file: 'serial-update.guest.ts', env: {}, cable: 'acm' },
   ];
   // `npm run test:hil -- ftdi-unplug`: only the cases named.
   const wanted = process.argv.slice(2);
@@ -156,7 +163,7 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`no HIL case ${unknown.join(', ')} (cases: ${all.map((c) => c.name).join(', ')})`);
   const cases = wanted.length > 0 ? all.filter((c) => wanted.includes(c.name)) : all;
   const results: CaseResult[] = [];
-  for (const c of cases) results.push(await runFtdiCase(guest, accel, c));
+  for (const c of cases) results.push(await runCase(guest, accel, c));
   for (const r of results) log(`${r.name}: ${r.status === 0 ? 'passed' : `FAILED (status ${String(r.status)})`} in ${r.seconds.toFixed(1)} s`);
   log(`tier wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   process.exit(results.every((r) => r.status === 0) ? 0 : 1);

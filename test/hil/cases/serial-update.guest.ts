@@ -1,8 +1,10 @@
 /**
- * In the guest, as the kiosk user: the reference phone behind QEMU's FTDI USB serial device.
- * The kiosk service's own scanner (SerialPort.list through udev) finds /dev/ttyUSB*, the profile
- * comes from VID:PID 0403:6001, the operator consents, the update runs to the end and the phone
- * reports the new firmware version. With HIL_UNPLUG=1 the cable is pulled at about half of the
+ * In the guest, as the kiosk user: the reference phone on a real USB serial port. HIL_CABLE=ftdi:
+ * behind QEMU's FTDI USB serial device (the phone runs on the host); HIL_CABLE=acm: its own USB
+ * CDC ACM interface, a gadget on dummy_hcd (the phone runs in the guest, acm-phone.ts).
+ * The kiosk service's own scanner (SerialPort.list through udev) finds the port, the profile
+ * comes from VID:PID, the operator consents, the update runs to the end and the phone reports
+ * the new firmware version. With HIL_UNPLUG=1 the cable is pulled at about half of the
  * download (QMP device_del) and plugged back (device_add): the kiosk must show CABLE_UNPLUGGED
  * within a second, keep its CPU use low, close the port, find the phone again by serial number
  * and finish the download from where it stopped.
@@ -18,6 +20,37 @@ import { check, HostControl, report } from '../guest/control';
 const unplugCase = process.env['HIL_UNPLUG'] === '1';
 const host = new HostControl();
 
+interface Cable {
+  prefix: string;
+  vid: string;
+  pid: string;
+  profileId: string;
+  serial: string;
+  /** The firmware version the phone itself says it runs. */
+  phoneVersion(): Promise<string>;
+}
+
+const CABLES: Record<string, Cable> = {
+  ftdi: {
+    prefix: '/dev/ttyUSB',
+    vid: '0403',
+    pid: '6001',
+    profileId: 'reference-ftdi',
+    serial: process.env['HIL_SERIAL'] ?? '',
+    phoneVersion: async () => String((await host.ask('phone-version'))['fwVersion']),
+  },
+  acm: {
+    prefix: '/dev/ttyACM',
+    vid: '1209',
+    pid: '0004',
+    profileId: 'reference-acm',
+    serial: 'FUMOACM0001',
+    phoneVersion: async () => readFileSync('/tmp/phone-version', 'utf8').trim(),
+  },
+};
+const cableKind = process.env['HIL_CABLE'] ?? 'ftdi';
+const wire = CABLES[cableKind];
+
 function cpuTicks(): number {
   // /proc/self/stat: utime and stime are fields 14 and 15 (after the parenthesised name).
   const stat = readFileSync('/proc/self/stat', 'utf8');
@@ -31,7 +64,7 @@ function openTtyUsb(): string[] {
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
       const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (target.startsWith('/dev/ttyUSB')) out.push(target);
+      if (wire && target.startsWith(wire.prefix)) out.push(target);
     } catch {
       // The descriptor closed while being looked at.
     }
@@ -60,12 +93,18 @@ async function scanOnce(): Promise<DiscoveredDevice[]> {
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const scanned = await scanOnce();
-  const cable = scanned.find((d) => d.path.startsWith('/dev/ttyUSB'));
-  check(cable, `a /dev/ttyUSB* port in SerialPort.list() (saw ${JSON.stringify(scanned)})`);
-  check(cable.vid === '0403' && cable.pid === '6001', `VID:PID 0403:6001 (got ${cable.vid}:${cable.pid})`);
-  check(cable.profileId === 'reference-ftdi', `profile reference-ftdi (got ${cable.profileId})`);
-  check(cable.serialNumber === process.env['HIL_SERIAL'], `serial number ${process.env['HIL_SERIAL']} (got ${cable.serialNumber})`);
+  check(wire, `a known HIL_CABLE (got ${cableKind})`);
+  // A gadget enumerates a moment after it is bound: look until the port is there (bounded).
+  let scanned = await scanOnce();
+  for (let i = 0; i < 100 && !scanned.some((d) => d.path.startsWith(wire.prefix)); i++) {
+    await new Promise((r) => setTimeout(r, 300));
+    scanned = await scanOnce();
+  }
+  const cable = scanned.find((d) => d.path.startsWith(wire.prefix));
+  check(cable, `a ${wire.prefix}* port in SerialPort.list() (saw ${JSON.stringify(scanned)})`);
+  check(cable.vid === wire.vid && cable.pid === wire.pid, `VID:PID ${wire.vid}:${wire.pid} (got ${cable.vid}:${cable.pid})`);
+  check(cable.profileId === wire.profileId, `profile ${wire.profileId} (got ${cable.profileId})`);
+  check(cable.serialNumber === wire.serial, `serial number ${wire.serial} (got ${cable.serialNumber})`);
   report('found', { path: cable.path, profile: cable.profileId, serial: cable.serialNumber });
   // The udev rule gives the kiosk's group the phone's cable and nothing else: the guest's own
   // UARTs stay closed to the kiosk user.
@@ -124,7 +163,7 @@ async function main(): Promise<void> {
     const cpuShare = (cpuTicks() - cpu0) / 100 / ((Date.now() - wall0) / 1000);
     report('unplugged', { atBytes: pulledAt, shownMs, cpuShare: Number(cpuShare.toFixed(3)) });
     check(cpuShare < 0.5, `CPU use while unplugged below 50 % (was ${(cpuShare * 100).toFixed(0)} %)`);
-    check(openTtyUsb().length === 0, `no /dev/ttyUSB* left open (held: ${openTtyUsb().join(', ')})`);
+    check(openTtyUsb().length === 0, `no ${wire.prefix}* left open (held: ${openTtyUsb().join(', ')})`);
     await host.ask('plug');
     // The same phone again, by serial number, maybe under another name.
     let again: DiscoveredDevice | undefined;
@@ -138,8 +177,8 @@ async function main(): Promise<void> {
   const end = await service.waitForJob(jobId);
   check(end.state === 'done', `the job ends done (got ${end.state}: ${end.error?.code ?? end.outcome?.code ?? ''})`);
   check(end.finalVersion === before.targetVersion, `FwV ${before.targetVersion} after the update (got ${end.finalVersion})`);
-  const phoneSide = await host.ask('phone-version');
-  check(phoneSide['fwVersion'] === before.targetVersion, `the phone runs ${before.targetVersion} (says ${String(phoneSide['fwVersion'])})`);
+  const phoneSide = await wire.phoneVersion();
+  check(phoneSide === before.targetVersion, `the phone runs ${before.targetVersion} (says ${phoneSide})`);
   if (unplugCase) {
     const sent = end.download?.bytesSentTotal ?? 0;
     const total = end.download?.totalBytes ?? 0;
