@@ -190,9 +190,15 @@ export async function startFromArgs(parsed: SimulateArgs, io: CliIo): Promise<Si
   });
   for (const h of sim.devices) {
     const d = h.device;
-    io.stdout.write(`${h.devId} ${d.model} fw ${d.fwVersion} ${parsed.link} ${h.address ?? '-'}\n`);
+    // One line when a phone appears and again when it comes back changed (new port, new
+    // version); an HTTP phone that reconnects to an unreachable kiosk every second says nothing new.
+    let last = `${h.devId} ${d.model} fw ${d.fwVersion} ${parsed.link} ${h.address ?? '-'}`;
+    io.stdout.write(`${last}\n`);
     d.on('connected', (address: string) => {
-      if (d.boots > 0 || d.sessions.length > 0) io.stdout.write(`${h.devId} ${d.model} fw ${d.fwVersion} ${parsed.link} ${address}\n`);
+      const line = `${h.devId} ${d.model} fw ${d.fwVersion} ${parsed.link} ${address}`;
+      if (line === last || (d.boots === 0 && d.sessions.length === 0)) return;
+      last = line;
+      io.stdout.write(`${line}\n`);
     });
     d.on('rebooting', () => io.stdout.write(`${h.devId} rebooting\n`));
   }
