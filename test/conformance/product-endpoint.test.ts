@@ -15,7 +15,11 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveTools } from '../support/tools';
 import { CT, alert, children, commandsOf, el, headerStatus, isFinal, statusFor, statusesOf, textOf, toXml, toWbxml, type DmClient, type El, type Enc, type Reply } from './dm-client';
-import { startProduct, type Bench, type Product } from './product';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { childLines } from '../support/child-lines';
+import { spawnCli, startProduct, type Bench, type Product } from './product';
 import { FUMO_ROOT, SpecPhone, type SpecPhoneOptions } from './spec-phone';
 
 const here = 'test/conformance/product-endpoint.test.ts';
@@ -120,6 +124,27 @@ describe.runIf(canRun)('the DM endpoint of fumo-kiosk web --demo', () => {
     // The kiosk presents its own credentials in its first message, and a RespURI for the session.
     expect(textOf(r.msg!, 'SyncHdr/Cred/Meta/Type')).toBe('syncml:auth-md5');
     expect(textOf(r.msg!, 'SyncHdr/RespURI')).toMatch(new RegExp(`^${product.dmUrl}/s/`));
+  });
+
+  it('three phones of fumo-kiosk simulate --link http --server <that URL> appear on the bench, identified, while simulate keeps running', async () => {
+    const state = mkdtempSync(path.join(tmpdir(), 'fumo-conformance-sim-'));
+    const sim = spawnCli(['simulate', '--link', 'http', '--devices', '3', '--server', product.dmUrl, '--state', state]);
+    try {
+      const out = childLines(sim);
+      const line = /^(IMEI:\d+) FK-Demo Phone fw 1\.0\.0 http (\S+)$/;
+      await out.until((all) => all.filter((l) => line.test(l)).length === 3, 'three phone lines');
+      const ids = out.all.filter((l) => line.test(l)).map((l) => line.exec(l)![1]!);
+      for (const l of out.all) expect(line.exec(l)?.[2]).toBe(product.dmUrl);
+      type Card = { portId: string; fwVersion: string | null; targetVersion: string | null; simulated: boolean };
+      const cards = await Promise.all(ids.map((id) => bench.event((e) => e.event === 'device:updated' && (e.payload as Card).portId === `http:${id}` && (e.payload as Card).fwVersion !== null)));
+      for (const c of cards) expect(c.payload).toMatchObject({ fwVersion: '1.0.0', targetVersion: '1.1.0', simulated: true });
+      expect(sim.exitCode).toBeNull();
+    } finally {
+      const exited = new Promise((resolve) => sim.once('exit', resolve));
+      sim.kill('SIGINT');
+      await exited;
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 
   describe('content types and DmV real clients send', () => {

@@ -32,6 +32,11 @@ export interface Product {
 
 export const DEMO_TECHNICIAN_PIN = '1234';
 
+/** Another fumo-kiosk command as a child process (from the sources, like the product itself). */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', cli, ...args], { env, cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
 export interface Bench {
   call<T = unknown>(method: KioskMethod, params?: unknown): Promise<Result<T>>;
   events: KioskEventMessage[];
@@ -100,11 +105,7 @@ export async function startProduct(): Promise<Product> {
   mkdirSync(renderer);
   writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>kiosk</title>');
   const env = { ...process.env, TMPDIR: privateTmp, FUMO_SIM_REGISTRY: path.join(root, 'registry') };
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'web', '--demo', '--data', path.join(root, 'data'), '--port', '0', '--renderer', renderer], {
-    env,
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnCli(['web', '--demo', '--data', path.join(root, 'data'), '--port', '0', '--renderer', renderer], env);
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-20_000)));
   const out = childLines(child);
