@@ -1,6 +1,7 @@
 /**
  * The DM endpoint of `fumo-kiosk web --demo`, started as a child process and found by the line
  * it prints, driven by the spec-written client as a phone that has never met the kiosk:
+ * - `fumo-kiosk simulate --link http --server <that URL>` phones reach its bench;
  * - the content types and DmV real clients send (DM HTTP binding: application/vnd.syncml.dm+xml
  *   and +wbxml, with and without a charset parameter, and the older application/vnd.syncml+xml);
  * - malformed input answered at once with an HTTP status, the kiosk staying up;

@@ -72,7 +72,7 @@ describe('update --all over HTTP', () => {
     for (const p of phones) expect(p.slice(1)).toEqual(['FK-Demo Phone', '1.0.0', url]);
 
     const data = path.join(root, 'kiosk');
-    const update = await run(['update', '--all', '--demo', '--consent', 'operator', '--data', data, '--dm-listen', `127.0.0.1:${port}`, '--scan-ms', '3000']);
+    const update = await run(['update', '--all', '--demo', '--consent', 'operator', '--data', data, '--dm-listen', `127.0.0.1:${port}`, '--scan-ms', '5000']);
     expect(update.code, `${update.stdout}\n${update.stderr}`).toBe(0);
     expect(update.stderr).toContain(`DM endpoint: ${url}`);
     expect(update.stderr).toContain('catalogue empty: imported the DEMO catalogue');
@@ -84,7 +84,7 @@ describe('update --all over HTTP', () => {
 
     // That kiosk is gone; the phones kept calling. A second run takes the next step of the demo
     // catalogue (1.1.0 -> 1.2.0) over a new session of each phone.
-    const again = await run(['update', '--all', '--demo', '--consent', 'operator', '--data', data, '--dm-listen', `127.0.0.1:${port}`, '--scan-ms', '3000']);
+    const again = await run(['update', '--all', '--demo', '--consent', 'operator', '--data', data, '--dm-listen', `127.0.0.1:${port}`, '--scan-ms', '5000']);
     expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
     expect(again.stdout.split('\n').filter((l) => l.endsWith('updated to 1.2.0')), again.stdout).toHaveLength(3);
     await out.until((all) => ids.every((id) => all.includes(`${id} FK-Demo Phone fw 1.2.0 http ${url}`)), 'every phone back on 1.2.0');
