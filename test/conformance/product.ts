@@ -120,6 +120,11 @@ export async function startProduct(): Promise<Product> {
   const token = new URL(benchUrl.replace(/#.*$/, '')).searchParams.get('token')!;
   const benches: Bench[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // A test process that ends without close() (a failed hook, an interrupted run) takes the kiosk with it.
+  const orphaned = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', orphaned);
   return {
     dmUrl,
     benchUrl,
@@ -138,6 +143,7 @@ export async function startProduct(): Promise<Product> {
       for (const b of benches) b.close();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
       const code = await exited;
+      process.off('exit', orphaned);
       rmSync(root, { recursive: true, force: true });
       return code;
     },
