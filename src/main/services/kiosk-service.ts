@@ -354,8 +354,11 @@ export class KioskService extends EventEmitter implements KioskBackend {
       waiting(session);
       return;
     }
-    const d: DiscoveredDevice = { portId: `http:${devId}`, linkKind: 'http', path: this.dmEndpoint.urls[0] ?? 'http', profileId: HTTP_PROFILE_ID, devIdHint: devId };
+    // A phone that authenticated with the simulator's published account (demo mode only) is a simulated phone.
+    const simulated = this.trustPolicy.sharedAccount(devId) !== undefined && !this.holdsOwnAccount(devId);
+    const d: DiscoveredDevice = { portId: `http:${devId}`, linkKind: 'http', path: this.dmEndpoint.urls[0] ?? 'http', profileId: HTTP_PROFILE_ID, devIdHint: devId, ...(simulated ? { simulated } : {}) };
     if (!this.trustPolicy.admits(d)) {
+      this.log(`${d.portId}: not let in (not trusted, or the DevId of one of this kiosk's own phones)`);
       await session.end().catch(() => undefined);
       return;
     }
