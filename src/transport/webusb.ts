@@ -26,7 +26,11 @@ export interface WebUsbDeviceLike {
   releaseInterface(interfaceNumber: number): Promise<void>;
   selectAlternateInterface(interfaceNumber: number, alternateSetting: number): Promise<void>;
   clearHalt(direction: 'in' | 'out', endpointNumber: number): Promise<void>;
-  transferIn(endpointNumber: number, length: number): Promise<{ data?: DataView | undefined; status?: 'ok' | 'stall' | 'babble' | undefined }>;
-  transferOut(endpointNumber: number, data: Uint8Array<ArrayBuffer>): Promise<{ bytesWritten: number; status?: 'ok' | 'stall' | 'babble' | undefined }>;
+  /**
+   * `timeoutMs`: the `usb` package's extension of WebUSB (its default is 1000 ms, after which the
+   * transfer fails); the standard API and the stand-in have no timeout and ignore it.
+   */
+  transferIn(endpointNumber: number, length: number, timeoutMs?: number): Promise<{ data?: DataView | undefined; status?: 'ok' | 'stall' | 'babble' | undefined }>;
+  transferOut(endpointNumber: number, data: Uint8Array<ArrayBuffer>, timeoutMs?: number): Promise<{ bytesWritten: number; status?: 'ok' | 'stall' | 'babble' | undefined }>;
 }
 

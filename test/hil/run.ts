@@ -41,9 +41,10 @@ interface HilCase {
   env: Record<string, string>;
   /**
    * 'ftdi': the phone runs here, behind QEMU's usb-serial device (FTDI) on a chardev socket;
-   * 'acm': the phone runs in the guest behind a CDC ACM gadget (guest/acm-setup.sh, acm-phone.ts).
+   * 'acm': the phone runs in the guest behind a CDC ACM gadget (guest/acm-setup.sh, acm-phone.ts);
+   * 'usb': the phone runs in the guest behind a FunctionFS vendor gadget (guest/usb-setup.sh, usb-phone.ts).
    */
-  cable: 'ftdi' | 'acm';
+  cable: 'ftdi' | 'acm' | 'usb';
 }
 
 interface CaseResult {
@@ -72,9 +73,10 @@ async function runCase(guest: ReturnType<typeof ensureGuest>, accel: 'kvm' | 'tc
   try {
     await build({ ...bundleOptions, entryPoints: [join(checkout, 'test', 'hil', 'cases', file)], outfile: join(bundleDir, 'case.mjs') });
     copyFileSync(join(checkout, 'test', 'hil', 'guest', 'init.sh'), join(bundleDir, 'init.sh'));
-    if (cable === 'acm') {
-      await build({ ...bundleOptions, entryPoints: [join(checkout, 'test', 'hil', 'guest', 'acm-phone.ts')], outfile: join(bundleDir, 'phone.mjs') });
-      copyFileSync(join(checkout, 'test', 'hil', 'guest', 'acm-setup.sh'), join(bundleDir, 'setup.sh'));
+    if (cable !== 'ftdi') {
+      // The phone runs in the guest behind a gadget: its program and the root setup that makes the gadget.
+      await build({ ...bundleOptions, entryPoints: [join(checkout, 'test', 'hil', 'guest', `${cable}-phone.ts`)], outfile: join(bundleDir, 'phone.mjs') });
+      copyFileSync(join(checkout, 'test', 'hil', 'guest', `${cable}-setup.sh`), join(bundleDir, 'setup.sh'));
       chmodSync(join(bundleDir, 'setup.sh'), 0o755);
     }
     const vars = { HIL_CABLE: cable, HIL_SERIAL: CABLE_SERIAL, FUMO_RESOURCES_DIR: `${GUEST_SRC}/resources`, FUMO_KIOSK_RESOURCES: `${GUEST_SRC}/resources`, ...env };
@@ -152,10 +154,11 @@ async function main(): Promise<void> {
   const accel = await chooseAccel(guest, checkout, log);
   log(`guest ${guest.dir} (kernel ${guest.kernelVersion}), accel ${accel}`);
   const all: HilCase[] = [
-    { name: 'ftdi-update', file: 'serial-update.guest.ts', env: {}, cable: 'ftdi' },
-    { name: 'ftdi-unplug', file: 'serial-update.guest.ts', env: { HIL_UNPLUG: '1' }, cable: 'ftdi' },
+    { name: 'ftdi-update', file: 'phone-update.guest.ts', env: {}, cable: 'ftdi' },
+    { name: 'ftdi-unplug', file: 'phone-update.guest.ts', env: { HIL_UNPLUG: '1' }, cable: 'ftdi' },
     { name: 'ftdi-hangup', file: 'ftdi-hangup.guest.ts', env: {}, cable: 'ftdi' },
-    { name: 'acm-update', file: 'serial-update.guest.ts', env: {}, cable: 'acm' },
+    { name: 'acm-update', file: 'phone-update.guest.ts', env: {}, cable: 'acm' },
+    { name: 'usb-update', file: 'phone-update.guest.ts', env: {}, cable: 'usb' },
   ];
   // `npm run test:hil -- ftdi-unplug`: only the cases named.
   const wanted = process.argv.slice(2);

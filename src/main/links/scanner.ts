@@ -9,6 +9,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { systemClock, type Clock } from '../../core/clock';
 import { findProfile, GENERIC_SERIAL_PROFILE_ID, normaliseId, type DeviceProfile } from '../../transport/profiles';
 import { listSimulatedDevices, simRegistryDir } from '../../transport/sim-registry';
+import type { WebUsbDeviceLike } from '../../transport/webusb';
 
 export type DiscoveredLinkKind = 'serial' | 'usb' | 'http';
 
@@ -234,70 +235,110 @@ export function simulatedAdapter(options: SimulatedAdapterOptions = {}): Scanner
   };
 }
 
-/** The parts of the `usb` package's legacy device used for hotplug. */
-export interface UsbHotplugDevice {
-  busNumber: number;
-  deviceAddress: number;
-  portNumbers?: number[];
-  deviceDescriptor: { idVendor: number; idProduct: number };
+/** A USB device as the `usb` package's WebUSB object (usb 3.x) lists it. */
+export interface UsbDeviceLike extends WebUsbDeviceLike {
+  /** The bus it is on, e.g. "001". */
+  readonly bus: string;
+  /** Its bus address (new at each enumeration). */
+  readonly address?: number;
+  /** The hub ports it hangs from, root first, e.g. [3, 4]: stable while it stays on that port. */
+  readonly ports?: readonly number[];
 }
 
-export interface UsbHotplugSource {
-  getDeviceList(): UsbHotplugDevice[];
-  on(event: 'attach' | 'detach', cb: (d: UsbHotplugDevice) => void): unknown;
-  off?(event: 'attach' | 'detach', cb: (d: UsbHotplugDevice) => void): unknown;
+/** Where a USB device is plugged in, e.g. "1-3.4" (bus, then the hub ports), or "1@7" without ports. */
+export function usbPortPath(d: Pick<UsbDeviceLike, 'bus' | 'address' | 'ports'>): string {
+  const bus = /^\d+$/.test(d.bus) ? String(Number(d.bus)) : d.bus;
+  return d.ports && d.ports.length > 0 ? `${bus}-${d.ports.join('.')}` : `${bus}@${d.address ?? 0}`;
+}
+
+export interface UsbConnectionEventLike {
+  device: UsbDeviceLike;
+}
+
+/** The parts of the `usb` package's WebUSB object used here: the devices, and hotplug events. */
+export interface UsbDeviceSource {
+  getDevices(): Promise<UsbDeviceLike[]>;
+  addEventListener(type: 'connect' | 'disconnect', listener: (ev: UsbConnectionEventLike) => void): void;
+  removeEventListener(type: 'connect' | 'disconnect', listener: (ev: UsbConnectionEventLike) => void): void;
 }
 
 export interface UsbAdapterOptions {
-  /** Default: the `usb` package (loaded lazily; a machine without a USB bus is handled quietly). */
-  source?: UsbHotplugSource;
+  /** Default: the `usb` package's WebUSB object (loaded lazily; a machine without a USB bus is handled quietly). */
+  source?: UsbDeviceSource;
   profiles?: readonly DeviceProfile[];
+  /** Where the adapter leaves the devices it reports, for the link to open; default the process's one. */
+  directory?: UsbDeviceDirectory;
 }
 
-export function usbPortPath(d: UsbHotplugDevice): string {
-  return d.portNumbers && d.portNumbers.length > 0 ? `${d.busNumber}-${d.portNumbers.join('.')}` : `${d.busNumber}-@${d.deviceAddress}`;
+/** The USB devices the scanner reported, by path, so a link can open the very device object. */
+export class UsbDeviceDirectory {
+  private readonly devices = new Map<string, UsbDeviceLike>();
+  put(path: string, device: UsbDeviceLike): void {
+    this.devices.set(path, device);
+  }
+  remove(path: string): void {
+    this.devices.delete(path);
+  }
+  get(path: string): UsbDeviceLike | undefined {
+    return this.devices.get(path);
+  }
 }
 
-/** USB devices whose VID/PID match a usb-kind profile, from hotplug events. */
+/** The directory the default adapter fills and the default USB link opener reads. */
+export const usbDevices = new UsbDeviceDirectory();
+
+/**
+ * USB devices whose VID/PID match a usb-kind profile: the ones present at start, then WebUSB's
+ * connect and disconnect events (which need udev's event feed on Linux: systemd-udevd running).
+ */
 export function usbAdapter(options: UsbAdapterOptions = {}): ScannerAdapter {
-  let source: UsbHotplugSource | undefined;
-  let onAttach: ((d: UsbHotplugDevice) => void) | undefined;
-  let onDetach: ((d: UsbHotplugDevice) => void) | undefined;
-  const describe = (d: UsbHotplugDevice): DiscoveredDevice | undefined => {
-    const vid = normaliseId(d.deviceDescriptor.idVendor);
-    const pid = normaliseId(d.deviceDescriptor.idProduct);
+  const directory = options.directory ?? usbDevices;
+  let source: UsbDeviceSource | undefined;
+  let onConnect: ((ev: UsbConnectionEventLike) => void) | undefined;
+  let onDisconnect: ((ev: UsbConnectionEventLike) => void) | undefined;
+  const describe = (d: UsbDeviceLike): DiscoveredDevice | undefined => {
+    const vid = normaliseId(d.vendorId);
+    const pid = normaliseId(d.productId);
     const profile = findProfile(vid, pid, options.profiles);
     if (!profile || profile.linkKind !== 'usb') return undefined;
     const path = usbPortPath(d);
-    return { portId: `usb:${path}`, linkKind: 'usb', path, profileId: profile.id, vid, pid };
+    const found: DiscoveredDevice = { portId: `usb:${path}`, linkKind: 'usb', path, profileId: profile.id, vid, pid };
+    if (d.serialNumber) found.serialNumber = d.serialNumber;
+    return found;
+  };
+  const report = (sink: ScannerSink, d: UsbDeviceLike): void => {
+    const found = describe(d);
+    if (!found) return;
+    directory.put(found.path, d);
+    sink.attach(found);
   };
   return {
     name: 'usb',
     async start(sink) {
+      let devices: UsbDeviceLike[];
       try {
-        source = options.source ?? ((await import('usb')).usb as unknown as UsbHotplugSource);
-        const list = source.getDeviceList();
-        for (const d of list) {
-          const found = describe(d);
-          if (found) sink.attach(found);
-        }
+        source = options.source ?? ((await import('usb')).usb as unknown as UsbDeviceSource);
+        devices = await source.getDevices();
       } catch {
-        // No USB bus or no libusb access here: USB scanning stays quiet.
+        // No USB bus or no access to it here: USB scanning stays quiet.
         source = undefined;
         return;
       }
-      onAttach = (d) => {
-        const found = describe(d);
-        if (found) sink.attach(found);
+      for (const d of devices) report(sink, d);
+      onConnect = (ev) => report(sink, ev.device);
+      onDisconnect = (ev) => {
+        const gone = describe(ev.device);
+        if (!gone) return;
+        directory.remove(gone.path);
+        sink.detach(gone.portId);
       };
-      onDetach = (d) => sink.detach(`usb:${usbPortPath(d)}`);
-      source.on('attach', onAttach);
-      source.on('detach', onDetach);
+      source.addEventListener('connect', onConnect);
+      source.addEventListener('disconnect', onDisconnect);
     },
     async stop() {
-      if (source && onAttach && onDetach) {
-        source.off?.('attach', onAttach);
-        source.off?.('detach', onDetach);
+      if (source && onConnect && onDisconnect) {
+        source.removeEventListener('connect', onConnect);
+        source.removeEventListener('disconnect', onDisconnect);
       }
       source = undefined;
     },

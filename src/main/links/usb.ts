@@ -10,6 +10,7 @@ import { ByteStreamEvents, type ByteStream } from '../../core/obex/byte-stream';
 import { createObexDmLink, type ObexRole } from '../../core/obex/dm-channel';
 import type { Clock } from '../../core/clock';
 import type { DeviceProfile } from '../../transport/profiles';
+import { usbDevices, type UsbDeviceDirectory } from './scanner';
 import type { WebUsbDeviceLike, WebUsbEndpointLike } from '../../transport/webusb';
 
 export type { WebUsbDeviceLike, WebUsbEndpointLike } from '../../transport/webusb';
@@ -24,6 +25,16 @@ export interface UsbLinkOptions {
   /** Largest DM message accepted from the phone (the kiosk's MaxMsgSize); default the codecs' 64 MiB. */
   maxMessageBytes?: number;
 }
+
+/**
+ * How long one IN transfer may wait for the phone. A phone is silent between its messages for as
+ * long as it likes (it writes a large package to flash, its user reads a prompt); the `usb`
+ * package's own default of 1 s failed such an idle link as a pulled cable. A pulled cable ends
+ * the transfer at once with an error; the link's response timeout bounds a silent phone.
+ */
+export const USB_READ_TIMEOUT_MS = 24 * 3600_000;
+/** One OUT transfer: the phone must take an OBEX packet within this, or the link fails. */
+export const USB_WRITE_TIMEOUT_MS = 60_000;
 
 /** Round `n` up to a whole number of packets. */
 export function packetMultiple(n: number, packetSize: number): number {
@@ -62,7 +73,7 @@ class UsbByteStream extends ByteStreamEvents implements ByteStream {
   private async readLoop(): Promise<void> {
     while (this.reading) {
       try {
-        const r = await this.device.transferIn(this.epIn.endpointNumber, this.readSize);
+        const r = await this.device.transferIn(this.epIn.endpointNumber, this.readSize, USB_READ_TIMEOUT_MS);
         if (!this.reading) return;
         if (r.status === 'stall') {
           await this.device.clearHalt('in', this.epIn.endpointNumber);
@@ -82,10 +93,10 @@ class UsbByteStream extends ByteStreamEvents implements ByteStream {
     // One OBEX packet (<= 64 KiB) per OUT transfer; the host controller splits it into packets.
     const copy = new Uint8Array(bytes.length);
     copy.set(bytes);
-    let r = await this.device.transferOut(this.epOut.endpointNumber, copy);
+    let r = await this.device.transferOut(this.epOut.endpointNumber, copy, USB_WRITE_TIMEOUT_MS);
     if (r.status === 'stall') {
       await this.device.clearHalt('out', this.epOut.endpointNumber);
-      r = await this.device.transferOut(this.epOut.endpointNumber, copy);
+      r = await this.device.transferOut(this.epOut.endpointNumber, copy, USB_WRITE_TIMEOUT_MS);
     }
     if (r.status !== undefined && r.status !== 'ok') throw new Error(`USB OUT transfer ${r.status}`);
   }
@@ -136,6 +147,16 @@ export async function openUsbLink(device: WebUsbDeviceLike, profile: DeviceProfi
     responseTimeoutMs: options.responseTimeoutMs,
     maxMessageBytes: options.maxMessageBytes,
   });
+}
+
+/**
+ * A DM Link to the USB phone the scanner reported at `path` (its bus position, e.g. "1-1"): the
+ * device object the scanner saw, from its directory. Gone from it: the cable was pulled.
+ */
+export async function openUsbLinkAt(path: string, profile: DeviceProfile, options: UsbLinkOptions & { directory?: UsbDeviceDirectory } = {}): Promise<Link> {
+  const device = (options.directory ?? usbDevices).get(path);
+  if (!device) throw new KioskError('CABLE_UNPLUGGED', { port: `USB ${path}` });
+  return openUsbLink(device, profile, { id: `usb:${path}`, ...options });
 }
 
 /** Find a connected device by VID/PID with the `usb` package's WebUSB (undefined without a USB bus). */

@@ -17,6 +17,7 @@ import type { DeviceView } from '../../shared/schemas';
 import { findProfile, GENERIC_SERIAL_PROFILE_ID, profileById, type DeviceProfile } from '../../transport/profiles';
 import type { DiscoveredDevice } from '../links/scanner';
 import { openSerialLink } from '../links/serial';
+import { openUsbLinkAt } from '../links/usb';
 
 export interface DeviceEntry {
   d: DiscoveredDevice;
@@ -196,7 +197,11 @@ export class DeviceRegistry {
     // One open at a time per port: a second open of the same port fails on its lock.
     if (entry.opening) return entry.opening;
     const open =
-      this.o.openLink ?? ((d: DiscoveredDevice, p: DeviceProfile) => openSerialLink(d.path, p, { clock: this.o.clock, maxMessageBytes: KIOSK_RECEIVE_CEILING_BYTES }));
+      this.o.openLink ??
+      ((d: DiscoveredDevice, p: DeviceProfile) =>
+        d.linkKind === 'usb'
+          ? openUsbLinkAt(d.path, p, { clock: this.o.clock, maxMessageBytes: KIOSK_RECEIVE_CEILING_BYTES })
+          : openSerialLink(d.path, p, { clock: this.o.clock, maxMessageBytes: KIOSK_RECEIVE_CEILING_BYTES }));
     const generation = entry.generation;
     const opening = open(entry.d, entry.profile);
     entry.opening = opening;

@@ -13,10 +13,15 @@ import {
   usbAdapter,
   type DiscoveredDevice,
   type SerialPortListing,
-  type UsbHotplugDevice,
+  type UsbConnectionEventLike,
+  type UsbDeviceLike,
+  type UsbDeviceSource,
+  UsbDeviceDirectory,
+  usbPortPath,
 } from '../../../src/main/links/scanner';
 import { announceSimulatedDevice, listSimulatedDevices, withdrawSimulatedDevice } from '../../../src/transport/sim-registry';
 import { classifyOpenError } from '../../../src/main/links/serial';
+import { openUsbLinkAt } from '../../../src/main/links/usb';
 
 class ManualClock implements Clock {
   timers: Array<{ fn: () => void; at: number }> = [];
@@ -112,33 +117,90 @@ describe('serial adapter', () => {
 });
 
 describe('usb adapter', () => {
-  it('reports only usb-profile devices and follows attach/detach events', async () => {
-    const handlers: Record<string, (d: UsbHotplugDevice) => void> = {};
-    const dev = (vid: number, pid: number, ports: number[]): UsbHotplugDevice => ({ busNumber: 1, deviceAddress: 9, portNumbers: ports, deviceDescriptor: { idVendor: vid, idProduct: pid } });
-    const source = {
-      getDeviceList: () => [dev(0x1209, 0x0002, [1, 4]), dev(0x1d6b, 0x0002, [])],
-      on: (ev: 'attach' | 'detach', cb: (d: UsbHotplugDevice) => void) => (handlers[ev] = cb),
-    };
-    const scanner = new DeviceScanner([usbAdapter({ source, profiles })]);
+  /** Shaped like the `usb` package's WebUSB object (usb 3.x): getDevices() and connect/disconnect events. */
+  class FakeWebUsb implements UsbDeviceSource {
+    devices: UsbDeviceLike[] = [];
+    private listeners: Record<string, Array<(ev: UsbConnectionEventLike) => void>> = {};
+    async getDevices(): Promise<UsbDeviceLike[]> {
+      return this.devices;
+    }
+    addEventListener(type: 'connect' | 'disconnect', l: (ev: UsbConnectionEventLike) => void): void {
+      (this.listeners[type] ??= []).push(l);
+    }
+    removeEventListener(type: 'connect' | 'disconnect', l: (ev: UsbConnectionEventLike) => void): void {
+      this.listeners[type] = (this.listeners[type] ?? []).filter((x) => x !== l);
+    }
+    fire(type: 'connect' | 'disconnect', device: UsbDeviceLike): void {
+      for (const l of this.listeners[type] ?? []) l({ device });
+    }
+    count(type: string): number {
+      return (this.listeners[type] ?? []).length;
+    }
+  }
+  const dev = (vid: number, pid: number, path: string, serialNumber?: string): UsbDeviceLike => {
+    // "1-1.4": bus 001, ports [1, 4], as the usb package lists it.
+    const [bus, ports] = path.split('-');
+    return { vendorId: vid, productId: pid, bus: bus!.padStart(3, '0'), address: 7, ports: ports ? ports.split('.').map(Number) : [], serialNumber } as unknown as UsbDeviceLike;
+  };
+
+  it('reports only usb-profile devices, follows connect/disconnect and leaves the device for the link to open', async () => {
+    const source = new FakeWebUsb();
+    const phone = dev(0x1209, 0x0002, '1-1.4', 'FUMOUSB0001');
+    source.devices = [phone, dev(0x1d6b, 0x0002, '1')];
+    expect(usbPortPath(dev(0x1d6b, 0x0002, '1'))).toBe('1@7');
+    const directory = new UsbDeviceDirectory();
+    const scanner = new DeviceScanner([usbAdapter({ source, profiles, directory })]);
     const seen: DiscoveredDevice[] = [];
     const gone: string[] = [];
     scanner.on('attach', (d) => seen.push(d));
     scanner.on('detach', (d) => gone.push(d.portId));
     await scanner.start();
-    expect(seen).toEqual([{ portId: 'usb:1-1.4', linkKind: 'usb', path: '1-1.4', profileId: 'reference-usb', vid: '1209', pid: '0002' }]);
-    handlers['attach']!(dev(0x1209, 0x0002, [2]));
-    handlers['detach']!(dev(0x1209, 0x0002, [1, 4]));
+    expect(seen).toEqual([{ portId: 'usb:1-1.4', linkKind: 'usb', path: '1-1.4', profileId: 'reference-usb', vid: '1209', pid: '0002', serialNumber: 'FUMOUSB0001' }]);
+    expect(directory.get('1-1.4')).toBe(phone);
+    const second = dev(0x1209, 0x0002, '1-2');
+    source.fire('connect', second);
+    source.fire('connect', dev(0x046d, 0xc077, '1-3'));
+    source.fire('disconnect', phone);
     expect(seen.map((d) => d.portId)).toEqual(['usb:1-1.4', 'usb:1-2']);
     expect(gone).toEqual(['usb:1-1.4']);
+    expect(directory.get('1-1.4')).toBeUndefined();
+    expect(directory.get('1-2')).toBe(second);
+    await scanner.stop();
+    expect(source.count('connect') + source.count('disconnect')).toBe(0);
   });
 
-  it('stays quiet without a USB bus (the real usb package on this machine)', async () => {
-    const scanner = new DeviceScanner([usbAdapter({ profiles })]);
-    const warnings: string[] = [];
-    scanner.on('warning', (w) => warnings.push(w));
+  it('opens the device the scanner reported, and says the cable is out when it is gone', async () => {
+    const directory = new UsbDeviceDirectory();
+    const profile = profiles.find((p) => p.id === 'reference-usb')!;
+    await expect(openUsbLinkAt('1-9', profile, { directory })).rejects.toMatchObject({ code: 'CABLE_UNPLUGGED' });
+    const opened: string[] = [];
+    const device = {
+      ...dev(0x1209, 0x0002, '1-9'),
+      opened: false,
+      configuration: null,
+      open: async () => void opened.push('open'),
+      selectConfiguration: async () => void opened.push('config'),
+      claimInterface: async (n: number) => void opened.push(`claim ${n}`),
+      releaseInterface: async () => undefined,
+    } as unknown as UsbDeviceLike;
+    directory.put('1-9', device);
+    // The fake has no endpoints: opening reaches the device and stops at its missing bulk pipes.
+    await expect(openUsbLinkAt('1-9', profile, { directory })).rejects.toMatchObject({ code: 'PROTOCOL_ERROR' });
+    expect(opened).toEqual(['open', 'config', 'claim 1']);
+  });
+
+  it('lists devices with the real usb package: none on a machine without a USB bus, without an error', async () => {
+    const { usb } = await import('usb');
+    // The adapter's own source is this object: it must have the calls the adapter makes.
+    expect(typeof usb.getDevices).toBe('function');
+    expect(typeof usb.addEventListener).toBe('function');
+    const devices = await usb.getDevices().catch(() => []);
+    const scanner = new DeviceScanner([usbAdapter({ profiles, directory: new UsbDeviceDirectory() })]);
+    const seen: DiscoveredDevice[] = [];
+    scanner.on('attach', (d) => seen.push(d));
     await scanner.start();
     await scanner.stop();
-    expect(warnings).toEqual([]);
+    expect(seen.length).toBeLessThanOrEqual(devices.length);
   });
 });
 

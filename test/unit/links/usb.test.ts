@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createObexDmLink } from '../../../src/core/obex/dm-channel';
 import { loadProfiles } from '../../../src/transport/profiles';
-import { openUsbByteStream, openUsbLink, packetMultiple } from '../../../src/main/links/usb';
+import { openUsbByteStream, openUsbLink, packetMultiple, USB_READ_TIMEOUT_MS, USB_WRITE_TIMEOUT_MS } from '../../../src/main/links/usb';
 import { createUsbStandIn } from '../../../src/simulator/links/usb-standin';
 
 const profile = loadProfiles().find((p) => p.id === 'reference-usb')!;
@@ -35,6 +35,40 @@ describe('USB link through the WebUSB-shaped stand-in', () => {
     expect(packetMultiple(65536, 64)).toBe(65536);
     expect(packetMultiple(100, 64)).toBe(128);
     expect(packetMultiple(1, 512)).toBe(512);
+  });
+
+  it("gives every transfer a timeout of its own: the usb package's default of 1 s failed an idle phone as a pulled cable", async () => {
+    const standIn = createUsbStandIn({ packetSize: 512 });
+    const inTimeouts: Array<number | undefined> = [];
+    const outTimeouts: Array<number | undefined> = [];
+    const device = standIn.device;
+    const transferIn = device.transferIn.bind(device);
+    const transferOut = device.transferOut.bind(device);
+    device.transferIn = (ep: number, len: number, timeoutMs?: number) => {
+      inTimeouts.push(timeoutMs);
+      return transferIn(ep, len);
+    };
+    device.transferOut = (ep: number, data: Uint8Array<ArrayBuffer>, timeoutMs?: number) => {
+      outTimeouts.push(timeoutMs);
+      return transferOut(ep, data);
+    };
+    const phone = createObexDmLink(standIn.deviceStream, { role: 'client', kind: 'usb' });
+    const kiosk = await openUsbLink(device, profile);
+    const rx = kiosk.receive();
+    await phone.send({ body: bytes(5000, 3), contentType: WB });
+    await rx;
+    const reply = phone.receive();
+    await kiosk.send({ body: bytes(5000, 5), contentType: WB });
+    await reply;
+    expect(inTimeouts.length).toBeGreaterThan(0);
+    expect(outTimeouts.length).toBeGreaterThan(0);
+    // Reads wait as long as a phone may stay silent; writes long enough for a slow phone to take a packet.
+    for (const t of inTimeouts) expect(t).toBe(USB_READ_TIMEOUT_MS);
+    for (const t of outTimeouts) expect(t).toBe(USB_WRITE_TIMEOUT_MS);
+    expect(USB_READ_TIMEOUT_MS).toBeGreaterThanOrEqual(3600_000);
+    expect(USB_WRITE_TIMEOUT_MS).toBeGreaterThanOrEqual(10_000);
+    await kiosk.close();
+    await phone.close();
   });
 
   it('unplugging mid-exchange is CABLE_UNPLUGGED', async () => {

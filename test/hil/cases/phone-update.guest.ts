@@ -12,7 +12,7 @@
 import { closeSync, constants, existsSync, openSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { createKioskService } from '../../../src/main/services/kiosk-service';
 import { importDemoCatalog } from '../../../src/main/demo/demo-catalog';
-import { serialAdapter, type DiscoveredDevice } from '../../../src/main/links/scanner';
+import { serialAdapter, usbAdapter, UsbDeviceDirectory, type DiscoveredDevice } from '../../../src/main/links/scanner';
 import { loadProfiles } from '../../../src/transport/profiles';
 import type { DeviceView } from '../../../src/shared/schemas';
 import { check, HostControl, report } from '../guest/control';
@@ -21,7 +21,9 @@ const unplugCase = process.env['HIL_UNPLUG'] === '1';
 const host = new HostControl();
 
 interface Cable {
+  /** Where the port shows: a tty path prefix, or 'usb:' for a USB device (its bus position). */
   prefix: string;
+  linkKind: 'serial' | 'usb';
   vid: string;
   pid: string;
   profileId: string;
@@ -33,6 +35,7 @@ interface Cable {
 const CABLES: Record<string, Cable> = {
   ftdi: {
     prefix: '/dev/ttyUSB',
+    linkKind: 'serial',
     vid: '0403',
     pid: '6001',
     profileId: 'reference-ftdi',
@@ -41,13 +44,26 @@ const CABLES: Record<string, Cable> = {
   },
   acm: {
     prefix: '/dev/ttyACM',
+    linkKind: 'serial',
     vid: '1209',
     pid: '0004',
     profileId: 'reference-acm',
     serial: 'FUMOACM0001',
     phoneVersion: async () => readFileSync('/tmp/phone-version', 'utf8').trim(),
   },
+  usb: {
+    prefix: 'usb:',
+    linkKind: 'usb',
+    vid: '1209',
+    pid: '0002',
+    profileId: 'reference-usb',
+    serial: 'FUMOUSB0001',
+    phoneVersion: async () => readFileSync('/tmp/phone-version', 'utf8').trim(),
+  },
 };
+
+/** The scanned device is this case's phone. */
+const isPhone = (d: DiscoveredDevice): boolean => wire !== undefined && d.linkKind === wire.linkKind && (wire.linkKind === 'usb' || d.path.startsWith(wire.prefix));
 const cableKind = process.env['HIL_CABLE'] ?? 'ftdi';
 const wire = CABLES[cableKind];
 
@@ -85,7 +101,7 @@ function openAs(path: string): string {
 /** What the real scanner reports for the FTDI cable: profile by VID:PID and the serial number. */
 async function scanOnce(): Promise<DiscoveredDevice[]> {
   const found: DiscoveredDevice[] = [];
-  const adapter = serialAdapter({ profiles: loadProfiles() });
+  const adapter = wire?.linkKind === 'usb' ? usbAdapter({ profiles: loadProfiles(), directory: new UsbDeviceDirectory() }) : serialAdapter({ profiles: loadProfiles() });
   await adapter.start({ attach: (d) => found.push(d), detach: () => undefined });
   await adapter.stop();
   return found;
@@ -96,19 +112,19 @@ async function main(): Promise<void> {
   check(wire, `a known HIL_CABLE (got ${cableKind})`);
   // A gadget enumerates a moment after it is bound: look until the port is there (bounded).
   let scanned = await scanOnce();
-  for (let i = 0; i < 100 && !scanned.some((d) => d.path.startsWith(wire.prefix)); i++) {
+  for (let i = 0; i < 100 && !scanned.some(isPhone); i++) {
     await new Promise((r) => setTimeout(r, 300));
     scanned = await scanOnce();
   }
-  const cable = scanned.find((d) => d.path.startsWith(wire.prefix));
-  check(cable, `a ${wire.prefix}* port in SerialPort.list() (saw ${JSON.stringify(scanned)})`);
+  const cable = scanned.find(isPhone);
+  check(cable, `the phone's ${wire.prefix}* port in the scan (saw ${JSON.stringify(scanned)})`);
   check(cable.vid === wire.vid && cable.pid === wire.pid, `VID:PID ${wire.vid}:${wire.pid} (got ${cable.vid}:${cable.pid})`);
   check(cable.profileId === wire.profileId, `profile ${wire.profileId} (got ${cable.profileId})`);
   check(cable.serialNumber === wire.serial, `serial number ${wire.serial} (got ${cable.serialNumber})`);
   report('found', { path: cable.path, profile: cable.profileId, serial: cable.serialNumber });
   // The udev rule gives the kiosk's group the phone's cable and nothing else: the guest's own
   // UARTs stay closed to the kiosk user.
-  check(openAs(cable.path) === 'opened', `the kiosk user opens ${cable.path} (got ${openAs(cable.path)})`);
+  if (wire.linkKind === 'serial') check(openAs(cable.path) === 'opened', `the kiosk user opens ${cable.path} (got ${openAs(cable.path)})`);
   const uart = ['/dev/ttyS1', '/dev/ttyS2', '/dev/ttyS3'].find((p) => existsSync(p));
   if (uart) check(openAs(uart) === 'EACCES', `the kiosk user cannot open ${uart} (got ${openAs(uart)})`);
 
@@ -168,13 +184,23 @@ async function main(): Promise<void> {
     // The same phone again, by serial number, maybe under another name.
     let again: DiscoveredDevice | undefined;
     while (!again) {
-      again = (await scanOnce()).find((d) => d.serialNumber === cable.serialNumber);
+      again = (await scanOnce()).find((d) => isPhone(d) && d.serialNumber === cable.serialNumber);
       if (!again) await new Promise((r) => setTimeout(r, 200));
     }
     report('replugged', { path: again.path, before: cable.path });
     // The job itself waits for the same DevId and continues from the acknowledged offset.
   }
-  const end = await service.waitForJob(jobId);
+  // The job's steps in the console, each once: what a failure here is read from.
+  let lastStep = '';
+  service.on('job:updated', (v: { jobId: string; phase?: string | null; error?: { code: string } | null }) => {
+    const step = `${v.phase ?? ''}${v.error ? ` ${v.error.code}` : ''}`;
+    if (v.jobId === jobId && step !== lastStep) console.log(`job ${stamp()} ${(lastStep = step)}`);
+  });
+  // Bounded below the rig's guest limit, so a stuck job ends here with both sides' logs.
+  const end = await Promise.race([
+    service.waitForJob(jobId),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the job did not end within 200 s')), 200_000)),
+  ]);
   check(end.state === 'done', `the job ends done (got ${end.state}: ${end.error?.code ?? end.outcome?.code ?? ''})`);
   check(end.finalVersion === before.targetVersion, `FwV ${before.targetVersion} after the update (got ${end.finalVersion})`);
   const phoneSide = await wire.phoneVersion();
@@ -196,6 +222,8 @@ main().then(
   },
   async (e: unknown) => {
     console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    // A phone that ran in the guest left its log: the other half of what happened.
+    if (existsSync('/tmp/phone.log')) console.error(`phone log:\n${readFileSync('/tmp/phone.log', 'utf8').split('\n').slice(-60).join('\n')}`);
     await host.close();
     process.exit(1);
   },
