@@ -38,8 +38,6 @@ import { VerifyingSource, sha256Verifier } from './verifying-source';
 import { describeFumoResult, isFumoSuccess } from './result-codes';
 
 const DISCONNECT_CODES: readonly string[] = ['CABLE_UNPLUGGED', 'LINK_TIMEOUT', 'SESSION_ABORTED'];
-/** Journal the download's acknowledged offset at most this often (ms). */
-const PROGRESS_JOURNAL_INTERVAL_MS = 1000;
 
 export interface FumoJobOptions {
   jobId: string;
@@ -91,10 +89,9 @@ export class FumoJob {
   private readonly listeners = new Set<(e: FumoJobEvent) => void>();
   private readonly abort = new AbortController();
   private session: FumoSession | undefined;
-  private readonly nodes: DeviceNodeMap;
+  private nodes: DeviceNodeMap;
   private readonly options: FumoJobOptions;
   private running = false;
-  private lastProgressJournal = 0;
 
   constructor(
     private readonly ports: FumoPorts,
@@ -142,6 +139,12 @@ export class FumoJob {
 
   get id(): string {
     return this.snap.jobId;
+  }
+
+  /** The phone's node map, learnt when it returns (a job restored before its phone was seen); the MO found in the capability exchange stays. */
+  useNodes(nodes: DeviceNodeMap): void {
+    if (this.running) return;
+    this.nodes = { ...this.nodes, ...nodes, ...(this.snap.facts?.fumoUri ? { fumoUri: this.snap.facts.fumoUri } : {}) };
   }
 
   get snapshot(): JobSnapshot {
@@ -420,40 +423,37 @@ export class FumoJob {
         await source.prime(startOffset);
         const meter = new ProgressMeter(this.ports.clock, offer.sizeBytes);
         meter.restartAt(startOffset);
-        let status: number;
-        try {
-          status = await session.replaceLarge(`${facts.fumoUri}/Update/PkgData`, source, {
-            format: 'bin',
-            type: 'application/octet-stream',
-            startOffset: startOffset > 0 ? startOffset : undefined,
-            signal: this.abort.signal,
-            onProgress: (p) => {
-              const reading = meter.update(p.acknowledgedBytes);
-              this.emit({
-                type: 'progress',
-                progress: {
-                  jobId: this.snap.jobId,
-                  devId: this.snap.devId,
-                  phase: 'downloading',
-                  bytesSent: p.acknowledgedBytes,
-                  totalBytes: p.totalBytes,
-                  speedBps: reading.speedBps,
-                  etaSeconds: reading.etaSeconds,
-                },
-              });
-              this.noteAcknowledged(p.acknowledgedBytes);
-            },
-          });
-        } finally {
-          // Bytes handed to the link in this leg, acknowledged or not (a resume shows fewer than the whole).
-          const dl = this.requireDownload();
-          this.snap = { ...this.snap, download: { ...dl, bytesSentTotal: dl.bytesSentTotal + source.bytesRead } };
-        }
+        // Bytes the phone had acknowledged before this leg: each acknowledged message adds to it.
+        const sentBefore = this.requireDownload().bytesSentTotal;
+        const legStart = startOffset;
+        const status = await session.replaceLarge(`${facts.fumoUri}/Update/PkgData`, source, {
+          format: 'bin',
+          type: 'application/octet-stream',
+          startOffset: startOffset > 0 ? startOffset : undefined,
+          signal: this.abort.signal,
+          onProgress: (p) => {
+            // Journaled first: what anyone is shown as sent is already the resume point.
+            this.checkpoint(p.acknowledgedBytes, sentBefore + Math.max(0, p.acknowledgedBytes - legStart));
+            const reading = meter.update(p.acknowledgedBytes);
+            this.emit({
+              type: 'progress',
+              progress: {
+                jobId: this.snap.jobId,
+                devId: this.snap.devId,
+                phase: 'downloading',
+                bytesSent: p.acknowledgedBytes,
+                totalBytes: p.totalBytes,
+                speedBps: reading.speedBps,
+                etaSeconds: reading.etaSeconds,
+              },
+            });
+          },
+        });
         if (status >= 200 && status < 300) {
           if (!source.complete) {
             throw new KioskError('PAYLOAD_CORRUPT', { detail: 'the phone confirmed the update before all of it was sent', fumoResultCode: 402 });
           }
-          await this.record({ download: { ...this.requireDownload(), acknowledgedBytes: offer.sizeBytes, complete: true } });
+          await this.record({ download: { ...this.requireDownload(), acknowledgedBytes: offer.sizeBytes, complete: true, bytesSentTotal: sentBefore + offer.sizeBytes - legStart } });
           return;
         }
         if (startOffset > 0 && attempt === 0) {
@@ -476,22 +476,28 @@ export class FumoJob {
     // Only bytes this job sent may be continued (the device may hold a stranger's partial package).
     if (!this.nodes.resumeSupported || !this.snap.download || (ours === 0 && this.snap.download.bytesSentTotal === 0)) return 0;
     const uri = this.nodes.receivedBytesUri ?? `${facts.fumoUri}/Ext/ReceivedBytes`;
-    const held = parseNumber(await getText(session, uri).catch(() => undefined));
+    const reported = parseNumber(await getText(session, uri).catch(() => undefined));
     // The device knows what it holds (the journal may lag behind it after a restart).
-    if (held === undefined) return ours;
-    return Math.max(0, Math.min(Math.floor(held), this.snap.download.totalBytes));
+    if (reported === undefined) return ours;
+    const held = Math.max(0, Math.min(Math.floor(reported), this.snap.download.totalBytes));
+    if (held > ours) {
+      // The phone stored a message whose acknowledgement never reached the journal (kiosk
+      // restarted, cable pulled): it was sent, so it counts.
+      const dl = this.snap.download;
+      await this.record({ download: { ...dl, acknowledgedBytes: held, bytesSentTotal: dl.bytesSentTotal + held - ours } });
+    }
+    return held;
   }
 
-  /** Keep the resume point current; journal it at most once a second. */
-  private noteAcknowledged(acknowledged: number): void {
+  /**
+   * A checkpoint at each acknowledged message: the resume point and the bytes sent so far are
+   * journaled before the next message goes out (the journal port writes synchronously).
+   */
+  private checkpoint(acknowledged: number, bytesSentTotal: number): void {
     const dl = this.snap.download;
     if (!dl) return;
-    this.snap = { ...this.snap, download: { ...dl, acknowledgedBytes: acknowledged } };
-    const now = this.ports.clock.now();
-    if (now - this.lastProgressJournal >= PROGRESS_JOURNAL_INTERVAL_MS) {
-      this.lastProgressJournal = now;
-      void this.ports.journal.record(this.snap).catch(() => undefined);
-    }
+    this.snap = { ...this.snap, download: { ...dl, acknowledgedBytes: acknowledged, bytesSentTotal }, updatedAt: this.ports.clock.now() };
+    void this.ports.journal.record(this.snap).catch(() => undefined);
   }
 
   private async downloadByUrl(offer: UpdateOffer, facts: DeviceFacts): Promise<void> {
@@ -587,14 +593,17 @@ export class FumoJob {
     const offer = this.requireOffer();
     let alert: GenericAlert | undefined;
     let waitedInSession = false;
+    // Restarted with the Exec possibly sent, the result may have gone to the old process.
+    let askDevice = this.continuingInstall;
+    this.continuingInstall = false;
     while (!alert) {
       const session = this.requireSession();
       const pred = (a: GenericAlert): boolean => this.isResultFor(a, correlator);
       alert = session.hello.genericAlerts.find(pred) ?? session.genericAlerts.find(pred);
       if (alert) break;
-      if (this.continuingInstall) {
-        // Restarted with the Exec possibly sent: the result may have gone to the old process. Ask the device.
-        this.continuingInstall = false;
+      if (askDevice) {
+        // A session without our result (lost with a restarted kiosk, or never sent): ask the phone.
+        askDevice = false;
         const fw = await getText(session, './DevDetail/FwV');
         if (fw === offer.targetVersion) {
           await this.enter('verifying');
@@ -610,6 +619,12 @@ export class FumoJob {
           if (fw !== undefined) await this.record({ finalVersion: fw });
           this.failWithResult(410);
         }
+        if (state === 90 || state === 100) {
+          // The phone says it installed, yet reports another version: the check names both.
+          await this.enter('verifying');
+          return;
+        }
+        // 60 (installing) or a state that says nothing: the result is still to come.
       }
       const remaining = deadline - this.ports.clock.now();
       if (remaining <= 0) throw new ParkSignal(new KioskError('REBOOT_TIMEOUT', { detail: facts.devId }));
@@ -625,6 +640,7 @@ export class FumoJob {
       }
       // End the session so the phone installs; it reboots, re-enumerates and reports in a new session.
       await this.awaitDevice('reboot', Math.max(1, deadline - this.ports.clock.now()), new KioskError('REBOOT_TIMEOUT', { detail: facts.devId }));
+      askDevice = true;
     }
     const code = Number.parseInt(alert.data ?? '', 10);
     await this.record({ install: { ...(this.snap.install ?? { correlator }), resultCode: Number.isFinite(code) ? code : undefined } });

@@ -215,6 +215,9 @@ export const updateCommand: CliCommand = {
     const p = parseUpdateArgs(args);
     const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs, demo: p.demo, ...(p.serialPorts ? { serialPorts: p.serialPorts } : {}), ...(p.dmListen ? { dmListen: p.dmListen.map(parseDmListen) } : {}) });
     const service: KioskService = kiosk.service;
+    // Jobs this kiosk found unfinished in its journal: they may have ended (or be running) by now.
+    // (Those that could not resume were closed as interrupted: a new update starts for their phones.)
+    const restored = service.runner.list().filter((j) => j.error?.code !== 'JOB_INTERRUPTED');
     for (const u of service.dmEndpointUrls) io.stderr.write(`DM endpoint: ${u}\n`);
     const consent = terminalConsent(io, p.json);
     try {
@@ -287,9 +290,12 @@ export const updateCommand: CliCommand = {
       for (const d of chosen) {
         const label = `${(d.devId ?? d.portId).padEnd(22)} ${(d.model ?? '').padEnd(14)}`;
         try {
-          // A job this kiosk found unfinished (restart) and already continues: follow it.
+          // A job this kiosk found unfinished (restart) and already continues, or that ended while
+          // the kiosk started: follow it, never start a second update for the same phone.
+          const full = service.fullDevId(d.portId);
+          const resumed = restored.map((j) => service.runner.get(j.jobId)).find((j) => j !== undefined && j.devId === full && (isTerminal(j.state) || !j.parked));
           const running = service.activeJobOn(d.portId);
-          const jobId = running && !running.parked ? running.jobId : await service.startUpdate({
+          const jobId = resumed ? resumed.jobId : running && !running.parked ? running.jobId : await service.startUpdate({
             portId: d.portId,
             ...(p.bundle ? { bundleId: p.bundle } : {}),
             ...(p.schedule ? { schedule: p.schedule } : {}),
