@@ -425,4 +425,33 @@ describe('journal replay after a restart', () => {
     expect(h.phone.execs).toHaveLength(1);
     expect(h.audit.completed[0]).toMatchObject({ fumoResultCode: 200, finalVersion: '2.0.0' });
   });
+  it('a 1226 lost on the way: the next session without it is answered by reading FwV and State, not by waiting for the install timeout', async () => {
+    const h = harness();
+    // The phone reports after its reboot, but its result never reaches this kiosk (it went to a kiosk that died).
+    const next = (): Promise<ReturnType<typeof h.phone.session>> => {
+      h.phone.reboot();
+      h.phone.pendingAlerts = [];
+      return Promise.resolve(h.phone.session('client'));
+    };
+    const job = new FumoJob({ ...h.ports, sessions: { next } }, { jobId: 'job-lost', trigger: 'technician', nodes: PROFILE_NODES });
+    // The fake clock never moves: a job that waited for the install timeout would never end.
+    const snap = await job.run(h.phone.session());
+    expect(snap.state).toBe('done');
+    expect(h.phone.execs).toHaveLength(1);
+    expect(h.audit.completed[0]).toMatchObject({ state: 'done', finalVersion: '2.0.0' });
+  });
+
+  it('a 1226 lost and the phone says the install failed (State 80): failed with 410, never done', async () => {
+    const h = harness({ installResult: 410 });
+    const next = (): Promise<ReturnType<typeof h.phone.session>> => {
+      h.phone.reboot();
+      h.phone.pendingAlerts = [];
+      return Promise.resolve(h.phone.session('client'));
+    };
+    const job = new FumoJob({ ...h.ports, sessions: { next } }, { jobId: 'job-lost-fail', trigger: 'technician', nodes: PROFILE_NODES });
+    const snap = await job.run(h.phone.session());
+    expect(snap.state).toBe('failed');
+    expect(snap.outcome?.fumoResultCode).toBe(410);
+    expect(snap.finalVersion).toBe('1.0.0');
+  });
 });
