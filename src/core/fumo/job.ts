@@ -172,7 +172,12 @@ export class FumoJob {
   async cancelIdle(): Promise<void> {
     if (this.running || isTerminal(this.snap.state)) return;
     this.abort.abort(new KioskError('CANCELLED'));
-    await this.finish('cancelled', new KioskError('CANCELLED'));
+    // After an Exec the phone may have installed: never say "nothing was installed" then.
+    const mayHaveInstalled = ['verifying', 'notifying'].includes(this.snap.state) || (this.snap.state === 'installing' && this.snap.install?.execStatus !== undefined);
+    const error = mayHaveInstalled
+      ? new KioskError('JOB_INTERRUPTED', { detail: this.snap.devId ?? this.snap.jobId, measured: this.snap.state })
+      : new KioskError('CANCELLED');
+    await this.finish('cancelled', error);
   }
 
   /** Close a job found unfinished in the journal that cannot be resumed. */

@@ -454,4 +454,30 @@ describe('journal replay after a restart', () => {
     expect(snap.outcome?.fumoResultCode).toBe(410);
     expect(snap.finalVersion).toBe('1.0.0');
   });
+  it('a parked job cancelled after its Exec does not claim that nothing was installed', async () => {
+    const h = harness();
+    await h.journal.record({
+      jobId: 'job-after-exec',
+      state: 'installing',
+      trigger: 'technician',
+      devId: 'IMEI:1',
+      schedule: 'now',
+      createdAt: 1,
+      updatedAt: 2,
+      history: [['discovered', 1]],
+      auditId: 'audit-y',
+      install: { correlator: 'fk-1', execStatus: 202 },
+      download: { method: 'large-object', totalBytes: 10, acknowledgedBytes: 10, complete: true, bytesSentTotal: 10 },
+      facts: { devId: 'IMEI:1', manufacturer: 'M', model: 'RP-1', fwVersion: '1.0.0', largeObjects: true, fumoUri: FUMO },
+      offer: { bundleId: 'b', targetVersion: '2.0.0', sizeBytes: 10, sha256: '00' },
+    } as Parameters<typeof h.journal.record>[0]);
+    const runner = new JobRunner({ ports: h.ports, nodesFor: () => PROFILE_NODES });
+    expect((await runner.restore()).resumable.map((s) => s.jobId)).toEqual(['job-after-exec']);
+    expect(await runner.cancel('job-after-exec')).toBe(true);
+    const snap = runner.get('job-after-exec')!;
+    expect(snap.state).toBe('cancelled');
+    expect(snap.error?.code).toBe('JOB_INTERRUPTED');
+    expect(snap.outcome?.message).not.toMatch(/nothing was installed/i);
+    expect(h.audit.completed[0]).toMatchObject({ id: 'audit-y', outcomeCode: 'JOB_INTERRUPTED' });
+  });
 });
