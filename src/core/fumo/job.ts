@@ -33,7 +33,7 @@ import { provisionDmAccount } from './bootstrap';
 import { getText, parseNumber, readDeviceFacts, readFumoState } from './capabilities';
 import { phaseSpans, phaseTimings } from './phase-times';
 import { preflight } from './preflight';
-import { ProgressMeter } from './progress';
+import { ProgressMeter, chunkBytesForSpeed } from './progress';
 import { VerifyingSource, sha256Verifier } from './verifying-source';
 import { describeFumoResult, isFumoSuccess } from './result-codes';
 
@@ -436,6 +436,8 @@ export class FumoJob {
           type: 'application/octet-stream',
           startOffset: startOffset > 0 ? startOffset : undefined,
           signal: this.abort.signal,
+          // Progress at least once a second at any line rate: chunks sized to the measured speed.
+          chunkBytes: () => chunkBytesForSpeed(meter.reading().speedBps),
           onProgress: (p) => {
             // Journaled first: what anyone is shown as sent is already the resume point.
             this.checkpoint(p.acknowledgedBytes, sentBefore + Math.max(0, p.acknowledgedBytes - legStart));
