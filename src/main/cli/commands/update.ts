@@ -16,6 +16,9 @@ import { takeScanOption } from './devices';
 
 export const UPDATE_EXIT = { OK: 0, FAILED: 1, USAGE: 2, DECLINED: 3, DISCONNECTED: 4, NO_PHONE: 5 } as const;
 
+/** --json progress lines at most this often per job; below a second, so a step about once a second is never held back. */
+const JSON_PROGRESS_MIN_MS = 500;
+
 /** How long update waits for a phone whose cable was pulled, by default (seconds). */
 export const DEFAULT_RECONNECT_WAIT_S = 600;
 
@@ -323,7 +326,7 @@ export const updateCommand: CliCommand = {
           row.speed = g.speedBps;
           row.eta = g.etaSeconds;
           const now = Date.now();
-          if (p.json && (now - (lastJsonProgress.get(g.jobId) ?? 0) >= 1000 || g.bytesSent === g.totalBytes)) {
+          if (p.json && (now - (lastJsonProgress.get(g.jobId) ?? 0) >= JSON_PROGRESS_MIN_MS || g.bytesSent === g.totalBytes)) {
             lastJsonProgress.set(g.jobId, now);
             emitJson({ event: 'progress', jobId: g.jobId, phase: g.phase, bytes: g.bytesSent, total: g.totalBytes, speedBps: Math.round(g.speedBps), etaSeconds: g.etaSeconds ?? null });
           }
