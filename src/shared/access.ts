@@ -43,6 +43,9 @@ export const METHOD_ACCESS: Readonly<Record<KioskMethod, Access>> = {
   'history.get': 'technician',
   'history.export': 'admin',
   'history.receipt': 'technician',
+  // The customer display: only the receipt of the update it showed (checked by the backend).
+  'history.receiptCode': 'customer',
+  'history.print': 'customer',
 };
 
 /** What an administrator's method does, in words for the refusal ("Only an administrator may ..."). */

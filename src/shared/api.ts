@@ -39,7 +39,9 @@ import type {
   KeyRef,
   LoginParams,
   Receipt,
+  ReceiptCode,
   ReceiptParams,
+  ReceiptPrinted,
   SessionView,
   Settings,
   SettingsPatch,
@@ -155,6 +157,10 @@ export interface KioskApi {
     get: Call<HistoryRef, HistoryRecord>;
     export: Call<HistoryExportParams, ExportFile>;
     receipt: Call<ReceiptParams, Receipt>;
+    /** The record's receipt QR code (the signed summary). The customer display gets only its own update's. */
+    receiptCode: Call<HistoryRef, ReceiptCode>;
+    /** Print the record's receipt on the kiosk's printer, through the kiosk computer's print system. */
+    print: Call<ReceiptParams, ReceiptPrinted>;
   };
 }
 

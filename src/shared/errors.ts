@@ -60,6 +60,10 @@ export const ERROR_MESSAGES = {
   JOB_INTERRUPTED: 'The update of {detail} was interrupted before it finished ({measured}). Reconnect the phone to continue, or retry.',
   REBOOT_TIMEOUT: 'The phone did not come back after installing ({detail}). Check it is switched on and connected, then retry.',
   ACCOUNTS_INVALID: 'The DM accounts file {file} cannot be imported ({detail}). Nothing was imported: correct the file and import it again.',
+  PRINTER_NOT_SET: 'No receipt printer is set up: the kiosk has none chosen and this computer has no default printer. Set up the receipt printer as this computer\'s default printer, then print the receipt again.',
+  PRINTER_NOT_FOUND: 'The receipt printer {detail} is not set up on this computer (it has: {known}). Set that printer up again or choose one of these, then print the receipt again.',
+  PRINT_SYSTEM_DOWN: 'The print system of this computer is not running ({detail}). Start it (on Linux and macOS: the CUPS service), then print the receipt again.',
+  PRINT_REFUSED: 'The printer did not accept the receipt ({detail}). Check that it is switched on, has paper and accepts jobs, then print the receipt again.',
   HOST_DISCONNECTED: 'The screen lost its connection to the kiosk service. It reconnects by itself; if this stays, restart the kiosk.',
 } as const;
 

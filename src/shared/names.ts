@@ -29,6 +29,8 @@ export const KIOSK_METHODS = [
   'history.get',
   'history.export',
   'history.receipt',
+  'history.receiptCode',
+  'history.print',
 ] as const;
 
 export type KioskMethod = (typeof KIOSK_METHODS)[number];

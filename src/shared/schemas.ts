@@ -299,6 +299,28 @@ export const HistoryPageSchema = z.object({
 export const ExportFileSchema = z.object({ filename: z.string(), mimeType: z.string(), content: z.string() });
 export const ReceiptSchema = z.object({ id: Id, html: z.string() });
 
+/**
+ * The receipt's QR code for a screen to draw: the signed summary it carries (verifiable offline
+ * with the kiosk's public key) and its modules, row by row, '1' dark and '0' light.
+ */
+export const ReceiptCodeSchema = z
+  .object({
+    id: Id,
+    payload: z.string().min(1).max(2000),
+    size: z.number().int().min(21).max(177),
+    modules: z.string().regex(/^[01]+$/),
+  })
+  .refine((c) => c.modules.length === c.size * c.size, { message: 'modules must hold size x size entries' });
+
+/** A receipt handed to the kiosk's print system. */
+export const ReceiptPrintedSchema = z.object({
+  id: Id,
+  /** The print queue it went to. */
+  queue: z.string(),
+  /** The print system's job id, when it tells one. */
+  printJobId: z.string().nullable(),
+});
+
 export const AppInfoSchema = z.object({
   name: z.string(),
   version: z.string(),
@@ -402,6 +424,8 @@ export const METHOD_SCHEMAS = {
   'history.get': { params: HistoryRefSchema, result: HistoryRecordSchema },
   'history.export': { params: HistoryExportParamsSchema, result: ExportFileSchema },
   'history.receipt': { params: ReceiptParamsSchema, result: ReceiptSchema },
+  'history.receiptCode': { params: HistoryRefSchema, result: ReceiptCodeSchema },
+  'history.print': { params: ReceiptParamsSchema, result: ReceiptPrintedSchema },
 } as const satisfies Record<KioskMethod, { params: z.ZodType; result: z.ZodType }>;
 
 // ---------------------------------------------------------------------------------------------
@@ -462,6 +486,8 @@ export type HistoryFilter = z.infer<typeof HistoryFilterSchema>;
 export type HistoryPage = z.infer<typeof HistoryPageSchema>;
 export type ExportFile = z.infer<typeof ExportFileSchema>;
 export type Receipt = z.infer<typeof ReceiptSchema>;
+export type ReceiptCode = z.infer<typeof ReceiptCodeSchema>;
+export type ReceiptPrinted = z.infer<typeof ReceiptPrintedSchema>;
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 export type StartJobParams = z.infer<typeof StartJobParamsSchema>;

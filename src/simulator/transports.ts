@@ -6,7 +6,7 @@
 import { constants as fsConstants, openSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { ByteStreamEvents, type ByteStream } from '../core/obex/byte-stream';
-import { ObexDmLink } from '../core/obex/dm-channel';
+import { createObexDmLink } from '../core/obex/dm-channel';
 import type { DeviceConnection, LinkFactory, SimulatedDevice } from './device';
 import { ByteThrottle } from './faults';
 import { nodeByteStream } from '../transport/node-byte-stream';
@@ -144,7 +144,7 @@ export function serialLinkFactory(options: TransportOptions = {}): LinkFactory {
       await pty.close();
       throw e;
     }
-    const link = new ObexDmLink(stream, { role: device.profile.obexRole, kind: 'serial', id: `sim-${device.devId}-${device.boots}` });
+    const link = createObexDmLink(stream, { role: device.profile.obexRole, kind: 'serial', id: `sim-${device.devId}-${device.boots}` });
     const entry: SimRegistryEntry = { id: registryIdFor(device.devId), devId: device.devId, path: pty.hostPath, linkKind: 'serial', profileId: device.profile.id };
     await registry.announce(entry);
     options.log?.(`${device.devId}: serial ${pty.hostPath}`);
@@ -273,7 +273,7 @@ export function usbStandInLinkFactory(options: TransportOptions = {}): LinkFacto
     usbStandIns.set(name, standIn);
     // Waiting for a package 0 as OBEX client is a GET that may wait as long as the phone is
     // plugged in: a day, not the default minute (a finite value keeps DISCONNECT's own bound).
-    const link = new ObexDmLink(gateUntilHostReads(standIn), {
+    const link = createObexDmLink(gateUntilHostReads(standIn), {
       role: device.profile.obexRole,
       kind: 'usb',
       id: `sim-usb-${serialNumber}`,

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { KIOSK_RECEIVE_CEILING_BYTES } from '../../src/core/dm/limits';
 import { isKioskError } from '../../src/core/errors';
 import { createMemoryByteStreamPair } from '../../src/core/obex/byte-stream';
-import { ObexDmLink } from '../../src/core/obex/dm-channel';
+import { createObexDmLink } from '../../src/core/obex/dm-channel';
 import { HostileObexPeer, type HostileObexMode } from '../../src/simulator/faults';
 import type { BenchResult, BenchSuite } from './types';
 
@@ -26,7 +26,7 @@ function vmHwmMiB(): number {
 async function face(mode: HostileObexMode, kioskRole: 'client' | 'server'): Promise<{ sent: number; code: string }> {
   const [kioskEnd, phoneEnd] = createMemoryByteStreamPair();
   const peer = new HostileObexPeer(phoneEnd, { mode, role: kioskRole === 'client' ? 'server' : 'client' });
-  const kiosk = new ObexDmLink(kioskEnd, { role: kioskRole, kind: 'memory', maxMessageBytes: KIOSK_RECEIVE_CEILING_BYTES });
+  const kiosk = createObexDmLink(kioskEnd, { role: kioskRole, kind: 'memory', maxMessageBytes: KIOSK_RECEIVE_CEILING_BYTES });
   const err = await kiosk.receive().then(
     () => undefined,
     (e: unknown) => e,

@@ -15,7 +15,7 @@
  * Run: npx tsx test/bench/run.ts --only links
  */
 import { ByteStreamEvents, createMemoryByteStreamPair, type ByteStream } from '../../src/core/obex/byte-stream';
-import { ObexDmLink } from '../../src/core/obex/dm-channel';
+import { createObexDmLink } from '../../src/core/obex/dm-channel';
 import type { LargeObjectSink, CommandReply } from '../../src/core/session/client-api';
 import { runClientSession } from '../../src/core/session/client';
 import { acceptSession } from '../../src/core/session/server';
@@ -120,8 +120,8 @@ export async function serialEfficiency(
   try {
     const kioskStream = new LineRateReader(await openSerialByteStream(pty.hostPath, profile, { baudRate: baud }), baud);
     const deviceStream = new LineRateReader(await openSerialByteStream(pty.devicePath, profile, { baudRate: baud }), baud);
-    const kiosk = new ObexDmLink(kioskStream, { role: 'client', srm: profile.obex?.srm });
-    const device = new ObexDmLink(deviceStream, { role: 'server', srm: profile.obex?.srm });
+    const kiosk = createObexDmLink(kioskStream, { role: 'client', srm: profile.obex?.srm });
+    const device = createObexDmLink(deviceStream, { role: 'server', srm: profile.obex?.srm });
     const { handler, received } = countingHandler();
     const client = runClientSession(
       device,
@@ -197,8 +197,8 @@ async function rawCopy(hostPath: string, devicePath: string, data: Uint8Array): 
 }
 
 async function obexCopy(hostPath: string, devicePath: string, data: Uint8Array): Promise<number> {
-  const kiosk = new ObexDmLink(await openSerialByteStream(hostPath, profile), { role: 'client' });
-  const device = new ObexDmLink(await openSerialByteStream(devicePath, profile), { role: 'server' });
+  const kiosk = createObexDmLink(await openSerialByteStream(hostPath, profile), { role: 'client' });
+  const device = createObexDmLink(await openSerialByteStream(devicePath, profile), { role: 'server' });
   await kiosk.connect();
   const t0 = performance.now();
   const rx = device.receive();
@@ -238,8 +238,8 @@ async function ptyRatioToRaw(totalBytes: number, rounds: number): Promise<BenchR
 
 async function inMemory(totalBytes: number): Promise<BenchResult> {
   const [a, b] = createMemoryByteStreamPair();
-  const kiosk = new ObexDmLink(a, { role: 'client', kind: 'memory' });
-  const device = new ObexDmLink(b, { role: 'server', kind: 'memory' });
+  const kiosk = createObexDmLink(a, { role: 'client', kind: 'memory' });
+  const device = createObexDmLink(b, { role: 'server', kind: 'memory' });
   await kiosk.connect();
   const msg = payload(4 * 1024 * 1024);
   // Warm-up, then measure.

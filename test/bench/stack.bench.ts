@@ -19,7 +19,7 @@ import { encodeMessage, encodedSize } from '../../src/core/dm/codec';
 import { LargeObjectSender } from '../../src/core/dm/large-object';
 import type { SyncMLMessage } from '../../src/core/dm/model';
 import { createMemoryByteStreamPair } from '../../src/core/obex/byte-stream';
-import { ObexDmLink, OBEX_DM_WBXML } from '../../src/core/obex/dm-channel';
+import { createObexDmLink, OBEX_DM_WBXML } from '../../src/core/obex/dm-channel';
 import type { CommandReply, LargeObjectSink } from '../../src/core/session/client-api';
 import { runClientSession } from '../../src/core/session/client';
 import { acceptSession } from '../../src/core/session/server';
@@ -67,8 +67,8 @@ function cpuSeconds(u: NodeJS.CpuUsage): number {
 /** The kiosk's half: chunking, WBXML encode, OBEX PUT framing, SHA-256. */
 async function sendPath(data: Uint8Array, expectedSha: string): Promise<Pass> {
   const [a, b] = createMemoryByteStreamPair();
-  const kiosk = new ObexDmLink(a, { role: 'client', kind: 'memory' });
-  const device = new ObexDmLink(b, { role: 'server', kind: 'memory' });
+  const kiosk = createObexDmLink(a, { role: 'client', kind: 'memory' });
+  const device = createObexDmLink(b, { role: 'server', kind: 'memory' });
   await kiosk.connect();
   const source = { size: data.length, read: (o: number, n: number) => Promise.resolve(data.subarray(o, o + n)) };
   const sender = new LargeObjectSender({ uri: URI, source, encoding: 'wbxml', maxMsgSize: MAX_MSG_SIZE, type: 'application/octet-stream', sizer: encodedSize });
@@ -112,8 +112,8 @@ async function sendPath(data: Uint8Array, expectedSha: string): Promise<Pass> {
 /** Both ends: server session -> OBEX client ~ memory ~ OBEX server -> client session -> SHA-256 sink. */
 async function roundTrip(data: Uint8Array, expectedSha: string): Promise<Pass> {
   const [a, b] = createMemoryByteStreamPair();
-  const kioskLink = new ObexDmLink(a, { role: 'client', kind: 'memory' });
-  const phoneLink = new ObexDmLink(b, { role: 'server', kind: 'memory' });
+  const kioskLink = createObexDmLink(a, { role: 'client', kind: 'memory' });
+  const phoneLink = createObexDmLink(b, { role: 'server', kind: 'memory' });
   await kioskLink.connect();
   const handler = new TreeHandler();
   let sha = '';

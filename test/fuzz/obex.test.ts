@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeError, isKioskError } from '../../src/core/errors';
 import { createMemoryByteStreamPair } from '../../src/core/obex/byte-stream';
-import { ObexDmLink } from '../../src/core/obex/dm-channel';
+import { createObexDmLink } from '../../src/core/obex/dm-channel';
 import {
   decodeObexPacket,
   encodeObexPacket,
@@ -153,7 +153,7 @@ describe('OBEX link fuzz under limits', () => {
       const maxMessageBytes = next() % 2 === 0 ? 20_000 : next() % 5000;
       const maxPacketLength = 255 + (next() % 2000);
       const [kioskEnd, phoneEnd] = createMemoryByteStreamPair();
-      const link = new ObexDmLink(kioskEnd, { role, maxMessageBytes, maxPacketLength, srm: next() % 2 === 0 });
+      const link = createObexDmLink(kioskEnd, { role, maxMessageBytes, maxPacketLength, srm: next() % 2 === 0 });
       const settled = link.receive().then(
         (m) => {
           if (m.body.length > maxMessageBytes) throw new Error(`a ${m.body.length}-byte message passed the ${maxMessageBytes}-byte limit`);

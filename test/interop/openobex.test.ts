@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ObexDmLink } from '../../src/core/obex/dm-channel';
+import { createObexDmLink } from '../../src/core/obex/dm-channel';
 import { nodeByteStream } from '../../src/transport/node-byte-stream';
 import { toolMissing } from '../support/tools';
 
@@ -94,7 +94,7 @@ describe.skipIf(skipReason !== undefined)('openobex interop', () => {
     it(`kiosk as OBEX client, openobex as server (mtu ${mtu}, srm ${srm})`, async () => {
       const h = startHarness(['server', String(mtu), String(srm)]);
       const stream = nodeByteStream(h.child.stdout, h.child.stdin, { onClose: () => void h.child.stdin.end() });
-      const link = new ObexDmLink(stream, { role: 'client', kind: 'serial', responseTimeoutMs: 30_000 });
+      const link = createObexDmLink(stream, { role: 'client', kind: 'serial', responseTimeoutMs: 30_000 });
       const body = pattern(100_000 + mtu, mtu);
       await link.send({ body, contentType: WBXML });
       expect(link.info.sendPacketLength).toBe(Math.min(mtu, 65535));
@@ -127,7 +127,7 @@ describe.skipIf(skipReason !== undefined)('openobex interop', () => {
       writeFileSync(putFile, body);
       const h = startHarness(['client', String(mtu), String(srm), putFile, WBXML, getFile]);
       const stream = nodeByteStream(h.child.stdout, h.child.stdin, { onClose: () => void h.child.stdin.end() });
-      const link = new ObexDmLink(stream, { role: 'server', kind: 'serial', responseTimeoutMs: 30_000 });
+      const link = createObexDmLink(stream, { role: 'server', kind: 'serial', responseTimeoutMs: 30_000 });
       const msg = await link.receive({ timeoutMs: 60_000 });
       expect(Buffer.from(msg.body).equals(Buffer.from(body))).toBe(true);
       expect(msg.contentType).toBe(WBXML);

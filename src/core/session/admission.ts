@@ -69,8 +69,12 @@ export interface AlertOptions {
   /** How long to wait for the phone's package 1. */
   firstMessageTimeoutMs: number;
   uiMode?: UiMode;
-  /** The server password the phone checks package 0's digest with (the DevId may be unknown yet). */
-  package0Password(): Promise<string>;
+  /**
+   * The server password the phone checks package 0's digest with. `devId`: the DevId this link's
+   * phone gave in an earlier package 1 here (after a bootstrap); undefined the first time, when
+   * the kiosk may not know yet which phone is on the cable.
+   */
+  package0Password(devId?: string): Promise<string>;
   /**
    * Bootstrap over a local cable: a phone that answers without credentials and holds no
    * account for this kiosk gets one in an unauthenticated session used for nothing else.
@@ -87,8 +91,10 @@ export interface AlertOptions {
  * is alerted once more and must authenticate with its new credentials.
  */
 export async function alertAndAccept(link: Link, o: AlertOptions): Promise<DmSession> {
+  let bootstrappedDevId: string | undefined;
   for (let bootstrapped = false; ; bootstrapped = true) {
-    const password = await o.package0Password();
+    // After a bootstrap the phone checks the digest with the account it was just given.
+    const password = await o.package0Password(bootstrappedDevId);
     // The resynchronisation nonce: accepted by every phone whatever nonce it last stored.
     const body = encodePackage0(
       { uiMode: o.uiMode ?? 'background', initiator: 'server', sessionId: newSessionId(o.random), serverId: o.session.serverId },
@@ -100,6 +106,7 @@ export async function alertAndAccept(link: Link, o: AlertOptions): Promise<DmSes
       const session = await acceptSession(first.link, { ...o.session, clientAuth: 'none', accounts: undefined });
       try {
         await o.bootstrap.provision(session);
+        bootstrappedDevId = first.devId;
       } finally {
         await session.end().catch(() => undefined);
       }

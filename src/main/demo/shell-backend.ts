@@ -290,6 +290,10 @@ export class TestBackend extends EventEmitter implements KioskBackend {
       }),
     receipt: async (params: { id: string }) =>
       fail<never>('INVALID_REQUEST', { detail: `no record ${params.id}` }),
+    receiptCode: async (params: { id: string }) =>
+      fail<never>('INVALID_REQUEST', { detail: `no record ${params.id}` }),
+    print: async (params: { id: string }) =>
+      fail<never>('INVALID_REQUEST', { detail: `no record ${params.id}` }),
   };
 
   async close(): Promise<void> {

@@ -7,6 +7,13 @@ import { startSimulation, defaultStateRoot, DEFAULT_FW_VERSION, DEFAULT_MODEL, t
 import type { SimulatedLinkKind } from '../../simulator/transports';
 import type { ServerAccount, SessionRecord, SimulatedDevice, SmartCardData } from '../../simulator/device';
 import { InteractiveUser, ScriptedUser, type UserAnswer } from '../../simulator/user';
+import { simulatedDevId } from '../../simulator/identity';
+
+/**
+ * The phones of this command are numbered from here: the demo kiosk's own phones (`web --demo`)
+ * take the first numbers, and a kiosk refuses a second phone with the DevId of one of its own.
+ */
+export const SIMULATE_FIRST_INDEX = 100;
 
 const USAGE = `Usage: fumo-kiosk simulate [options]
 
@@ -191,7 +198,7 @@ export async function startFromArgs(parsed: SimulateArgs, io: CliIo): Promise<Si
   const stdinIsTerminal = (io.stdin as NodeJS.ReadableStream & { isTTY?: boolean }).isTTY === true;
   const interactive = parsed.userChosen ? parsed.interactive : stdinIsTerminal;
   const sim = await startSimulation({
-    devices: parsed.devices,
+    devices: Array.from({ length: parsed.devices }, (_, i) => ({ devId: simulatedDevId(SIMULATE_FIRST_INDEX + i) })),
     link: parsed.link,
     model: parsed.model,
     fwVersion: parsed.fw,
@@ -209,9 +216,15 @@ export async function startFromArgs(parsed: SimulateArgs, io: CliIo): Promise<Si
   });
   for (const h of sim.devices) {
     const d = h.device;
-    io.stdout.write(`${h.devId} ${d.model} fw ${d.fwVersion} ${parsed.link} ${h.address ?? '-'}\n`);
+    // One line when a phone appears and again when it comes back changed (new port, new
+    // version); an HTTP phone that reconnects to an unreachable kiosk every second says nothing new.
+    let last = `${h.devId} ${d.model} fw ${d.fwVersion} ${parsed.link} ${h.address ?? '-'}`;
+    io.stdout.write(`${last}\n`);
     d.on('connected', (address: string) => {
-      if (d.boots > 0 || d.sessions.length > 0) io.stdout.write(`${h.devId} ${d.model} fw ${d.fwVersion} ${parsed.link} ${address}\n`);
+      const line = `${h.devId} ${d.model} fw ${d.fwVersion} ${parsed.link} ${address}`;
+      if (line === last || (d.boots === 0 && d.sessions.length === 0)) return;
+      last = line;
+      io.stdout.write(`${line}\n`);
     });
     d.on('rebooting', () => io.stdout.write(`${h.devId} rebooting\n`));
     if (parsed.trace) traceDevice(d, h.devId, io);

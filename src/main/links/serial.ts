@@ -12,15 +12,16 @@
  *  - a real port moves its bytes through serialport, with its unix poller corrected: the native
  *    poller restarts its watch with only the direction just asked for, so a read that re-arms
  *    "readable" while a write waits for "writable" cancels the write's wait, and under two-way
- *    load the write never completes (see `keepBothPollDirections`).
+ *    load the write never completes (see `keepBothPollDirections`), and its reader taught that a
+ *    real tty's zero-byte read is a hang-up (see `endReadsOnHangup`).
  */
-import { constants as fsConstants, openSync, realpathSync, statSync } from 'node:fs';
+import { constants as fsConstants, openSync, read as fsRead, realpathSync, statSync } from 'node:fs';
 import { ReadStream as TtyStream } from 'node:tty';
 import { SerialPort } from 'serialport';
 import type { Clock } from '../../core/clock';
 import { KioskError } from '../../core/errors';
 import type { Link } from '../../core/link';
-import { ObexDmLink, type ObexRole } from '../../core/obex/dm-channel';
+import { createObexDmLink, type ObexRole } from '../../core/obex/dm-channel';
 import type { ByteStream } from '../../core/obex/byte-stream';
 import { nodeByteStream } from '../../transport/node-byte-stream';
 import type { DeviceProfile } from '../../transport/profiles';
@@ -116,6 +117,56 @@ export function keepBothPollDirections(poller: UnixPoller): void {
   };
 }
 
+/** The part of @serialport/bindings-cpp's unix binding the hang-up reader uses. */
+interface UnixBinding {
+  isOpen: boolean;
+  fd: number | null;
+  poller?: { once(event: 'readable', cb: (err?: Error | null) => void): unknown };
+  read(buffer: Buffer, offset: number, length: number): Promise<{ bytesRead: number; buffer: Buffer }>;
+}
+
+type FdRead = (fd: number, buffer: Buffer, offset: number, length: number) => Promise<number>;
+
+const readFd: FdRead = (fd, buffer, offset, length) =>
+  new Promise((resolve, reject) => fsRead(fd, buffer, offset, length, null, (err, n) => (err ? reject(err) : resolve(n))));
+
+/** The error a pulled cable gives: serialport's stream closes the port on `disconnect` and says so in 'close'. */
+function hangupError(): Error {
+  return Object.assign(new Error('the device hung up (zero-byte read: the cable was pulled)'), { code: 'ENXIO', disconnect: true });
+}
+
+/**
+ * A real tty whose device is unplugged while open (an FTDI cable, a CDC ACM phone) reads 0 bytes
+ * on every read, at once and for ever; serialport's reader takes 0 as "try again" and spins a core
+ * without ever closing the port. In non-blocking mode a tty with nothing to read answers EAGAIN,
+ * so 0 bytes can only mean hang-up: the read ends with a disconnect error instead, serialport's
+ * stream then closes the port and emits 'close' with `disconnected`, and the link reports the
+ * pulled cable.
+ */
+export function endReadsOnHangup(binding: UnixBinding, read: FdRead = readFd): void {
+  binding.read = async (buffer, offset, length) => {
+    for (;;) {
+      if (!binding.isOpen || binding.fd === null) throw Object.assign(new Error('Port is not open'), { canceled: true });
+      let n: number;
+      try {
+        n = await read(binding.fd, buffer, offset, length);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') {
+          const poller = binding.poller;
+          if (!poller) throw e;
+          await new Promise<void>((resolve, reject) => poller.once('readable', (err) => (err ? reject(err) : resolve())));
+          continue;
+        }
+        if (code === 'EBADF' || code === 'ENXIO' || code === 'EIO' || code === 'UNKNOWN') Object.assign(e as object, { disconnect: true });
+        throw e;
+      }
+      if (n === 0) throw hangupError();
+      return { bytesRead: n, buffer };
+    }
+  };
+}
+
 function closePort(port: SerialPort): Promise<void> {
   return new Promise<void>((resolve) => {
     if (!port.isOpen) return resolve();
@@ -139,8 +190,11 @@ function ptyByteStream(path: string, port: SerialPort): ByteStream {
 }
 
 function serialportByteStream(port: SerialPort): ByteStream {
-  const binding = port.port as unknown as { poller?: UnixPoller } | undefined;
-  if (binding?.poller && typeof binding.poller.poll === 'function') keepBothPollDirections(binding.poller);
+  const binding = port.port as unknown as (UnixBinding & { poller?: UnixPoller }) | undefined;
+  if (binding?.poller && typeof binding.poller.poll === 'function') {
+    keepBothPollDirections(binding.poller);
+    endReadsOnHangup(binding);
+  }
   return nodeByteStream(port, port, { onClose: () => closePort(port) });
 }
 
@@ -184,7 +238,7 @@ export async function openSerialByteStream(path: string, profile: DeviceProfile,
 /** A DM Link to the phone on `path`: OBEX in the kiosk role the profile names. */
 export async function openSerialLink(path: string, profile: DeviceProfile, options: SerialLinkOptions = {}): Promise<Link> {
   const stream = await openSerialByteStream(path, profile, options);
-  return new ObexDmLink(stream, {
+  return createObexDmLink(stream, {
     role: options.role ?? profile.obex?.kioskRole ?? 'client',
     id: options.id ?? `serial:${path}`,
     kind: 'serial',

@@ -7,7 +7,7 @@
 import { KioskError } from '../../core/errors';
 import type { Link } from '../../core/link';
 import { ByteStreamEvents, type ByteStream } from '../../core/obex/byte-stream';
-import { ObexDmLink, type ObexRole } from '../../core/obex/dm-channel';
+import { createObexDmLink, type ObexRole } from '../../core/obex/dm-channel';
 import type { Clock } from '../../core/clock';
 import type { DeviceProfile } from '../../transport/profiles';
 import type { WebUsbDeviceLike, WebUsbEndpointLike } from '../../transport/webusb';
@@ -126,7 +126,7 @@ export async function openUsbByteStream(device: WebUsbDeviceLike, profile: Devic
 /** A DM Link to a phone on USB: OBEX over the profile's bulk endpoints. */
 export async function openUsbLink(device: WebUsbDeviceLike, profile: DeviceProfile, options: UsbLinkOptions = {}): Promise<Link> {
   const stream = await openUsbByteStream(device, profile, options);
-  return new ObexDmLink(stream, {
+  return createObexDmLink(stream, {
     role: options.role ?? profile.obex?.kioskRole ?? 'server',
     id: options.id ?? `usb:${device.vendorId.toString(16).padStart(4, '0')}:${device.productId.toString(16).padStart(4, '0')}:${device.serialNumber ?? ''}`,
     kind: 'usb',

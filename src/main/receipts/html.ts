@@ -2,8 +2,8 @@
  * The receipt as one self-contained HTML page (inline CSS, the QR code as inline SVG, no script):
  * what the history.receipt API returns for a screen or a browser to show or print.
  */
-import QRCode from 'qrcode';
 import type { ReceiptModel } from './model';
+import { qrMatrix } from './qr';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -11,10 +11,9 @@ export function escapeHtml(s: string): string {
 
 /** The QR code of payload as an SVG element (one path, 4-module quiet zone). */
 export function qrSvg(payload: string, sizePx = 180): string {
-  const qr = QRCode.create(payload, { errorCorrectionLevel: 'M' });
-  const n = qr.modules.size;
+  const { size: n, modules } = qrMatrix(payload);
   let d = '';
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) if (qr.modules.get(r, c)) d += `M${c + 4} ${r + 4}h1v1h-1z`;
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) if (modules[r * n + c] === '1') d += `M${c + 4} ${r + 4}h1v1h-1z`;
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${n + 8} ${n + 8}" width="${sizePx}" height="${sizePx}" shape-rendering="crispEdges" role="img"><rect width="100%" height="100%" fill="#fff"/><path d="${d}" fill="#000"/></svg>`;
 }
 

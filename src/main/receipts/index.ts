@@ -6,6 +6,7 @@
  *   renderReceipt(store, id, opts)       -> { pdf, model, payload }      (PDF bytes)
  *   printReceipt(store, id, printer, o)  -> { job, pdf, ... }            (through a Printer)
  *   receiptHtml(store, id, opts)         -> HTML with the QR code
+ *   receiptCode(store, id)               -> the QR code's text and modules (what the done screen draws)
  *   verifyReceiptPayload(text, pubKey)   -> valid / invalid with the fields
  */
 import { KioskError } from '../../core/errors';
@@ -15,6 +16,7 @@ import { renderReceiptHtml } from './html';
 import { buildReceipt, type ChainAnchor, type ReceiptModel } from './model';
 import { renderReceiptPdf, type ReceiptPaper, type ReceiptPdf } from './pdf';
 import type { PrintJob, Printer } from './printer';
+import { qrMatrix, type QrMatrix } from './qr';
 import { loadOrCreateReceiptKey, receiptKeyPath, signedReceiptPayload, type ReceiptKey } from './signing';
 
 export * from './errors';
@@ -24,6 +26,8 @@ export * from './printer';
 export * from './signing';
 export { RECEIPT_LANGUAGES, RECEIPT_TEXT, receiptLanguage, type ReceiptLanguage } from './text';
 export { renderReceiptHtml, qrSvg } from './html';
+export { qrMatrix, type QrMatrix } from './qr';
+export { receiptErrorForScreens } from './shared-errors';
 
 /** The parts of the kiosk store a receipt reads (KioskStore fits). */
 export interface ReceiptSources {
@@ -69,6 +73,12 @@ export function receiptFor(src: ReceiptSources, id: string, options: ReceiptOpti
   });
   const key = options.key ?? loadOrCreateReceiptKey(options.keyPath ?? receiptKeyPath(src.dataDir));
   return { record, model, payload: signedReceiptPayload(record, chain, key), keyId: key.keyId };
+}
+
+/** The record's QR code: the signed summary and its module matrix. */
+export function receiptCode(src: ReceiptSources, id: string, options: Pick<ReceiptOptions, 'key' | 'keyPath'> = {}): { id: string; payload: string } & QrMatrix {
+  const data = receiptFor(src, id, options);
+  return { id: data.record.id, payload: data.payload, ...qrMatrix(data.payload) };
 }
 
 export async function renderReceipt(src: ReceiptSources, id: string, options: ReceiptOptions = {}): Promise<ReceiptData & { pdf: ReceiptPdf }> {

@@ -33,7 +33,7 @@ export interface PrintJob {
 
 export interface Printer {
   listQueues(): Promise<PrinterQueue[]>;
-  /** Print a PDF; rejects with a ReceiptError (PRINTER_NOT_FOUND, NO_PRINTER, PRINT_FAILED, PRINT_SYSTEM_MISSING). */
+  /** Print a PDF; rejects with a ReceiptError (PRINTER_NOT_FOUND, NO_PRINTER, PRINT_FAILED, PRINT_SYSTEM_DOWN, PRINT_SYSTEM_MISSING). */
   print(pdf: Uint8Array, request?: PrintRequest): Promise<PrintJob>;
 }
 
@@ -116,6 +116,12 @@ export class CupsPrinter implements Printer {
   }
 
   async listQueues(): Promise<PrinterQueue[]> {
+    // With no scheduler, `lpstat -e` lists nothing and exits 0: ask whether it runs first, so a
+    // stopped print system is not reported as "no printer".
+    const sched = await this.run(this.lpstat, ['-r']);
+    if (/not running/i.test(sched.stdout + sched.stderr)) {
+      throw new ReceiptError('PRINT_SYSTEM_DOWN', { detail: `the CUPS scheduler${this.env['CUPS_SERVER'] ? ` at ${this.env['CUPS_SERVER']}` : ''} does not answer` });
+    }
     const all = await this.run(this.lpstat, ['-e']);
     // lpstat exits non-zero with "No destinations added." when there are none.
     if (all.code !== 0 && !/no destinations/i.test(all.stderr + all.stdout)) {

@@ -45,8 +45,8 @@ export interface DeviceRegistryOptions {
   random: { bytes(n: number): Uint8Array };
   /** How long the kiosk waits for a phone's package 1 after package 0. */
   firstMessageTimeoutMs: number;
-  /** The password package 0 is signed with for this phone. */
-  package0Password(entry: DeviceEntry): Promise<string>;
+  /** The password package 0 is signed with for this phone; `devId` when the link has told it (after a bootstrap). */
+  package0Password(entry: DeviceEntry, devId?: string): Promise<string>;
   /** Bootstrap over a cable (never over HTTP): see core/session/admission. */
   bootstrap?: { wanted(devId: string): boolean; provision(entry: DeviceEntry, session: DmSession): Promise<void> };
   /** A card changed, appeared or went away. */
@@ -259,7 +259,7 @@ export class DeviceRegistry {
         random: this.o.random,
         firstMessageTimeoutMs: this.o.firstMessageTimeoutMs,
         uiMode,
-        package0Password: () => this.o.package0Password(entry),
+        package0Password: (devId) => this.o.package0Password(entry, devId),
         ...(bootstrap && entry.d.linkKind !== 'http'
           ? { bootstrap: { wanted: (devId: string) => bootstrap.wanted(devId), provision: (s: DmSession) => bootstrap.provision(entry, s) } }
           : {}),

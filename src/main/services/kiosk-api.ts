@@ -33,7 +33,7 @@ import type {
   StartJobParams,
 } from '../../shared/schemas';
 import { toBundleView, toHistoryRecord, toTrustedKey, type Actor, type KioskStore } from '../store';
-import { receiptHtml } from '../receipts';
+import { printReceipt, receiptCode, receiptErrorForScreens, receiptHtml, type Printer } from '../receipts';
 import type { ConsentBroker } from './consent-broker';
 import type { DeviceRegistry } from './device-registry';
 import type { JobViews } from './job-views';
@@ -52,6 +52,10 @@ export interface KioskApiParts {
   /** Check a PIN behind the store's guard (growing delay, lockout). */
   checkPin(pin: string): Promise<{ ok: true; name: string; role: 'technician' | 'admin' } | { ok: false; code: 'PIN_WRONG' | 'PIN_LOCKED'; retryAfterMs: number }>;
   clock: Clock;
+  /** The kiosk's printer (the operating system's print system) for the customer's receipt. */
+  printer: Printer;
+  /** Resolves once the history record is complete (the job's end is announced before its record is). */
+  recordSettled(id: string): Promise<void>;
   /** A login ends after this long without a call from its screen. */
   sessionIdleMs(): number;
 }
@@ -133,7 +137,28 @@ export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench
   const technician = () => role() !== null;
   /** The customer display's own request and job. */
   const customerRequest = (): ConsentRequest | undefined => p.consents.list().find((r) => r.requestId === p.consents.handedOver);
-  const customerJobId = (): string | null => customerRequest()?.jobId ?? p.consents.customerJobId;
+  /**
+   * The last job this customer display was given: it stays the display's own after the job
+   * ends (the done screen prints its receipt) until another request is handed over.
+   */
+  let lastCustomerJob: string | null = null;
+  const customerJobId = (): string | null => {
+    const now = customerRequest()?.jobId ?? p.consents.customerJobId;
+    if (now) lastCustomerJob = now;
+    return now;
+  };
+  const ownJobId = (): string | null => customerJobId() ?? lastCustomerJob;
+  /** A screen below a technician's login may reach only the record of its own job. */
+  const requireOwnRecord = (id: string, method: string): void => {
+    if (technician()) return;
+    const own = capability === 'customer' ? ownJobId() : null;
+    const job = own ? p.runner.get(own) : undefined;
+    if (!job || job.auditId !== id) throw new KioskError('NOT_ALLOWED', { detail: method });
+  };
+  const settledRecord = async (id: string): Promise<void> => {
+    if (!p.store.audit.get(id)) throw new KioskError('RECORD_NOT_FOUND', { detail: id });
+    await p.recordSettled(id);
+  };
 
   const api = {
     session: () => authSession,
@@ -144,7 +169,7 @@ export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench
       if (technician()) return true;
       if (capability !== 'customer') return false;
       if (m.event === 'consent:requested' || m.event === 'consent:handover' || m.event === 'consent:resolved') return true;
-      if (m.event === 'job:updated' || m.event === 'job:progress') return m.payload.jobId === customerJobId();
+      if (m.event === 'job:updated' || m.event === 'job:progress') return m.payload.jobId === ownJobId();
       return false;
     },
     close: () => {
@@ -224,7 +249,10 @@ export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench
         toResult(() => {
           // The customer display answers only the request handed to it.
           if (!technician() && a.requestId !== p.consents.handedOver) throw new KioskError('NOT_ALLOWED', { detail: 'consent.answer' });
-          return jobView(existingJob(p.consents.answer(a)));
+          const jobId = p.consents.answer(a);
+          // The display that answered keeps this job as its own (its done screen prints the receipt).
+          if (capability === 'customer') lastCustomerJob = jobId;
+          return jobView(existingJob(jobId));
         }),
     },
 
@@ -303,6 +331,23 @@ export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench
         }),
       receipt: (params: { id: string; language?: string }) =>
         toResult(() => ({ id: params.id, html: receiptHtml(p.store, params.id, params.language ? { language: params.language } : {}) })),
+      receiptCode: (params: { id: string }) =>
+        toResult(async () => {
+          requireOwnRecord(params.id, 'history.receiptCode');
+          await settledRecord(params.id);
+          return receiptCode(p.store, params.id);
+        }),
+      print: (params: { id: string; language?: string }) =>
+        toResult(async () => {
+          requireOwnRecord(params.id, 'history.print');
+          await settledRecord(params.id);
+          try {
+            const r = await printReceipt(p.store, params.id, p.printer, params.language ? { language: params.language } : {});
+            return { id: params.id, queue: r.job.queue, printJobId: r.job.jobId };
+          } catch (e) {
+            throw receiptErrorForScreens(e);
+          }
+        }),
     },
   };
   return guarded(api, () => api.access(), touch);

@@ -39,6 +39,7 @@ import { PhoneSessions } from './phone-sessions';
 import { UpdateTimeEstimator } from './update-time';
 import { createKioskApi, type KioskApiParts } from './kiosk-api';
 import { PayloadServer } from './payload-server';
+import { systemPrinter, type Printer } from '../receipts';
 
 export type { DiscoveredDevice, ConsentResponder };
 
@@ -94,8 +95,13 @@ export interface KioskServiceOptions {
   payloadServer?: { host?: string; port?: number; publicHost?: string };
   /** Where the DM endpoint for phones that speak DM over HTTP listens (default 127.0.0.1, a free port; [] for none). */
   dmListen?: DmListenAddress[];
+  /** Where receipts are printed (default: this computer's print system, CUPS on Linux and macOS). */
+  printer?: Printer;
   log?: (line: string) => void;
 }
+
+/** How long a receipt waits for an ended job's history record to be completed. */
+const RECORD_SETTLE_MS = 10_000;
 
 export class KioskService extends EventEmitter implements KioskBackend {
   readonly store: KioskStore;
@@ -160,9 +166,11 @@ export class KioskService extends EventEmitter implements KioskBackend {
       ...(options.openLink ? { openLink: options.openLink } : {}),
       sessionOptions: (timeoutMs) => this.sessionOptions(timeoutMs),
       firstMessageTimeoutMs: options.sessionTimeoutMs ?? 60_000,
-      package0Password: async (entry) => {
-        const account = entry.devId ? await this.sessionAccountStore.get(entry.devId, this.serverId) : undefined;
-        return account?.serverSecret ?? (entry.devId ? this.trustPolicy.sharedAccount(entry.devId)?.serverSecret : undefined) ?? '';
+      package0Password: async (entry, linkDevId) => {
+        // A phone on a real cable has no DevId until its first package 1 (a bootstrap's) told it.
+        const devId = linkDevId ?? entry.devId;
+        const account = devId ? await this.sessionAccountStore.get(devId, this.serverId) : undefined;
+        return account?.serverSecret ?? (devId ? this.trustPolicy.sharedAccount(devId)?.serverSecret : undefined) ?? '';
       },
       bootstrap: {
         wanted: (devId) => !this.holdsOwnAccount(devId),
@@ -234,6 +242,8 @@ export class KioskService extends EventEmitter implements KioskBackend {
       startUpdate: (p) => this.startUpdate(p),
       retry: (jobId) => this.retry(jobId),
       checkPin: (pin) => this.store.pins.verify({ pin }),
+      printer: options.printer ?? systemPrinter(),
+      recordSettled: (id) => this.recordSettled(id),
     };
     this.api = createKioskApi(this.apiParts, 'bench');
     this.getSnapshot = this.api.getSnapshot;
@@ -345,8 +355,11 @@ export class KioskService extends EventEmitter implements KioskBackend {
       waiting(session);
       return;
     }
-    const d: DiscoveredDevice = { portId: `http:${devId}`, linkKind: 'http', path: this.dmEndpoint.urls[0] ?? 'http', profileId: HTTP_PROFILE_ID, devIdHint: devId };
+    // A phone that authenticated with the simulator's published account (demo mode only) is a simulated phone.
+    const simulated = this.trustPolicy.sharedAccount(devId) !== undefined && !this.holdsOwnAccount(devId);
+    const d: DiscoveredDevice = { portId: `http:${devId}`, linkKind: 'http', path: this.dmEndpoint.urls[0] ?? 'http', profileId: HTTP_PROFILE_ID, devIdHint: devId, ...(simulated ? { simulated } : {}) };
     if (!this.trustPolicy.admits(d)) {
+      this.log(`${d.portId}: not let in (not trusted, or the DevId of one of this kiosk's own phones)`);
       await session.end().catch(() => undefined);
       return;
     }
@@ -417,6 +430,29 @@ export class KioskService extends EventEmitter implements KioskBackend {
   }
 
   // -------------------------------------------------------------------- events
+
+  /**
+   * Resolves once the history record `id` is complete. A job is reported ended just before its
+   * record is completed; only then does a receipt carry the result. Records of no ended job (an
+   * attempt that was interrupted long ago) resolve at once, and the wait is bounded.
+   */
+  private recordSettled(id: string): Promise<void> {
+    const job = this.runner.list().find((j) => j.auditId === id);
+    if (!job || !isTerminal(job.state) || this.store.audit.get(id)?.status === 'complete') return Promise.resolve();
+    return new Promise((resolve) => {
+      const onAdded = (r: { id: string }): void => {
+        if (r.id === id) done();
+      };
+      const timer = this.clock.setTimeout(() => done(), RECORD_SETTLE_MS);
+      const done = (): void => {
+        this.off('history:added', onAdded);
+        this.clock.clearTimeout(timer);
+        resolve();
+      };
+      this.on('history:added', onAdded);
+      if (this.store.audit.get(id)?.status === 'complete') done();
+    });
+  }
 
   private emitEvent<E extends KioskEventName>(event: E, payload: KioskEvents[E]): void {
     this.emit(event, payload);

@@ -17,6 +17,8 @@ import { nodesOf } from './nodes';
 
 /** Extra attempts to identify a phone whose port is still busy (500 ms, 1 s, 2 s apart). */
 const IDENTIFY_RETRIES = 3;
+/** Attempts to reach again a phone whose link broke while its port stayed listed (500 ms, then up to 4 s apart). */
+const RECONNECT_IN_PLACE_ATTEMPTS = 12;
 
 export interface PhoneSessionsOptions {
   clock: Clock;
@@ -125,9 +127,13 @@ export class PhoneSessions {
    * reboot (an install refused before it began): listen on the link it is on.
    */
   onJobWaiting(devId: string, reason: 'reboot' | 'reconnect'): void {
-    if (reason !== 'reboot' || this.o.closed()) return;
+    if (this.o.closed()) return;
     const entry = this.o.registry.attachedWith(devId);
     if (!entry) return;
+    if (reason === 'reconnect') {
+      this.o.track(this.reconnectInPlace(entry, devId));
+      return;
+    }
     this.o.track(
       (async () => {
         const release = await this.o.registry.lease(entry);
@@ -140,6 +146,33 @@ export class PhoneSessions {
         }
       })(),
     );
+  }
+
+  /**
+   * The job's link broke but the port never left the scan: a cable pulled and plugged back
+   * between two scans (the device comes back under the same name), or a link that only stalled.
+   * No attach will come for it, so ask the phone again on a fresh link, a little later each time,
+   * while the job waits and this attach stands; a real attach (new generation) takes over.
+   */
+  private async reconnectInPlace(entry: DeviceEntry, devId: string): Promise<void> {
+    const generation = entry.generation;
+    const stands = (): boolean =>
+      !this.o.closed() && entry.attached && entry.generation === generation && this.o.runner.expectedDevices().get(devId) === 'reconnect';
+    for (let attempt = 0; attempt < RECONNECT_IN_PLACE_ATTEMPTS; attempt++) {
+      await new Promise<void>((r) => this.o.clock.setTimeout(r, 500 * 2 ** Math.min(attempt, 3)));
+      if (!stands()) return;
+      try {
+        const session = await this.o.registry.open(entry);
+        if (!stands()) {
+          await session.end().catch(() => undefined);
+          return;
+        }
+        this.route(entry, session);
+        return;
+      } catch (e) {
+        this.o.log(`${entry.d.portId}: the phone is not back yet (${e instanceof Error ? e.message : String(e)})`);
+      }
+    }
   }
 
   /** Offer a session to the runner; a job it goes to no longer waits for a pulled cable. */

@@ -62,6 +62,9 @@ export const kioskActions = {
     return kioskApi().history.export({ format, filter: rest });
   },
   receipt: (id: string, language: string) => kioskApi().history.receipt({ id, language }),
+  /** Print a record's receipt on the kiosk's printer; without a language, in the customer's. */
+  printReceipt: (id: string, language?: string) => kioskApi().history.print(language ? { id, language } : { id }),
+  receiptCode: (id: string) => kioskApi().history.receiptCode({ id }),
   /** The customer display goes back to its start. */
   clearCustomer: () => useKioskStore.getState().clearCustomer(),
 };

@@ -31,6 +31,7 @@ import {
 } from '../../../src/shared/api';
 import { DEFAULT_SETTINGS } from '../../../src/shared/schemas';
 import { describeError, type ErrorCode } from '../../../src/shared/errors';
+import { qrMatrix } from '../../../src/main/receipts/qr';
 
 export const TECH_PIN = '1234';
 export const ADMIN_PIN = '9999';
@@ -515,7 +516,18 @@ export class UiBackend extends EventEmitter implements KioskBackend {
       this.rec('history.receipt', params);
       return ok({ id: params.id, html: `<!doctype html><title>Receipt ${params.id}</title><p>Receipt ${params.id}</p>` });
     },
+    receiptCode: async (params: { id: string }) => {
+      this.rec('history.receiptCode', params);
+      const payload = `receipt ${params.id}`;
+      return ok({ id: params.id, payload, ...qrMatrix(payload) });
+    },
+    print: async (params: { id: string; language?: string }) => {
+      this.rec('history.print', params);
+      return this.printError ? fail<never>(this.printError) : ok({ id: params.id, queue: 'receipts', printJobId: 'receipts-1' });
+    },
   };
+  /** The error history.print answers with (none: it prints). */
+  printError: ErrorCode | null = null;
 
   async close(): Promise<void> {
     this.removeAllListeners();

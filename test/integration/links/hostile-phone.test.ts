@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isKioskError } from '../../../src/core/errors';
 import type { Link } from '../../../src/core/link';
-import { ObexDmLink } from '../../../src/core/obex/dm-channel';
+import { createObexDmLink } from '../../../src/core/obex/dm-channel';
 import { openSerialLink } from '../../../src/main/links/serial';
 import { HostileObexPeer, type HostileObexMode } from '../../../src/simulator/faults';
 import { createPtyPair, type PtyPair } from '../../../src/simulator/links/pty';
@@ -60,7 +60,7 @@ describe('a hostile phone on a pty', () => {
   async function goodPhone(): Promise<{ kiosk: Link; phone: Link }> {
     const pty = await createPtyPair();
     ptys.push(pty);
-    const phone = new ObexDmLink(openPtyByteStream(pty.devicePath), { role: 'server', kind: 'serial', responseTimeoutMs });
+    const phone = createObexDmLink(openPtyByteStream(pty.devicePath), { role: 'server', kind: 'serial', responseTimeoutMs });
     const kiosk = await openSerialLink(pty.hostPath, profile, { responseTimeoutMs });
     links.push(phone, kiosk);
     return { kiosk, phone };

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { acceptSession } from '../../../src/core/session/server';
 import { MemoryAuthAccountStore, RESYNC_NONCE } from '../../../src/core/dm/auth';
 import { encodePackage0, PACKAGE0_CONTENT_TYPE } from '../../../src/core/dm/pkg0';
-import { ObexDmLink } from '../../../src/core/obex/dm-channel';
+import { createObexDmLink, type ObexDmLink } from '../../../src/core/obex/dm-channel';
 import type { LargeObjectSource } from '../../../src/core/session/api';
 import { startSimulation, defaultServerAccount } from '../../../src/simulator/simulation';
 import { openPtyByteStream, registryIdFor } from '../../../src/simulator/transports';
@@ -62,7 +62,7 @@ describe.skipIf(!haveSocat)('reference device over a pty with OBEX', () => {
       const fumo = h.device.fumo.root;
       expect(fumo).toBe('./FwUpdate');
 
-      const open = (path: string): ObexDmLink => new ObexDmLink(openPtyByteStream(path), { role: 'client', kind: 'serial' });
+      const open = (path: string): ObexDmLink => createObexDmLink(openPtyByteStream(path), { role: 'client', kind: 'serial' });
       const k1 = open(firstPath);
       await k1.send({
         body: encodePackage0({ uiMode: 'background', initiator: 'server', sessionId: 7, serverId: account.serverId }, { password: account.serverSecret, nonce: RESYNC_NONCE }),

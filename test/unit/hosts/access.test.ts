@@ -12,7 +12,8 @@ type Who = 'customer' | 'bench' | 'technician' | 'admin';
 
 /** What each screen may call. */
 const MAY: Record<Who, readonly KioskMethod[]> = {
-  customer: ['getSnapshot', 'consent.pending', 'consent.answer', 'auth.logout', 'auth.session', 'settings.get'],
+  // history.receiptCode and history.print: past the door, the backend gives the customer display its own update's receipt only.
+  customer: ['getSnapshot', 'consent.pending', 'consent.answer', 'auth.logout', 'auth.session', 'settings.get', 'history.receiptCode', 'history.print'],
   bench: ['getSnapshot', 'auth.login', 'auth.logout', 'auth.session', 'settings.get'],
   technician: KIOSK_METHODS.filter(
     (m) => !['catalog.import', 'catalog.remove', 'trust.add', 'trust.remove', 'settings.set', 'history.export'].includes(m),

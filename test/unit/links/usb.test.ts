@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ObexDmLink } from '../../../src/core/obex/dm-channel';
+import { createObexDmLink } from '../../../src/core/obex/dm-channel';
 import { loadProfiles } from '../../../src/transport/profiles';
 import { openUsbByteStream, openUsbLink, packetMultiple } from '../../../src/main/links/usb';
 import { createUsbStandIn } from '../../../src/simulator/links/usb-standin';
@@ -15,7 +15,7 @@ describe('USB link through the WebUSB-shaped stand-in', () => {
   it('claims the profile interface and moves messages both ways over the bulk endpoints', async () => {
     const standIn = createUsbStandIn({ packetSize: 512 });
     // reference-usb: the kiosk is the OBEX server, the phone the OBEX client.
-    const phone = new ObexDmLink(standIn.deviceStream, { role: 'client', kind: 'usb' });
+    const phone = createObexDmLink(standIn.deviceStream, { role: 'client', kind: 'usb' });
     const kiosk = await openUsbLink(standIn.device, profile, { readSize: 1000 });
     expect(standIn.device.opened).toBe(true);
     expect(kiosk.kind).toBe('usb');
@@ -40,7 +40,7 @@ describe('USB link through the WebUSB-shaped stand-in', () => {
   it('unplugging mid-exchange is CABLE_UNPLUGGED', async () => {
     const standIn = createUsbStandIn();
     // No SRM: every PUT packet is answered, so the phone sees the exchange progress.
-    const phone = new ObexDmLink(standIn.deviceStream, { role: 'client', kind: 'usb', maxPacketLength: 1024, srm: false });
+    const phone = createObexDmLink(standIn.deviceStream, { role: 'client', kind: 'usb', maxPacketLength: 1024, srm: false });
     const kiosk = await openUsbLink(standIn.device, profile);
     const rx = kiosk.receive();
     let answers = 0;
@@ -75,7 +75,7 @@ describe('USB link through the WebUSB-shaped stand-in', () => {
 
   it('an OBEX CONNECT sent before the kiosk link exists is answered', async () => {
     const standIn = createUsbStandIn();
-    const phone = new ObexDmLink(standIn.deviceStream, { role: 'client', kind: 'usb', responseTimeoutMs: 10_000 });
+    const phone = createObexDmLink(standIn.deviceStream, { role: 'client', kind: 'usb', responseTimeoutMs: 10_000 });
     const connecting = phone.connect();
     const kiosk = await openUsbLink(standIn.device, profile);
     await connecting;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/core/clock';
 import { isKioskError } from '../../../src/core/errors';
 import { createMemoryByteStreamPair, type ByteStream } from '../../../src/core/obex/byte-stream';
-import { ObexDmLink, OBEX_DM_NOTIFICATION, OBEX_DM_XML } from '../../../src/core/obex/dm-channel';
+import { createObexDmLink, OBEX_DM_NOTIFICATION, OBEX_DM_XML } from '../../../src/core/obex/dm-channel';
 import { decodeObexPacket, ObexFramer, OBEX_HDR, type ObexPacket } from '../../../src/core/obex/packet';
 
 /** A stream wrapper that records every whole packet written through it. */
@@ -39,8 +39,8 @@ function pair(opts: { clientMax?: number; serverMax?: number; clientSrm?: boolea
   const requests: ObexPacket[] = [];
   const responses: ObexPacket[] = [];
   const state = { lastRequest: -1 };
-  const client = new ObexDmLink(tap(a, 'request', requests, state), { role: 'client', maxPacketLength: opts.clientMax, srm: opts.clientSrm });
-  const server = new ObexDmLink(tap(b, 'response', responses, state), { role: 'server', maxPacketLength: opts.serverMax, srm: opts.serverSrm });
+  const client = createObexDmLink(tap(a, 'request', requests, state), { role: 'client', maxPacketLength: opts.clientMax, srm: opts.clientSrm });
+  const server = createObexDmLink(tap(b, 'response', responses, state), { role: 'server', maxPacketLength: opts.serverMax, srm: opts.serverSrm });
   return { client, server, requests, responses };
 }
 
@@ -149,8 +149,8 @@ describe('ObexDmLink', () => {
   it('client DISCONNECTs on close and the server keeps serving a new CONNECT on the same stream', async () => {
     const [a, b] = createMemoryByteStreamPair();
     const requests: ObexPacket[] = [];
-    const client = new ObexDmLink(tap(a, 'request', requests, { lastRequest: -1 }), { role: 'client' });
-    new ObexDmLink(b, { role: 'server' });
+    const client = createObexDmLink(tap(a, 'request', requests, { lastRequest: -1 }), { role: 'client' });
+    createObexDmLink(b, { role: 'server' });
     await client.connect();
     await client.close();
     expect(requests.map((p) => (p.type === 'request' ? p.opcode : -1))).toEqual([0, 1]);
@@ -158,7 +158,7 @@ describe('ObexDmLink', () => {
 
   it('server refuses a CONNECT to another target', async () => {
     const [a, b] = createMemoryByteStreamPair();
-    new ObexDmLink(b, { role: 'server' });
+    createObexDmLink(b, { role: 'server' });
     const responses: Uint8Array[] = [];
     const f = new ObexFramer();
     a.onData((d) => responses.push(...f.push(d)));
@@ -170,8 +170,8 @@ describe('ObexDmLink', () => {
 
   it('a stream closing mid-exchange is CABLE_UNPLUGGED on both sides', async () => {
     const [a, b] = createMemoryByteStreamPair();
-    const client = new ObexDmLink(a, { role: 'client', maxPacketLength: 255 });
-    const server = new ObexDmLink(b, { role: 'server' });
+    const client = createObexDmLink(a, { role: 'client', maxPacketLength: 255 });
+    const server = createObexDmLink(b, { role: 'server' });
     const serverRx = server.receive();
     let written = 0;
     b.onData(() => {
@@ -199,7 +199,7 @@ describe('ObexDmLink', () => {
       },
     };
     const [a] = createMemoryByteStreamPair(); // nobody answers on the other end
-    const client = new ObexDmLink(a, { role: 'client', clock, responseTimeoutMs: 5000 });
+    const client = createObexDmLink(a, { role: 'client', clock, responseTimeoutMs: 5000 });
     const p = client.connect();
     await expect.poll(() => timers.length).toBe(1);
     now = 5000;
@@ -234,7 +234,7 @@ describe('ObexDmLink', () => {
         await a.close();
       },
     };
-    const client = new ObexDmLink(stalled, { role: 'client', clock, responseTimeoutMs: 7000 });
+    const client = createObexDmLink(stalled, { role: 'client', clock, responseTimeoutMs: 7000 });
     const sent = client.send({ body: pattern(100, 1), contentType: WB }).catch((e: unknown) => e);
     await expect.poll(() => timers.length).toBe(1);
     expect(timers[0]!.ms).toBe(7000);
@@ -248,8 +248,8 @@ describe('ObexDmLink', () => {
     const timers: Array<() => void> = [];
     const clock: Clock = { now: () => 0, setTimeout: (fn) => (timers.push(fn), fn), clearTimeout: () => undefined };
     const [a, b] = createMemoryByteStreamPair();
-    const client = new ObexDmLink(a, { role: 'client' });
-    const server = new ObexDmLink(b, { role: 'server', clock });
+    const client = createObexDmLink(a, { role: 'client' });
+    const server = createObexDmLink(b, { role: 'server', clock });
     const r = server.receive({ timeoutMs: 100 });
     await expect.poll(() => timers.length).toBe(1);
     timers.shift()!();
@@ -261,7 +261,7 @@ describe('ObexDmLink', () => {
 
   it('PROTOCOL_ERROR when the peer refuses the PUT', async () => {
     const [a, b] = createMemoryByteStreamPair();
-    const client = new ObexDmLink(a, { role: 'client' });
+    const client = createObexDmLink(a, { role: 'client' });
     const f = new ObexFramer();
     b.onData((d) => {
       for (const p of f.push(d)) {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { isKioskError } from '../../../src/core/errors';
 import { createMemoryByteStreamPair, type ByteStream } from '../../../src/core/obex/byte-stream';
-import { ObexDmLink } from '../../../src/core/obex/dm-channel';
+import { createObexDmLink } from '../../../src/core/obex/dm-channel';
 import { encodeObexPacket, ObexFramer, OBEX_HDR, OBEX_OP, OBEX_RSP, OBEX_SRM, OBEX_VERSION } from '../../../src/core/obex/packet';
 import { formatFaults, HostileObexPeer, parseFaults } from '../../../src/simulator/faults';
 
@@ -62,7 +62,7 @@ describe('ObexDmLink input bounds (kiosk as OBEX client)', () => {
   it('refuses an object whose Length is above the limit at its first packet, and closes the stream', async () => {
     const [kioskEnd, phoneEnd] = createMemoryByteStreamPair();
     const phone = new HostileObexPeer(phoneEnd, { mode: 'huge-object', role: 'server' });
-    const kiosk = new ObexDmLink(kioskEnd, { role: 'client', maxMessageBytes: MiB });
+    const kiosk = createObexDmLink(kioskEnd, { role: 'client', maxMessageBytes: MiB });
     const closed = closedPromise(kioskEnd);
     const err = await rejection(kiosk.receive());
     expect(err.code).toBe('DEVICE_MESSAGE_TOO_LARGE');
@@ -80,7 +80,7 @@ describe('ObexDmLink input bounds (kiosk as OBEX client)', () => {
     it(`a reply that keeps streaming without a Length fails once its bytes pass the limit (srm ${srm})`, async () => {
       const [kioskEnd, phoneEnd] = createMemoryByteStreamPair();
       const phone = new HostileObexPeer(phoneEnd, { mode: 'endless-reply', role: 'server' });
-      const kiosk = new ObexDmLink(kioskEnd, { role: 'client', maxMessageBytes: MiB, srm });
+      const kiosk = createObexDmLink(kioskEnd, { role: 'client', maxMessageBytes: MiB, srm });
       const err = await rejection(kiosk.receive());
       expect(err.code).toBe('DEVICE_MESSAGE_TOO_LARGE');
       // In one object, or (without SRM, while the kiosk writes its next GET) in answers queued for it.
@@ -100,7 +100,7 @@ describe('ObexDmLink input bounds (kiosk as OBEX client)', () => {
       ...Array.from({ length: 40 }, () => rsp(OBEX_RSP.CONTINUE, [{ id: OBEX_HDR.BODY, value: body }])),
       rsp(OBEX_RSP.SUCCESS, [{ id: OBEX_HDR.END_OF_BODY, value: new Uint8Array(0) }]),
     ]);
-    const kiosk = new ObexDmLink(kioskEnd, { role: 'client', maxMessageBytes: 500_000, srm: false });
+    const kiosk = createObexDmLink(kioskEnd, { role: 'client', maxMessageBytes: 500_000, srm: false });
     const err = await rejection(kiosk.receive());
     expect(err.code).toBe('DEVICE_MESSAGE_TOO_LARGE');
     expect(server.written()).toBeLessThan(2_000_000);
@@ -110,8 +110,8 @@ describe('ObexDmLink input bounds (kiosk as OBEX client)', () => {
     const limit = 300_000;
     for (const extra of [0, 1]) {
       const [a, b] = createMemoryByteStreamPair();
-      const kiosk = new ObexDmLink(a, { role: 'client', maxMessageBytes: limit });
-      const phone = new ObexDmLink(b, { role: 'server' });
+      const kiosk = createObexDmLink(a, { role: 'client', maxMessageBytes: limit });
+      const phone = createObexDmLink(b, { role: 'server' });
       const body = new Uint8Array(limit + extra).map((_, i) => i & 0xff);
       void phone.send({ body, contentType: WB }).catch(() => undefined);
       if (extra === 0) expect((await kiosk.receive()).body).toEqual(body);
@@ -124,7 +124,7 @@ describe('ObexDmLink input bounds (kiosk as OBEX client)', () => {
     const empty = rsp(OBEX_RSP.CONTINUE, [{ id: OBEX_HDR.SRM, value: OBEX_SRM.ENABLE }]);
     // 65536-byte limit: the wire budget is 2 x 65536 + 65535; send about twice that, then stop.
     scriptedServer(phoneEnd, () => Array.from({ length: 150_000 }, () => empty));
-    const kiosk = new ObexDmLink(kioskEnd, { role: 'client', maxMessageBytes: 65536 });
+    const kiosk = createObexDmLink(kioskEnd, { role: 'client', maxMessageBytes: 65536 });
     const err = await rejection(kiosk.receive());
     expect(err.code).toBe('DEVICE_MESSAGE_TOO_LARGE');
     expect(err.message).toContain('bytes of packets');
@@ -133,7 +133,7 @@ describe('ObexDmLink input bounds (kiosk as OBEX client)', () => {
   it('a packet announced above the maximum this side negotiated is refused when its length field arrives', async () => {
     const [kioskEnd, phoneEnd] = createMemoryByteStreamPair();
     const phone = new HostileObexPeer(phoneEnd, { mode: 'endless-packet', role: 'server' });
-    const kiosk = new ObexDmLink(kioskEnd, { role: 'client', maxPacketLength: 4096 });
+    const kiosk = createObexDmLink(kioskEnd, { role: 'client', maxPacketLength: 4096 });
     const err = await rejection(kiosk.receive());
     expect(err.code).toBe('DEVICE_MESSAGE_TOO_LARGE');
     expect(err.message).toContain('a packet of 65535 bytes was announced, the limit is 4096 bytes');
@@ -142,7 +142,7 @@ describe('ObexDmLink input bounds (kiosk as OBEX client)', () => {
 
   it('answers nobody asked for are bounded like a message', async () => {
     const [kioskEnd, phoneEnd] = createMemoryByteStreamPair();
-    const kiosk = new ObexDmLink(kioskEnd, { role: 'client', maxMessageBytes: 100_000, maxPacketLength: 0xffff });
+    const kiosk = createObexDmLink(kioskEnd, { role: 'client', maxMessageBytes: 100_000, maxPacketLength: 0xffff });
     const junk = rsp(OBEX_RSP.SUCCESS, [{ id: OBEX_HDR.BODY, value: new Uint8Array(50_000) }]);
     const closed = closedPromise(kioskEnd);
     // Unsolicited: the kiosk has sent nothing yet.
@@ -159,7 +159,7 @@ describe('ObexDmLink input bounds (kiosk as OBEX server)', () => {
     const framer = new ObexFramer();
     phoneEnd.onData((d) => answers.push(...framer.push(d).map((p) => p[0]!)));
     const phone = new HostileObexPeer(phoneEnd, { mode: 'huge-object', role: 'client' });
-    const kiosk = new ObexDmLink(kioskEnd, { role: 'server', maxMessageBytes: MiB });
+    const kiosk = createObexDmLink(kioskEnd, { role: 'server', maxMessageBytes: MiB });
     const err = await rejection(kiosk.receive());
     expect(err.code).toBe('DEVICE_MESSAGE_TOO_LARGE');
     expect(err.message).toContain('an object of 1000000000 bytes was offered');
@@ -172,7 +172,7 @@ describe('ObexDmLink input bounds (kiosk as OBEX server)', () => {
   it('an endless PUT without a Length fails once its bytes pass the limit', async () => {
     const [kioskEnd, phoneEnd] = createMemoryByteStreamPair();
     const phone = new HostileObexPeer(phoneEnd, { mode: 'endless-reply', role: 'client' });
-    const kiosk = new ObexDmLink(kioskEnd, { role: 'server', maxMessageBytes: MiB });
+    const kiosk = createObexDmLink(kioskEnd, { role: 'server', maxMessageBytes: MiB });
     const err = await rejection(kiosk.receive());
     expect(err.code).toBe('DEVICE_MESSAGE_TOO_LARGE');
     await phone.stoppedPromise;
@@ -194,7 +194,7 @@ describe('ObexDmLink input bounds (kiosk as OBEX server)', () => {
       },
     };
     const phone = new HostileObexPeer(phoneEnd, { mode: 'huge-object', role: 'client', objectBytes: 8 * MiB });
-    const kiosk = new ObexDmLink(stalled, { role: 'server', maxMessageBytes: MiB });
+    const kiosk = createObexDmLink(stalled, { role: 'server', maxMessageBytes: MiB });
     const err = await rejection(kiosk.receive());
     expect(err.code).toBe('DEVICE_MESSAGE_TOO_LARGE');
     expect(err.message).toContain('while an answer was still being sent');
@@ -205,8 +205,8 @@ describe('ObexDmLink input bounds (kiosk as OBEX server)', () => {
 
   it('whole messages nobody reads count against the limit', async () => {
     const [a, b] = createMemoryByteStreamPair();
-    const phone = new ObexDmLink(a, { role: 'client' });
-    const kiosk = new ObexDmLink(b, { role: 'server', maxMessageBytes: MiB });
+    const phone = createObexDmLink(a, { role: 'client' });
+    const kiosk = createObexDmLink(b, { role: 'server', maxMessageBytes: MiB });
     const message = { body: new Uint8Array(300_000), contentType: WB };
     // The kiosk never calls receive(): three fit, the fourth is more than it may hold.
     for (let i = 0; i < 3; i++) await phone.send(message);

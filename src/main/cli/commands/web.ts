@@ -6,13 +6,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KioskBackend } from '../../../shared/api';
 import { createBackend, resolveDataDir } from '../../demo/backend';
+import { resetDemoData } from '../../demo/demo-reset';
 import { defaultDataDir } from '../../store/paths';
 import { isLoopbackAddress } from '../../hosts/security';
 import { hostPolicy } from '../../hosts/release';
 import { startWebHost } from '../../hosts/web/server';
 import { UsageError, type CliCommand, type CliIo } from '../command';
 
-const USAGE = `Usage: fumo-kiosk web [--port N] [--host ADDR] [--data DIR] [--demo] [--demo-shell] [--renderer DIR]
+const USAGE = `Usage: fumo-kiosk web [--port N] [--host ADDR] [--data DIR] [--demo [--reset]] [--demo-shell] [--renderer DIR]
 
 Serves the kiosk screens and the KioskApi on http://127.0.0.1 and prints the address to open
 (it carries a random access token made at each launch; without it the screens cannot connect).
@@ -24,6 +25,9 @@ Options:
   --data DIR      data folder: database, catalogue (default: ${defaultDataDir()},
                   and its demo/ subfolder with --demo)
   --demo          simulated devices and the demo catalogue, for a first look without hardware
+                  (it continues where the last demo run left its data folder)
+  --reset         with --demo: start from a fresh demo data folder (removes only a folder the
+                  demo made), so the demo can be replayed
   --demo-shell    sample data only, no kiosk service behind the screens
   --dm-listen HOST:PORT  where phones that speak DM over HTTP reach the kiosk (default
                   127.0.0.1 on a free port; repeat for more; beyond loopback HTTPS only)
@@ -40,6 +44,7 @@ interface WebArgs {
   dataDir: string | undefined;
   demo: boolean;
   demoShell: boolean;
+  reset: boolean;
   rendererDir: string | undefined;
   dmListen: string[];
   serialPorts: string[];
@@ -52,6 +57,7 @@ export function parseWebArgs(args: string[]): WebArgs {
     dataDir: undefined,
     demo: false,
     demoShell: false,
+    reset: false,
     rendererDir: undefined,
     dmListen: [],
     serialPorts: [],
@@ -92,10 +98,14 @@ export function parseWebArgs(args: string[]): WebArgs {
       case '--demo-shell':
         out.demoShell = true;
         break;
+      case '--reset':
+        out.reset = true;
+        break;
       default:
         throw new UsageError(`unknown option ${a}; see fumo-kiosk web --help`);
     }
   }
+  if (out.reset && !out.demo) throw new UsageError('--reset starts the demo afresh and needs --demo (it never removes a real kiosk\'s data)');
   return out;
 }
 
@@ -136,8 +146,17 @@ export const webCommand: CliCommand = {
       io.stderr.write('fumo-kiosk web: the screens are not built. Run `npm run build` first.\n');
       return 1;
     }
+    const dataDir = resolve(resolveDataDir(opts.dataDir, opts.demo));
+    if (opts.reset) {
+      const outcome = resetDemoData(dataDir);
+      if (!outcome.reset) {
+        io.stderr.write(`fumo-kiosk web: --reset refused: ${outcome.reason}.\n`);
+        return 1;
+      }
+      io.stdout.write(`Starting the demo from a fresh data folder (${dataDir}).\n`);
+    }
     const backend: KioskBackend = await createBackend({
-      dataDir: resolve(resolveDataDir(opts.dataDir, opts.demo)),
+      dataDir,
       demo: opts.demo,
       demoShell: opts.demoShell,
       release: hostPolicy(false).release,

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { ApiError, HistoryFilter, HistoryRecord, JobResult } from '../../../shared/api';
 import { ErrorNotice } from '../../components/ErrorText';
 import { Notice } from '../../components/Notice';
+import { PrintReceiptButton, usePrintReceipt } from '../../components/PrintReceipt';
 import { translateError } from '../../i18n';
 import { formatDateTime, formatEtaClock, formatMegabytes, maskDevId } from '../../i18n/format';
 import { kioskActions, useHistoryVersion, useSession } from '../kiosk-hooks';
@@ -91,6 +92,10 @@ export function HistoryScreen() {
     if (toMs !== undefined) f.to = toMs;
     setFilter(f);
   };
+
+  // On the kiosk's printer, in the language the customer used (the receipt is theirs).
+  const selectedId = selected?.id ?? null;
+  const printing = usePrintReceipt(selectedId, () => kioskActions.printReceipt(selectedId ?? ''));
 
   const open = (rec: HistoryRecord) => {
     setSelected(rec);
@@ -252,6 +257,7 @@ export function HistoryScreen() {
                 {t('receipt.reference')}: {selected.id}
               </span>
             </div>
+            <PrintReceiptButton state={printing.state} onPrint={printing.onPrint} />
           </aside>
         ) : null}
       </div>

@@ -4,7 +4,8 @@ import type { i18n as I18n } from 'i18next';
 import '../../styles/tokens.css';
 import '../../styles/base.css';
 import '../../styles/customer.css';
-import type { ConsentRequest, Schedule } from '../../../shared/api';
+import type { ConsentRequest, ReceiptCode, Schedule } from '../../../shared/api';
+import { usePrintReceipt } from '../../components/PrintReceipt';
 import { LanguagePicker } from '../../components/LanguagePicker';
 import { createCustomerI18n, isSupportedLanguage, type Language } from '../../i18n';
 import { kioskActions, useCustomerJobId, useCustomerRequest, useDevices, useJobs, useSettings } from '../kiosk-hooks';
@@ -145,6 +146,10 @@ function CustomerFlow({
     from: job?.fromVersion ?? answered?.fromVersion ?? null,
     to: job?.targetVersion ?? answered?.targetVersion ?? null,
   };
+  // The receipt to take away: its signed QR code on the screen, and paper from the kiosk's printer in the language on screen.
+  const receiptId = stage === 'done' ? (job?.historyId ?? null) : null;
+  const receiptCode = useReceiptCode(receiptId);
+  const printing = usePrintReceipt(receiptId, () => kioskActions.printReceipt(receiptId ?? '', lng));
   const newVersion = (device?.state === 'updated' && device.jobId === job?.jobId ? device.fwVersion : null) ?? job?.targetVersion ?? '';
   const oldVersion = answered?.fromVersion ?? job?.fromVersion ?? t('common.unknown');
 
@@ -181,7 +186,9 @@ function CustomerFlow({
         ) : null}
         {stage === 'device' ? <DeviceConfirmScreen /> : null}
         {stage === 'progress' ? <ProgressScreen job={job} cableOut={cableOut} /> : null}
-        {stage === 'done' ? <DoneScreen version={newVersion} scheduled={job?.phase === 'scheduled'} facts={facts} onFinish={reset} /> : null}
+        {stage === 'done' ? (
+          <DoneScreen version={newVersion} scheduled={job?.phase === 'scheduled'} facts={facts} onFinish={reset} code={receiptCode} printing={receiptId ? printing : null} />
+        ) : null}
         {stage === 'declined' ? <DeclinedScreen version={oldVersion} onFinish={reset} /> : null}
         {stage === 'failed' ? <FailedScreen job={job} onFinish={reset} /> : null}
       </main>
@@ -195,6 +202,22 @@ function CustomerFlow({
       ) : null}
     </div>
   );
+}
+
+/** The record's receipt QR code, fetched once per record (none while there is no record). */
+function useReceiptCode(id: string | null): ReceiptCode | null {
+  const [code, setCode] = useState<ReceiptCode | null>(null);
+  useEffect(() => {
+    if (!id) return;
+    let live = true;
+    void kioskActions.receiptCode(id).then((r) => {
+      if (live && r.ok) setCode(r.value);
+    });
+    return () => {
+      live = false;
+    };
+  }, [id]);
+  return code && code.id === id ? code : null;
 }
 
 /** Counts down from the last touch or key press; calls onTimeout once at zero. */

@@ -1,6 +1,9 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ConsentRequest, DeviceView, JobView, Schedule } from '../../../shared/api';
+import type { ConsentRequest, DeviceView, JobView, ReceiptCode, Schedule } from '../../../shared/api';
+import { PrintReceiptButton } from '../../components/PrintReceipt';
+import type { PrintState } from '../../components/print-receipt';
+import { ReceiptQr } from '../../components/ReceiptQr';
 import { placeOf } from '../../components/device-model';
 import { ProgressBar } from '../../components/ProgressBar';
 import { translateError } from '../../i18n';
@@ -209,8 +212,31 @@ function ReceiptCard({ facts, resultText }: { facts: ReceiptFacts; resultText: s
   );
 }
 
-/** Requirement 15: the customer is told the update is complete, with the version now running. */
-export function DoneScreen({ version, scheduled, facts, onFinish }: { version: string; scheduled: boolean; facts: ReceiptFacts; onFinish: () => void }) {
+/** The receipt's print button as the done screen gets it (none while the record has no id yet). */
+export interface DonePrinting {
+  state: PrintState;
+  onPrint: () => void;
+}
+
+/**
+ * Requirement 15: the customer is told the update is complete, with the version now running;
+ * the receipt to take away: on paper from the kiosk's printer, or its signed QR code with a phone.
+ */
+export function DoneScreen({
+  version,
+  scheduled,
+  facts,
+  onFinish,
+  code = null,
+  printing = null,
+}: {
+  version: string;
+  scheduled: boolean;
+  facts: ReceiptFacts;
+  onFinish: () => void;
+  code?: ReceiptCode | null;
+  printing?: DonePrinting | null;
+}) {
   const { t } = useTranslation();
   return (
     <section className="customer-center" aria-labelledby="done-title" data-testid="customer-done">
@@ -222,10 +248,21 @@ export function DoneScreen({ version, scheduled, facts, onFinish }: { version: s
         {scheduled ? t('customer.done.scheduled') : t('customer.done.text', { version })}
       </p>
       <p>{t('customer.done.unplug')}</p>
-      <ReceiptCard facts={facts} resultText={t(scheduled ? 'phase.scheduled' : 'history.result.success')} />
-      <button type="button" className="btn btn-primary btn-finish" onClick={onFinish} data-testid="finish">
-        {t('customer.done.finish')}
-      </button>
+      <div className="receipt-row">
+        <ReceiptCard facts={facts} resultText={t(scheduled ? 'phase.scheduled' : 'history.result.success')} />
+        {code ? (
+          <figure className="receipt-qr">
+            <ReceiptQr code={code} label={t('receipt.qrLabel')} sizePx={240} />
+            <figcaption>{t('receipt.qrCaption')}</figcaption>
+          </figure>
+        ) : null}
+      </div>
+      <div className="done-actions">
+        {printing ? <PrintReceiptButton state={printing.state} onPrint={printing.onPrint} large failedHint={t('receipt.askStaff')} /> : null}
+        <button type="button" className="btn btn-primary btn-finish" onClick={onFinish} data-testid="finish">
+          {t('customer.done.finish')}
+        </button>
+      </div>
     </section>
   );
 }

@@ -1,0 +1,175 @@
+/**
+ * `npm run test:hil`: the hardware-in-the-loop cases. Builds (or reuses) the cached Debian guest,
+ * bundles each in-guest case with esbuild (node_modules stay external and come from the 9p
+ * share), starts the reference phone on the host behind QEMU's FTDI usb-serial chardev, boots
+ * the guest once per case and returns the cases' exit status. Where QEMU cannot run and CI is
+ * not set it prints `SKIPPED — <reason>` and exits 0; under CI a missing tool fails with the
+ * Debian package's name.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { haveTools, underCi } from '../support/tools';
+import { ensureGuest, GUEST_BUNDLE, GUEST_SRC } from './rig/build-guest';
+import { bootGuest, chooseAccel, type ControlHandler } from './rig/qemu';
+import { startCablePhone, type CablePhone } from './rig/phone';
+
+const checkout = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const log = (line: string): void => console.log(`hil: ${line}`);
+const CABLE_SERIAL = 'FUMOHIL0001';
+
+function skip(reason: string): never {
+  console.log(`SKIPPED — ${reason}`);
+  process.exit(0);
+}
+
+function toolsPresent(): boolean {
+  const who = 'test:hil';
+  return (
+    haveTools(who, ['qemu-system-x86_64'], 'qemu-system-x86', ['--version']) &&
+    haveTools(who, ['mmdebstrap'], 'mmdebstrap', ['--version']) &&
+    haveTools(who, ['busybox'], 'busybox-static', ['--help'])
+  );
+}
+
+/** One guest boot: the in-guest program (test/hil/cases) and its environment. */
+interface HilCase {
+  name: string;
+  file: string;
+  env: Record<string, string>;
+  /**
+   * 'ftdi': the phone runs here, behind QEMU's usb-serial device (FTDI) on a chardev socket;
+   * 'acm': the phone runs in the guest behind a CDC ACM gadget (guest/acm-setup.sh, acm-phone.ts).
+   */
+  cable: 'ftdi' | 'acm';
+}
+
+interface CaseResult {
+  name: string;
+  status: number | undefined;
+  seconds: number;
+}
+
+const bundleOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  banner: { js: "import { createRequire as __hilRequire } from 'node:module'; const require = __hilRequire(import.meta.url);" },
+  logLevel: 'warning',
+} as const;
+
+async function runCase(guest: ReturnType<typeof ensureGuest>, accel: 'kvm' | 'tcg', c: HilCase): Promise<CaseResult> {
+  const { name, env, file, cable } = c;
+  const work = mkdtempSync(join(tmpdir(), 'fumo-hil-'));
+  const bundleDir = join(work, 'bundle');
+  const runDir = join(work, 'run');
+  mkdirSync(bundleDir, { recursive: true });
+  mkdirSync(runDir, { recursive: true });
+  try {
+    await build({ ...bundleOptions, entryPoints: [join(checkout, 'test', 'hil', 'cases', file)], outfile: join(bundleDir, 'case.mjs') });
+    copyFileSync(join(checkout, 'test', 'hil', 'guest', 'init.sh'), join(bundleDir, 'init.sh'));
+    if (cable === 'acm') {
+      await build({ ...bundleOptions, entryPoints: [join(checkout, 'test', 'hil', 'guest', 'acm-phone.ts')], outfile: join(bundleDir, 'phone.mjs') });
+      copyFileSync(join(checkout, 'test', 'hil', 'guest', 'acm-setup.sh'), join(bundleDir, 'setup.sh'));
+      chmodSync(join(bundleDir, 'setup.sh'), 0o755);
+    }
+    const vars = { HIL_CABLE: cable, HIL_SERIAL: CABLE_SERIAL, FUMO_RESOURCES_DIR: `${GUEST_SRC}/resources`, FUMO_KIOSK_RESOURCES: `${GUEST_SRC}/resources`, ...env };
+    const exports = Object.entries(vars)
+      .map(([k, v]) => `export ${k}='${v}'`)
+      .join('\n');
+    writeFileSync(join(bundleDir, 'job.sh'), `${exports}\nexec node ${GUEST_BUNDLE}/case.mjs\n`);
+    chmodSync(join(bundleDir, 'job.sh'), 0o755);
+
+    const phoneSocket = join(runDir, 'phone.sock');
+    const usbSerial = { driver: 'usb-serial', id: 'cable', chardev: 'phone', serial: CABLE_SERIAL };
+    // The phone starts after QEMU (it connects to QEMU's chardev socket); the handler finds it here.
+    const rig: { phone?: CablePhone } = {};
+    const onControl: ControlHandler = async (request, qmp) => {
+      const phone = rig.phone;
+      if (!phone) throw new Error('the phone is not up');
+      switch (request.op) {
+        case 'unplug':
+          await qmp.deviceDel('cable');
+          await phone.unplug();
+          return {};
+        case 'plug': {
+          const connected = phone.plug();
+          await qmp.deviceAdd(usbSerial);
+          await connected;
+          return {};
+        }
+        case 'bye':
+          return {};
+        case 'phone-version':
+          return { fwVersion: phone.device.fwVersion };
+        default:
+          throw new Error(`unknown request ${request.op}`);
+      }
+    };
+    const booted = bootGuest({
+      guest,
+      checkout,
+      bundleDir,
+      runDir,
+      accel,
+      qemuArgs:
+        cable === 'ftdi'
+          ? ['-device', 'qemu-xhci,id=xhci', '-chardev', `socket,id=phone,path=${phoneSocket},server=on,wait=off`, '-device', `usb-serial,id=cable,chardev=phone,serial=${CABLE_SERIAL}`]
+          : [],
+      onControl,
+      timeoutMs: 300_000,
+      onConsole: (line) => console.log(`  ${name} | ${line}`),
+    });
+    const phone = cable === 'ftdi' ? await startCablePhone(phoneSocket, { stateDir: join(work, 'phone'), log: (line) => log(`${name} phone: ${line}`) }) : undefined;
+    if (phone) rig.phone = phone;
+    const r = await booted;
+    await phone?.stop().catch(() => undefined);
+    if (r.timedOut) log(`${name}: the guest did not finish in time`);
+    return { name, status: r.status, seconds: r.seconds };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  // Until the summary says otherwise this run has failed: a promise that never settles must not
+  // let node drain its loop and exit 0.
+  process.exitCode = 1;
+  const t0 = Date.now();
+  if (!toolsPresent()) skip('qemu-system-x86, mmdebstrap or busybox-static is not installed');
+  let guest: ReturnType<typeof ensureGuest>;
+  try {
+    guest = ensureGuest(log);
+  } catch (e) {
+    const reason = `the guest could not be built: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
+    if (underCi()) throw new Error(reason);
+    skip(reason);
+  }
+  const accel = await chooseAccel(guest, checkout, log);
+  log(`guest ${guest.dir} (kernel ${guest.kernelVersion}), accel ${accel}`);
+  const all: HilCase[] = [
+    { name: 'ftdi-update', file: 'serial-update.guest.ts', env: {}, cable: 'ftdi' },
+    { name: 'ftdi-unplug', file: 'serial-update.guest.ts', env: { HIL_UNPLUG: '1' }, cable: 'ftdi' },
+    { name: 'ftdi-hangup', file: 'ftdi-hangup.guest.ts', env: {}, cable: 'ftdi' },
+    { name: 'acm-update', file: 'serial-update.guest.ts', env: {}, cable: 'acm' },
+  ];
+  // `npm run test:hil -- ftdi-unplug`: only the cases named.
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((w) => !all.some((c) => c.name === w));
+  if (unknown.length > 0) throw new Error(`no HIL case ${unknown.join(', ')} (cases: ${all.map((c) => c.name).join(', ')})`);
+  const cases = wanted.length > 0 ? all.filter((c) => wanted.includes(c.name)) : all;
+  const results: CaseResult[] = [];
+  for (const c of cases) results.push(await runCase(guest, accel, c));
+  for (const r of results) log(`${r.name}: ${r.status === 0 ? 'passed' : `FAILED (status ${String(r.status)})`} in ${r.seconds.toFixed(1)} s`);
+  log(`tier wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  process.exit(results.every((r) => r.status === 0) ? 0 : 1);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  process.exit(1);
+});
