@@ -9,7 +9,8 @@
 import { EventEmitter } from 'node:events';
 import { rmSync } from 'node:fs';
 import type { ItemData, MetInf } from '../core/dm/model';
-import type { Link } from '../core/link';
+import type { DmPayload, Link } from '../core/link';
+import { KioskError } from '../core/errors';
 import type { Clock } from '../core/clock';
 import { systemClock } from '../core/clock';
 import type { GenericAlert } from '../core/session/api';
@@ -192,7 +193,8 @@ export interface SessionRecord {
 }
 
 /** Events: 'connected' (address), 'disconnected' (reason), 'session-start' (SessionRecord), 'session-end' (SessionRecord),
- * 'notification' ({accepted, reason?}), 'rebooting', 'rebooted' ({fwVersion, result}), 'install-failed' ({result}), 'stopped'. */
+ * 'session-abandoned' ({reason}), 'notification' ({accepted, reason?}), 'package-bytes' ({offset, bytes, size}: a PkgData chunk
+ * stored), 'exec' ({uri, status, correlator?}), 'rebooting', 'rebooted' ({fwVersion, result}), 'install-failed' ({result}), 'stopped'. */
 export class SimulatedDevice extends EventEmitter {
   readonly devId: string;
   readonly model: string;
@@ -219,6 +221,8 @@ export class SimulatedDevice extends EventEmitter {
   private workScheduled = false;
   private sessionCounter = 0;
   private readonly sleepers = new Set<() => void>();
+  /** A package 0 that arrived inside a session (its server started over): served next. */
+  private heldNotification: DmPayload | undefined;
 
   constructor(options: SimulatedDeviceOptions) {
     super();
@@ -278,6 +282,7 @@ export class SimulatedDevice extends EventEmitter {
       workScheduled: () => {
         this.workScheduled = true;
       },
+      received: (offset, bytes, size) => this.emit('package-bytes', { offset, bytes, size }),
     });
   }
 
@@ -425,9 +430,11 @@ export class SimulatedDevice extends EventEmitter {
         if (status === 200 && normaliseUri(uri).startsWith('./DMAcc/')) this.syncAccounts();
         return Promise.resolve({ status });
       },
-      exec: async (uri: string, options: { correlator?: string; data?: string }): Promise<CommandReply> => ({
-        status: await this.tree.exec(serverId, uri, options),
-      }),
+      exec: async (uri: string, options: { correlator?: string; data?: string }): Promise<CommandReply> => {
+        const status = await this.tree.exec(serverId, uri, options);
+        this.emit('exec', { uri, status, ...(options.correlator !== undefined ? { correlator: options.correlator } : {}) });
+        return { status };
+      },
       beginLargeObject: async (uri: string, size: number, meta: MetInf | undefined): Promise<LargeObjectSink | CommandReply> => {
         const st = this.tree.checkReplace(serverId, uri);
         if (st !== 200) return { status: st };
@@ -588,6 +595,8 @@ export class SimulatedDevice extends EventEmitter {
         this.connection = undefined;
         await conn.dispose().catch(() => undefined);
       }
+      // A notification kept from the last connection was for it alone.
+      this.heldNotification = undefined;
       this.emit('disconnected', outcome);
       if (outcome === 'stopped' || this.stopped) break;
       if (outcome === 'reboot') {
@@ -619,11 +628,13 @@ export class SimulatedDevice extends EventEmitter {
     // A phone that cannot be notified (HTTP) calls in as soon as it is connected.
     if (!conn.acceptsNotifications) this.clientSessionDue = true;
     while (!this.stopped && !linkBroken) {
-      if (this.workScheduled) {
+      // A server that started over and asked for a session is answered before anything else.
+      const asked = this.heldNotification !== undefined;
+      if (this.workScheduled && !asked) {
         const after = await this.doScheduledWork();
         if (after === 'reboot') return 'reboot';
       }
-      if (this.clientSessionDue) {
+      if (this.clientSessionDue && !asked) {
         this.clientSessionDue = false;
         linkBroken = !(await this.runSession(conn.link, 'client', this.nextSessionId()));
         continue;
@@ -647,9 +658,10 @@ export class SimulatedDevice extends EventEmitter {
       }
       const ac = new AbortController();
       this.wakeUp = () => ac.abort();
-      let payload;
+      let payload = this.heldNotification;
+      this.heldNotification = undefined;
       try {
-        payload = await conn.link.receive({ signal: ac.signal });
+        payload ??= await conn.link.receive({ signal: ac.signal });
       } catch (e) {
         if (ac.signal.aborted) continue;
         this.log(`${this.devId}: link ended: ${e instanceof Error ? e.message : String(e)}`);
@@ -806,6 +818,43 @@ export class SimulatedDevice extends EventEmitter {
     return true;
   }
 
+  /**
+   * The link as one session sees it. A package 0 that arrives while the session waits for its
+   * server means the server started over (a restarted kiosk): the session is abandoned
+   * (SESSION_ABORTED) and the notification is kept, so the serve loop opens the fresh session it
+   * asks for.
+   */
+  private sessionLink(link: Link): Link {
+    return {
+      id: link.id,
+      kind: link.kind,
+      send: (m) => link.send(m),
+      close: () => link.close(),
+      receive: async (options) => {
+        const payload = await link.receive(options);
+        if (payload.contentType.split(';')[0]?.trim().toLowerCase() === PACKAGE0_CONTENT_TYPE && this.fromOwnServer(payload.body)) {
+          this.heldNotification = payload;
+          this.emit('session-abandoned', { reason: 'notification' });
+          throw new KioskError('SESSION_ABORTED', { detail: 'the server sent a new notification' });
+        }
+        return payload;
+      },
+    };
+  }
+
+  /** Is this package 0 from a server this phone has an account with, its digest correct? (No user is asked.) */
+  private fromOwnServer(bytes: Uint8Array): boolean {
+    try {
+      const pkg = decodePackage0(bytes);
+      const account = this.store.state.accounts.find((a) => a.serverId === pkg.serverId);
+      if (!account) return false;
+      const stored = fromBase64(this.store.state.nonces?.[account.serverId]?.serverNonce ?? '') ?? RESYNC_NONCE;
+      return verifyPackage0WithResync(pkg, account.serverSecret, stored.length > 0 ? stored : RESYNC_NONCE).ok;
+    } catch {
+      return false;
+    }
+  }
+
   /** Run one session; false when the link broke (cable pulled, peer gone). */
   async runSession(link: Link, initiator: 'server' | 'client', sessionId: string, resync = false): Promise<boolean> {
     const account = this.account;
@@ -846,7 +895,7 @@ export class SimulatedDevice extends EventEmitter {
     this.sessions.push(record);
     this.emit('session-start', record);
     try {
-      record.outcome = await runner(link, options, handler, {
+      record.outcome = await runner(this.sessionLink(link), options, handler, {
         credentials,
         clock: this.clock,
         accounts: this.accountStore(credentials),

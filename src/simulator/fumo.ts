@@ -98,6 +98,8 @@ export interface FumoHooks {
   disconnect(): void;
   /** Called when an Exec leaves work for after the session (install, download). */
   workScheduled(): void;
+  /** Bytes of a large-object PkgData chunk of a `size`-byte package were stored at `offset` (what the phone really received). */
+  received?(offset: number, bytes: number, size: number): void;
   /** ACL of the MO root (inherited by its nodes); default Get, Replace and Exec for every server. */
   acl?: Acl;
 }
@@ -328,6 +330,7 @@ export class FumoObject {
           throw new Error(`link closed at byte ${cut.byte} (fault disconnect-at)`);
         }
         await rx.file.write(data, 0, data.length, rx.written);
+        this.hooks.received?.(rx.written, data.length, this.s.expectedBytes);
         rx.written += data.length;
         this.s.receivedBytes = rx.written;
         this.store.save();
@@ -355,7 +358,8 @@ export class FumoObject {
       (this.s.state === FumoState.DownloadComplete || this.s.state === FumoState.UpdateFailedHaveData || this.s.state === FumoState.ReadyToUpdate);
     if (!haveData) return 405;
     this.s.pendingInstall = { operation: 'update', stage: 'scheduled', ...(correlator !== undefined ? { correlator } : {}) };
-    this.s.state = FumoState.ReadyToUpdate;
+    // Accepted: the update is under way (it runs once the session ends); 50 would ask for an Exec.
+    this.s.state = FumoState.UpdateProgressing;
     this.store.save();
     this.hooks.workScheduled();
     return 202;
@@ -419,7 +423,7 @@ export class FumoObject {
   async prepareInstall(): Promise<'reboot' | 'failed'> {
     const pending = this.s.pendingInstall;
     if (!pending || pending.stage !== 'scheduled') return 'failed';
-    this.setState(FumoState.ReadyToUpdate);
+    if (pending.operation !== 'update') this.setState(FumoState.ReadyToUpdate);
     const verdict = await verifyPackageFile(this.store.packagePath, this.hooks.device(), this.hooks.publicKey);
     if (verdict.result !== 200 || !verdict.manifest) {
       await this.dropPackage();

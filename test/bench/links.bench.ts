@@ -19,6 +19,8 @@ import { createObexDmLink } from '../../src/core/obex/dm-channel';
 import type { LargeObjectSink, CommandReply } from '../../src/core/session/client-api';
 import { runClientSession } from '../../src/core/session/client';
 import { acceptSession } from '../../src/core/session/server';
+import { systemClock } from '../../src/core/clock';
+import { ProgressMeter, chunkBytesForSpeed } from '../../src/core/fumo/progress';
 import { createPtyPair } from '../../src/simulator/links/pty';
 import { loadProfiles } from '../../src/transport/profiles';
 import { openSerialByteStream } from '../../src/main/links/serial';
@@ -105,7 +107,15 @@ function countingHandler(): { handler: TreeHandler; received: () => number } {
   return { handler, received: () => received };
 }
 
-export async function serialEfficiency(baud: number, firmwareBytes: number, maxMsgSize: number, name = `serial.${baud}.efficiency`, target = '>= 97'): Promise<BenchResult> {
+export async function serialEfficiency(
+  baud: number,
+  firmwareBytes: number,
+  maxMsgSize: number,
+  name = `serial.${baud}.efficiency`,
+  target = '>= 97',
+  /** Chunks sized to the measured speed, as a FUMO job sends them (progress about once a second). */
+  paced = false,
+): Promise<BenchResult> {
   const pty = await createPtyPair();
   try {
     const kioskStream = new LineRateReader(await openSerialByteStream(pty.hostPath, profile, { baudRate: baud }), baud);
@@ -124,8 +134,24 @@ export async function serialEfficiency(baud: number, firmwareBytes: number, maxM
     // Firmware bytes from a repeating block: any chunk the sender asks for is one subarray.
     const block = payload((1 << 20) + maxMsgSize);
     const source = { size: firmwareBytes, read: (o: number, n: number) => Promise.resolve(block.subarray(o % (1 << 20), (o % (1 << 20)) + n)) };
+    const meter = new ProgressMeter(systemClock, firmwareBytes);
+    meter.restartAt(0);
+    let steps = 0;
+    let widest = 0;
+    let last = 0;
+    const pacing = paced
+      ? {
+          chunkBytes: () => chunkBytesForSpeed(meter.reading().speedBps),
+          onProgress: (p: { acknowledgedBytes: number }) => {
+            meter.update(p.acknowledgedBytes);
+            steps++;
+            widest = Math.max(widest, p.acknowledgedBytes - last);
+            last = p.acknowledgedBytes;
+          },
+        }
+      : {};
     const start = performance.now();
-    const status = await session.replaceLarge('./FwUpdate/Update/PkgData', source);
+    const status = await session.replaceLarge('./FwUpdate/Update/PkgData', source, pacing);
     const seconds = (performance.now() - start) / 1000;
     await session.end();
     await client;
@@ -142,7 +168,8 @@ export async function serialEfficiency(baud: number, firmwareBytes: number, maxM
       note:
         `${(firmwareBytes / 1e6).toFixed(2)} MB firmware, MaxMsgSize ${maxMsgSize}, SRM in ${srmOperations} of ${multiPacketOperations} multi-packet exchanges, ${seconds.toFixed(1)} s, ` +
         `${(rate / 1000).toFixed(2)} of ${(baud / 10000).toFixed(2)} kB/s; line bytes per firmware byte: ` +
-        `to device ${(deviceStream.lineBytes / firmwareBytes).toFixed(4)}, to kiosk ${(kioskStream.lineBytes / firmwareBytes).toFixed(4)}`,
+        `to device ${(deviceStream.lineBytes / firmwareBytes).toFixed(4)}, to kiosk ${(kioskStream.lineBytes / firmwareBytes).toFixed(4)}` +
+        (paced ? `; paced: ${steps} progress steps, the widest ${widest} bytes (${(widest / (baud / 10)).toFixed(2)} s of line)` : ''),
     };
   } finally {
     await pty.close();
@@ -243,6 +270,8 @@ const suite: BenchSuite = {
     results.push(...(await ptyRatioToRaw(8 * 1024 * 1024, 5)));
     // The reference-serial profile's own MaxMsgSize decides the chunk message size, as in a real download.
     results.push(await serialEfficiency(115200, 256 * 1024, profile.maxMsgSize));
+    // As a FUMO job sends it: chunks sized to the measured speed so progress moves about once a second.
+    results.push(await serialEfficiency(115200, 256 * 1024, profile.maxMsgSize, 'serial.115200.paced.efficiency', '>= 97', true));
     results.push(await serialEfficiency(921600, 2 * 1024 * 1024, profile.maxMsgSize));
     // For comparison: the same line with 256 KiB DM messages (as the USB and HTTP reference
     // profiles): the three OBEX turnarounds and the DM envelopes per message count a quarter as often.

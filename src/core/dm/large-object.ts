@@ -156,8 +156,9 @@ export class LargeObjectSender {
    * Plan and read the next chunk. `frame(command, last)` places the chunk command into the
    * message that will carry it (header, owed statuses before it, Final only when last) and must
    * be deterministic: it is called to measure as well as to build the real message.
+   * `maxChunkBytes` caps this chunk's data below what the message could carry.
    */
-  async next(frame: (command: ItemCommand, last: boolean) => SyncMLMessage): Promise<PlannedChunk> {
+  async next(frame: (command: ItemCommand, last: boolean) => SyncMLMessage, maxChunkBytes?: number): Promise<PlannedChunk> {
     const total = this.options.source.size;
     const remaining = total - this.position;
     const first = this.first;
@@ -175,6 +176,8 @@ export class LargeObjectSender {
         this.options.sizer,
       );
       if (length <= 0) throw new ChunkDoesNotFitError(this.options.maxMsgSize);
+      // A smaller chunk than the message allows (e.g. sized to the line rate): it still fits.
+      if (maxChunkBytes !== undefined && maxChunkBytes >= 1 && length > maxChunkBytes) length = Math.floor(maxChunkBytes);
     }
     const data = length > 0 ? await this.options.source.read(this.position, length) : new Uint8Array(0);
     if (data.length !== length) throw new RangeError(`source returned ${data.length} bytes, ${length} asked at ${this.position}`);

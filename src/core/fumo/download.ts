@@ -8,16 +8,11 @@ import { getText, parseNumber } from './capabilities';
 import type { InstallPhase } from './install';
 import { isDisconnect, toJobError, type JobContext } from './job-context';
 import type { DeviceFacts, FumoSession, UpdateOffer } from './ports';
-import { ProgressMeter } from './progress';
+import { ProgressMeter, chunkBytesForSpeed } from './progress';
 import { isFumoSuccess } from './result-codes';
 import { VerifyingSource, sha256Verifier } from './verifying-source';
 
-/** Journal the download's acknowledged offset at most this often (ms). */
-const PROGRESS_JOURNAL_INTERVAL_MS = 1000;
-
 export class DownloadPhase {
-  private lastProgressJournal = 0;
-
   constructor(
     private readonly job: JobContext,
     private readonly install: InstallPhase,
@@ -79,35 +74,34 @@ export class DownloadPhase {
         await source.prime(startOffset);
         const meter = new ProgressMeter(this.job.ports.clock, offer.sizeBytes);
         meter.restartAt(startOffset);
-        let status: number;
-        try {
-          status = await session.replaceLarge(`${facts.fumoUri}/Update/PkgData`, source, {
-            format: 'bin',
-            type: 'application/octet-stream',
-            startOffset: startOffset > 0 ? startOffset : undefined,
-            signal: this.job.signal,
-            onProgress: (p) => {
-              const reading = meter.update(p.acknowledgedBytes);
-              this.job.emit({
-                type: 'progress',
-                progress: {
-                  jobId: this.job.snap.jobId,
-                  devId: this.job.snap.devId,
-                  phase: 'downloading',
-                  bytesSent: p.acknowledgedBytes,
-                  totalBytes: p.totalBytes,
-                  speedBps: reading.speedBps,
-                  etaSeconds: reading.etaSeconds,
-                },
-              });
-              this.noteAcknowledged(p.acknowledgedBytes);
-            },
-          });
-        } finally {
-          // Bytes handed to the link in this leg, acknowledged or not (a resume shows fewer than the whole).
-          const dl = this.job.requireDownload();
-          this.job.remember({ download: { ...dl, bytesSentTotal: dl.bytesSentTotal + source.bytesRead } });
-        }
+        // Bytes the phone had acknowledged before this leg: each acknowledged message adds to it.
+        const sentBefore = this.job.requireDownload().bytesSentTotal;
+        const legStart = startOffset;
+        const status = await session.replaceLarge(`${facts.fumoUri}/Update/PkgData`, source, {
+          format: 'bin',
+          type: 'application/octet-stream',
+          startOffset: startOffset > 0 ? startOffset : undefined,
+          signal: this.job.signal,
+          // Progress at least once a second at any line rate: chunks sized to the measured speed.
+          chunkBytes: () => chunkBytesForSpeed(meter.reading().speedBps),
+          onProgress: (p) => {
+            // Journaled first: what anyone is shown as sent is already the resume point.
+            this.checkpoint(p.acknowledgedBytes, sentBefore + Math.max(0, p.acknowledgedBytes - legStart));
+            const reading = meter.update(p.acknowledgedBytes);
+            this.job.emit({
+              type: 'progress',
+              progress: {
+                jobId: this.job.snap.jobId,
+                devId: this.job.snap.devId,
+                phase: 'downloading',
+                bytesSent: p.acknowledgedBytes,
+                totalBytes: p.totalBytes,
+                speedBps: reading.speedBps,
+                etaSeconds: reading.etaSeconds,
+              },
+            });
+          },
+        });
         if (status >= 200 && status < 300) {
           if (!source.complete) {
             throw new KioskError('PAYLOAD_CORRUPT', {
@@ -115,7 +109,14 @@ export class DownloadPhase {
               fumoResultCode: 402,
             });
           }
-          await this.job.record({ download: { ...this.job.requireDownload(), acknowledgedBytes: offer.sizeBytes, complete: true } });
+          await this.job.record({
+            download: {
+              ...this.job.requireDownload(),
+              acknowledgedBytes: offer.sizeBytes,
+              complete: true,
+              bytesSentTotal: sentBefore + offer.sizeBytes - legStart,
+            },
+          });
           return;
         }
         if (startOffset > 0 && attempt === 0) {
@@ -139,22 +140,28 @@ export class DownloadPhase {
     // Only bytes this job sent may be continued (the device may hold a stranger's partial package).
     if (!this.job.nodes.resumeSupported || !this.job.snap.download || (ours === 0 && this.job.snap.download.bytesSentTotal === 0)) return 0;
     const uri = this.job.nodes.receivedBytesUri ?? `${facts.fumoUri}/Ext/ReceivedBytes`;
-    const held = parseNumber(await getText(session, uri).catch(() => undefined));
+    const reported = parseNumber(await getText(session, uri).catch(() => undefined));
     // The device knows what it holds (the journal may lag behind it after a restart).
-    if (held === undefined) return ours;
-    return Math.max(0, Math.min(Math.floor(held), this.job.snap.download.totalBytes));
+    if (reported === undefined) return ours;
+    const held = Math.max(0, Math.min(Math.floor(reported), this.job.snap.download.totalBytes));
+    if (held > ours) {
+      // The phone stored a message whose acknowledgement never reached the journal (kiosk
+      // restarted, cable pulled): it was sent, so it counts.
+      const dl = this.job.snap.download;
+      await this.job.record({ download: { ...dl, acknowledgedBytes: held, bytesSentTotal: dl.bytesSentTotal + held - ours } });
+    }
+    return held;
   }
 
-  /** Keep the resume point current; journal it at most once a second. */
-  private noteAcknowledged(acknowledged: number): void {
+  /**
+   * A checkpoint at each acknowledged message: the resume point and the bytes sent so far are
+   * journaled before the next message goes out (the journal port writes synchronously).
+   */
+  private checkpoint(acknowledged: number, bytesSentTotal: number): void {
     const dl = this.job.snap.download;
     if (!dl) return;
-    this.job.remember({ download: { ...dl, acknowledgedBytes: acknowledged } });
-    const now = this.job.ports.clock.now();
-    if (now - this.lastProgressJournal >= PROGRESS_JOURNAL_INTERVAL_MS) {
-      this.lastProgressJournal = now;
-      void this.job.ports.journal.record(this.job.snap).catch(() => undefined);
-    }
+    this.job.remember({ download: { ...dl, acknowledgedBytes: acknowledged, bytesSentTotal }, updatedAt: this.job.ports.clock.now() });
+    void this.job.ports.journal.record(this.job.snap).catch(() => undefined);
   }
 
   private async downloadByUrl(offer: UpdateOffer, facts: DeviceFacts): Promise<void> {

@@ -78,14 +78,17 @@ export class InstallPhase {
     const offer = this.job.requireOffer();
     let alert: GenericAlert | undefined;
     let waitedInSession = false;
+    // Restarted with the Exec possibly sent, the result may have gone to the old process.
+    let askDevice = this.continuing;
+    this.continuing = false;
     while (!alert) {
       const session = this.job.requireSession();
       const pred = (a: GenericAlert): boolean => this.isResultFor(a, correlator);
       alert = session.hello.genericAlerts.find(pred) ?? session.genericAlerts.find(pred);
       if (alert) break;
-      if (this.continuing) {
-        // Restarted with the Exec possibly sent: the result may have gone to the old process. Ask the device.
-        this.continuing = false;
+      if (askDevice) {
+        // A session without our result (lost with a restarted kiosk, or never sent): ask the phone.
+        askDevice = false;
         const fw = await getText(session, './DevDetail/FwV');
         if (fw === offer.targetVersion) {
           await this.job.enter('verifying');
@@ -101,6 +104,12 @@ export class InstallPhase {
           if (fw !== undefined) await this.job.record({ finalVersion: fw });
           this.failWithResult(410);
         }
+        if (state === 90 || state === 100) {
+          // The phone says it installed, yet reports another version: the check names both.
+          await this.job.enter('verifying');
+          return;
+        }
+        // 60 (installing) or a state that says nothing: the result is still to come.
       }
       const remaining = deadline - this.job.ports.clock.now();
       if (remaining <= 0) throw new ParkSignal(new KioskError('REBOOT_TIMEOUT', { detail: facts.devId }));
@@ -120,6 +129,7 @@ export class InstallPhase {
         Math.max(1, deadline - this.job.ports.clock.now()),
         new KioskError('REBOOT_TIMEOUT', { detail: facts.devId }),
       );
+      askDevice = true;
     }
     const code = Number.parseInt(alert.data ?? '', 10);
     await this.job.record({

@@ -68,7 +68,7 @@ export class FumoJob {
   private readonly listeners = new Set<(e: FumoJobEvent) => void>();
   private readonly abort = new AbortController();
   private session: FumoSession | undefined;
-  private readonly nodes: DeviceNodeMap;
+  private nodes: DeviceNodeMap;
   private readonly options: FumoJobOptions;
   private running = false;
   private readonly identification: Identification;
@@ -133,6 +133,12 @@ export class FumoJob {
     return this.snap.jobId;
   }
 
+  /** The phone's node map, learnt when it returns (a job restored before its phone was seen); the MO found in the capability exchange stays. */
+  useNodes(nodes: DeviceNodeMap): void {
+    if (this.running) return;
+    this.nodes = { ...this.nodes, ...nodes, ...(this.snap.facts?.fumoUri ? { fumoUri: this.snap.facts.fumoUri } : {}) };
+  }
+
   get snapshot(): JobSnapshot {
     return this.snap;
   }
@@ -158,7 +164,12 @@ export class FumoJob {
   async cancelIdle(): Promise<void> {
     if (this.running || isTerminal(this.snap.state)) return;
     this.abort.abort(new KioskError('CANCELLED'));
-    await this.finish('cancelled', new KioskError('CANCELLED'));
+    // After an Exec the phone may have installed: never say "nothing was installed" then.
+    const mayHaveInstalled = ['verifying', 'notifying'].includes(this.snap.state) || (this.snap.state === 'installing' && this.snap.install?.execStatus !== undefined);
+    const error = mayHaveInstalled
+      ? new KioskError('JOB_INTERRUPTED', { detail: this.snap.devId ?? this.snap.jobId, measured: this.snap.state })
+      : new KioskError('CANCELLED');
+    await this.finish('cancelled', error);
   }
 
   /** Close a job found unfinished in the journal that cannot be resumed. */
@@ -253,10 +264,14 @@ export class FumoJob {
   private context(): JobContext {
     const snap = (): JobSnapshot => this.snap;
     const session = (): FumoSession | undefined => this.session;
+    const nodes = (): DeviceNodeMap => this.nodes;
     return {
       ports: this.ports,
       settings: this.settings,
-      nodes: this.nodes,
+      // Read each time: useNodes may learn the phone's node map after the job was built.
+      get nodes() {
+        return nodes();
+      },
       options: this.options,
       signal: this.abort.signal,
       get snap() {

@@ -67,6 +67,22 @@ export class ProgressMeter {
   }
 }
 
+/** A chunk carries at most what the link moved in this long, so progress moves about once a second. */
+export const CHUNK_SECONDS = 0.9;
+/** The first chunk of a transfer leg, before its speed is known. */
+export const FIRST_CHUNK_BYTES = 4096;
+export const MIN_CHUNK_BYTES = 1024;
+
+/**
+ * Object bytes for the next chunk of a download at the measured speed: each acknowledged chunk
+ * is a progress step, so a slow line gets small chunks (115 200 baud: about 10 kB) and a fast
+ * one is limited only by the phone's MaxMsgSize.
+ */
+export function chunkBytesForSpeed(speedBps: number): number {
+  if (!(speedBps > 0)) return FIRST_CHUNK_BYTES;
+  return Math.max(MIN_CHUNK_BYTES, Math.floor(speedBps * CHUNK_SECONDS));
+}
+
 /** "12.3 MB" with MB = 10^6 bytes. */
 export function formatMB(bytes: number, digits = 1): string {
   return `${(bytes / BYTES_PER_MB).toFixed(digits)} MB`;

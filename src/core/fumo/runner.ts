@@ -62,6 +62,8 @@ export class JobRunner {
   /** Sessions that arrived for a running job before it asked for them. */
   private readonly pending = new Map<string, FumoSession>();
   private readonly idleWaiters: Array<() => void> = [];
+  /** Jobs read from the journal that have not run in this process yet. */
+  private readonly restoredNotRun = new Set<string>();
   private readonly waiter: SessionWaiter;
 
   constructor(private readonly options: JobRunnerOptions) {
@@ -157,6 +159,9 @@ export class JobRunner {
     }
     const job = this.activeJobFor(devId);
     if (job && job.snapshot.parked && !job.isRunning && !this.queue.some((q) => q.job === job)) {
+      // A job restored at start may not have known its phone's profile then (resume, node paths).
+      const nodes = this.options.nodesFor?.(job.snapshot);
+      if (nodes) job.useNodes(nodes);
       this.enqueue(job, session);
       return 'resumed-parked-job';
     }
@@ -178,6 +183,7 @@ export class JobRunner {
       if (this.jobs.has(snap.jobId) || isTerminal(snap.state)) continue;
       const job = FumoJob.restore(this.ports, snap, this.options.nodesFor?.(snap));
       this.adopt(job);
+      this.restoredNotRun.add(job.id);
       if (RESUMABLE.includes(snap.state) && snap.devId && snap.facts && snap.offer) {
         resumable.push(job.snapshot);
         this.emit({ type: 'job-state', snapshot: job.snapshot });
@@ -208,7 +214,9 @@ export class JobRunner {
       // A running job may not have noticed yet that its phone went away (rebooting after Exec).
       if (!s.parked && !job.isRunning) continue;
       const afterExec = ['installing', 'verifying', 'notifying'].includes(s.state) && (s.state !== 'installing' || s.install?.execStatus !== undefined);
-      out.set(s.devId, afterExec ? 'reboot' : 'reconnect');
+      // A job found in the journal cannot know where its phone is (still in the dead kiosk's
+      // session, installing, or back and idle): it asks, and the phone answers in a fresh session.
+      out.set(s.devId, afterExec && !this.restoredNotRun.has(job.id) ? 'reboot' : 'reconnect');
     }
     return out;
   }
@@ -256,6 +264,7 @@ export class JobRunner {
   }
 
   private async runOne(job: FumoJob, source: SessionSource): Promise<void> {
+    this.restoredNotRun.delete(job.id);
     try {
       await job.run(source);
     } catch {

@@ -135,6 +135,7 @@ export class ObexDmServer extends ObexDmLinkBase {
         maxPacketLength: this.localMax,
       });
     }
+    if (this.connected) this.dropConnection();
     this.peerMax = Math.max(OBEX_MIN_PACKET, Math.min(OBEX_MAX_PACKET, req.connect?.maxPacketLength ?? OBEX_MIN_PACKET));
     this.connectionId = this.serverConnectionId;
     this.connected = true;
@@ -148,6 +149,19 @@ export class ObexDmServer extends ObexDmLinkBase {
       ],
       { version: OBEX_VERSION, flags: 0, maxPacketLength: this.localMax },
     );
+  }
+
+  /**
+   * A CONNECT while connected: the peer started over (e.g. a restarted kiosk). A reply still
+   * waiting for the old connection's GET, and its messages not yet read, belong to a peer that is
+   * gone; the reply's sender learns it (SESSION_ABORTED) at once instead of after a timeout.
+   */
+  private dropConnection(): void {
+    const stale = this.outgoing;
+    this.outgoing = undefined;
+    if (stale) this.settle(stale.waiter, () => stale.waiter.reject(new KioskError('SESSION_ABORTED', { detail: 'the other side connected again' })));
+    this.messages = [];
+    this.messageBytes = 0;
   }
 
   /** Whether a request belongs to our connection (liberal: a missing Connection-ID is accepted). */

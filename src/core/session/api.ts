@@ -73,6 +73,8 @@ export interface ReplaceLargeOptions {
   /** Resume: begin at this byte offset (a chunk boundary the client acknowledged before). */
   startOffset?: number;
   onProgress?(progress: LargeObjectProgress): void;
+  /** Asked before each chunk: at most this many object bytes in it (undefined: as many as the message holds). */
+  chunkBytes?(): number | undefined;
   signal?: AbortSignal;
 }
 

@@ -858,7 +858,7 @@ class ServerSession implements DmSession {
           header,
           body: [...owed, command].map((c, i) => ({ ...c, cmdID: String(i + 1) })),
           final: last,
-        }))
+        }), options.chunkBytes?.())
         .catch((e: unknown) => {
           if (e instanceof ChunkDoesNotFitError) throw new KioskError('PROTOCOL_ERROR', { detail: e.message });
           throw e;

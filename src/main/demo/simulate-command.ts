@@ -5,7 +5,7 @@ import { UsageError } from '../cli/command';
 import { parseFaults, type Fault } from '../../simulator/faults';
 import { startSimulation, defaultStateRoot, DEFAULT_FW_VERSION, DEFAULT_MODEL, type SimulationHandle } from '../../simulator/simulation';
 import type { SimulatedLinkKind } from '../../simulator/transports';
-import type { ServerAccount, SmartCardData } from '../../simulator/device';
+import type { ServerAccount, SessionRecord, SimulatedDevice, SmartCardData } from '../../simulator/device';
 import { InteractiveUser, ScriptedUser, type UserAnswer } from '../../simulator/user';
 import { simulatedDevId } from '../../simulator/identity';
 
@@ -33,6 +33,8 @@ Options:
   --public-key FILE    manufacturer Ed25519 public key (PEM) the phones trust
   --fumo-path PATH     where the FUMO object sits (default ./FUMO/FwUpdate)
   --reboot-ms MS       how long a reboot takes (default 1500)
+  --max-msg-size N     the MaxMsgSize the phones state, in bytes (default: the reference
+                       profile's)
   --smart-card FILE    bootstrap the DM account from a "smart card" JSON:
                        {"account": {"serverId", "clientName", "clientSecret", "serverSecret", ...},
                         "userConfirmation": true|false, "connectAutonomously": true|false}
@@ -40,6 +42,10 @@ Options:
                        interactive (asked on this terminal). Default: interactive when run in
                        a terminal, otherwise yes
   --interactive        same as --user interactive
+  --trace              also print what each phone receives, one JSON object a line:
+                       {"trace":"package-bytes","devId","offset","bytes","size"} per stored
+                       chunk of PkgData, "exec" (uri, status), "session-start", "session-end" (ok,
+                       results it reported), "session-abandoned" (its server started over)
 
 Exit codes: 0 stopped by a signal, 1 the phones could not start, 2 bad arguments.
 `;
@@ -55,12 +61,15 @@ export interface SimulateArgs {
   publicKey?: KeyObject;
   fumoPath?: string;
   rebootMs?: number;
+  maxMsgSize?: number;
   smartCard?: SmartCardData;
   interactive: boolean;
   /** Scripted answer when not interactive. */
   answer: UserAnswer;
   /** --user or --interactive was given (otherwise the terminal decides). */
   userChosen: boolean;
+  /** --trace: print the phones' events as JSON lines. */
+  trace?: boolean;
 }
 
 function checkSmartCard(v: unknown, file: string): SmartCardData {
@@ -144,6 +153,12 @@ export function parseSimulateArgs(args: string[]): SimulateArgs {
         out.rebootMs = Number(v);
         break;
       }
+      case '--max-msg-size': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) < 1024) throw new UsageError('--max-msg-size takes a number of bytes, at least 1024');
+        out.maxMsgSize = Number(v);
+        break;
+      }
       case '--smart-card': {
         const file = value();
         let card: unknown;
@@ -155,6 +170,9 @@ export function parseSimulateArgs(args: string[]): SimulateArgs {
         out.smartCard = checkSmartCard(card, file);
         break;
       }
+      case '--trace':
+        out.trace = true;
+        break;
       case '--interactive':
         out.interactive = true;
         out.userChosen = true;
@@ -191,6 +209,7 @@ export async function startFromArgs(parsed: SimulateArgs, io: CliIo): Promise<Si
     profile: {
       ...(parsed.fumoPath ? { fumoPath: parsed.fumoPath } : {}),
       ...(parsed.rebootMs !== undefined ? { rebootDelayMs: parsed.rebootMs } : {}),
+      ...(parsed.maxMsgSize !== undefined ? { maxMsgSize: parsed.maxMsgSize } : {}),
       ...(parsed.smartCard ? { smartCard: parsed.smartCard } : {}),
     },
     user: (i: number) => (interactive ? new InteractiveUser(io.stdin, io.stdout, `phone ${i + 1}`) : new ScriptedUser({ policy: parsed.answer })),
@@ -208,8 +227,19 @@ export async function startFromArgs(parsed: SimulateArgs, io: CliIo): Promise<Si
       io.stdout.write(`${line}\n`);
     });
     d.on('rebooting', () => io.stdout.write(`${h.devId} rebooting\n`));
+    if (parsed.trace) traceDevice(d, h.devId, io);
   }
   return sim;
+}
+
+/** --trace: what the phone receives and does, one JSON object a line (tests count re-sent bytes with it). */
+function traceDevice(d: SimulatedDevice, devId: string, io: CliIo): void {
+  const line = (o: Record<string, unknown>): void => void io.stdout.write(`${JSON.stringify({ ...o, devId })}\n`);
+  d.on('package-bytes', (e: { offset: number; bytes: number; size: number }) => line({ trace: 'package-bytes', offset: e.offset, bytes: e.bytes, size: e.size }));
+  d.on('exec', (e: { uri: string; status: number; correlator?: string }) => line({ trace: 'exec', ...e }));
+  d.on('session-start', (r: SessionRecord) => line({ trace: 'session-start', initiator: r.initiator, sessionId: r.sessionId }));
+  d.on('session-end', (r: SessionRecord) => line({ trace: 'session-end', sessionId: r.sessionId, ok: r.ok, results: r.genericAlerts.map((a) => a.data ?? null), ...(r.error ? { error: r.error } : {}) }));
+  d.on('session-abandoned', (e: { reason: string }) => line({ trace: 'session-abandoned', reason: e.reason }));
 }
 
 export const simulateCommand: CliCommand = {

@@ -303,7 +303,8 @@ export class KioskService extends EventEmitter implements KioskBackend {
         },
       },
       nodesFor: (snap) => {
-        const entry = snap.portId ? this.registry.get(snap.portId) : undefined;
+        // The port it was on, else wherever the phone is attached now (a restarted kiosk).
+        const entry = (snap.portId ? this.registry.get(snap.portId) : undefined) ?? (snap.devId ? this.registry.attachedWith(snap.devId) : undefined);
         return entry ? nodesOf(entry.profile) : undefined;
       },
     });

@@ -40,6 +40,21 @@ describe('chunk planner', () => {
 });
 
 describe('LargeObjectSender', () => {
+  it('a chunk cap below what the message holds: chunks of at most the cap, MoreData until the last, the object covered', async () => {
+    const sender = new LargeObjectSender({ uri: './FUMO/Update/PkgData', source: source(10_000), encoding: 'wbxml', maxMsgSize: 16384, sizer: encodedSize });
+    const caps = [4096, 3000, 3000, 3000];
+    const got: Array<{ length: number; last: boolean; more: boolean }> = [];
+    while (!sender.done) {
+      const c = await sender.next((command, last) => ({ header, body: [{ ...command, cmdID: '1' }], final: last }), caps[got.length]);
+      got.push({ length: c.length, last: c.last, more: c.command.items[0]!.moreData === true });
+    }
+    expect(got).toEqual([
+      { length: 4096, last: false, more: true },
+      { length: 3000, last: false, more: true },
+      { length: 2904, last: true, more: false },
+    ]);
+  });
+
   it('MoreData on all but the last, Size only in the first, covers the object, resumes at an offset', async () => {
     for (const encoding of ['xml', 'wbxml'] as const) {
       for (const startOffset of [0, 5000]) {

@@ -425,4 +425,59 @@ describe('journal replay after a restart', () => {
     expect(h.phone.execs).toHaveLength(1);
     expect(h.audit.completed[0]).toMatchObject({ fumoResultCode: 200, finalVersion: '2.0.0' });
   });
+  it('a 1226 lost on the way: the next session without it is answered by reading FwV and State, not by waiting for the install timeout', async () => {
+    const h = harness();
+    // The phone reports after its reboot, but its result never reaches this kiosk (it went to a kiosk that died).
+    const next = (): Promise<ReturnType<typeof h.phone.session>> => {
+      h.phone.reboot();
+      h.phone.pendingAlerts = [];
+      return Promise.resolve(h.phone.session('client'));
+    };
+    const job = new FumoJob({ ...h.ports, sessions: { next } }, { jobId: 'job-lost', trigger: 'technician', nodes: PROFILE_NODES });
+    // The fake clock never moves: a job that waited for the install timeout would never end.
+    const snap = await job.run(h.phone.session());
+    expect(snap.state).toBe('done');
+    expect(h.phone.execs).toHaveLength(1);
+    expect(h.audit.completed[0]).toMatchObject({ state: 'done', finalVersion: '2.0.0' });
+  });
+
+  it('a 1226 lost and the phone says the install failed (State 80): failed with 410, never done', async () => {
+    const h = harness({ installResult: 410 });
+    const next = (): Promise<ReturnType<typeof h.phone.session>> => {
+      h.phone.reboot();
+      h.phone.pendingAlerts = [];
+      return Promise.resolve(h.phone.session('client'));
+    };
+    const job = new FumoJob({ ...h.ports, sessions: { next } }, { jobId: 'job-lost-fail', trigger: 'technician', nodes: PROFILE_NODES });
+    const snap = await job.run(h.phone.session());
+    expect(snap.state).toBe('failed');
+    expect(snap.outcome?.fumoResultCode).toBe(410);
+    expect(snap.finalVersion).toBe('1.0.0');
+  });
+  it('a parked job cancelled after its Exec does not claim that nothing was installed', async () => {
+    const h = harness();
+    await h.journal.record({
+      jobId: 'job-after-exec',
+      state: 'installing',
+      trigger: 'technician',
+      devId: 'IMEI:1',
+      schedule: 'now',
+      createdAt: 1,
+      updatedAt: 2,
+      history: [['discovered', 1]],
+      auditId: 'audit-y',
+      install: { correlator: 'fk-1', execStatus: 202 },
+      download: { method: 'large-object', totalBytes: 10, acknowledgedBytes: 10, complete: true, bytesSentTotal: 10 },
+      facts: { devId: 'IMEI:1', manufacturer: 'M', model: 'RP-1', fwVersion: '1.0.0', largeObjects: true, fumoUri: FUMO },
+      offer: { bundleId: 'b', targetVersion: '2.0.0', sizeBytes: 10, sha256: '00' },
+    } as Parameters<typeof h.journal.record>[0]);
+    const runner = new JobRunner({ ports: h.ports, nodesFor: () => PROFILE_NODES });
+    expect((await runner.restore()).resumable.map((s) => s.jobId)).toEqual(['job-after-exec']);
+    expect(await runner.cancel('job-after-exec')).toBe(true);
+    const snap = runner.get('job-after-exec')!;
+    expect(snap.state).toBe('cancelled');
+    expect(snap.error?.code).toBe('JOB_INTERRUPTED');
+    expect(snap.outcome?.message).not.toMatch(/nothing was installed/i);
+    expect(h.audit.completed[0]).toMatchObject({ id: 'audit-y', outcomeCode: 'JOB_INTERRUPTED' });
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProgressMeter, formatEta, formatMB, formatSpeed } from '../../../src/core/fumo/progress';
+import { FIRST_CHUNK_BYTES, MIN_CHUNK_BYTES, ProgressMeter, chunkBytesForSpeed, formatEta, formatMB, formatSpeed } from '../../../src/core/fumo/progress';
 import { describeFumoResult, isFumoSuccess } from '../../../src/core/fumo/result-codes';
 
 function clockAt(start = 0): { now(): number; t: number } {
@@ -80,5 +80,18 @@ describe('FUMO result codes', () => {
       expect(r.ok).toBe(false);
       expect(r.outcome.length).toBeGreaterThan(10);
     }
+  });
+});
+
+describe('chunk size for the line rate', () => {
+  it('a chunk is at most about a second of the measured speed; small before any speed is known', () => {
+    expect(chunkBytesForSpeed(0)).toBe(FIRST_CHUNK_BYTES);
+    expect(chunkBytesForSpeed(Number.NaN)).toBe(FIRST_CHUNK_BYTES);
+    // 115 200 baud moves 11 520 bytes a second: a chunk stays under that.
+    expect(chunkBytesForSpeed(11_520)).toBeLessThanOrEqual(11_520);
+    expect(chunkBytesForSpeed(11_520)).toBeGreaterThan(9_000);
+    expect(chunkBytesForSpeed(100)).toBe(MIN_CHUNK_BYTES);
+    // A fast link: far above any MaxMsgSize, so the phone's limit decides.
+    expect(chunkBytesForSpeed(40_000_000)).toBeGreaterThan(1_000_000);
   });
 });

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { isTerminal, type CustomerConsentAnswer, type CustomerConsentRequest, type JobSnapshot } from '../../../core/fumo/ports';
 import { formatEta, formatMB, formatSpeed } from '../../../core/fumo/progress';
 import { isKioskError } from '../../../core/errors';
+import { describeError } from '../../../shared/errors';
 import { maskDevId } from '../../../shared/api';
 import type { DeviceView } from '../../../shared/schemas';
 import { defaultDataDir } from '../../store/paths';
@@ -13,10 +14,20 @@ import { parseDmListen } from '../../services/dm-endpoint';
 import { UsageError, type CliCommand, type CliIo } from '../command';
 import { takeScanOption } from './devices';
 
-export const UPDATE_EXIT = { OK: 0, FAILED: 1, USAGE: 2, DECLINED: 3 } as const;
+export const UPDATE_EXIT = { OK: 0, FAILED: 1, USAGE: 2, DECLINED: 3, DISCONNECTED: 4, NO_PHONE: 5 } as const;
+
+/** --json progress lines at most this often per job; below a second, so a step about once a second is never held back. */
+const JSON_PROGRESS_MIN_MS = 500;
+
+/** How long update waits for a phone whose cable was pulled, by default (seconds). */
+export const DEFAULT_RECONNECT_WAIT_S = 600;
+
+/** Errors that mean the phone went away (cable pulled, stopped answering): its job waits for it. */
+const GONE_CODES: readonly string[] = ['CABLE_UNPLUGGED', 'LINK_TIMEOUT', 'SESSION_ABORTED', 'REBOOT_TIMEOUT'];
 
 const USAGE = `Usage: fumo-kiosk update (--device ID | --all) [--bundle ID] [--consent customer|operator]
-                         [--schedule now|later] [--override-battery] [--json] [--data DIR] [--demo]
+                         [--schedule now|later] [--override-battery] [--reconnect-wait S]
+                         [--json] [--data DIR] [--demo]
 
 Updates the firmware of attached phones: capability check, pre-flight (battery, space), consent
 on the kiosk then on the phone, download, install, reboot, and a check of the new version.
@@ -32,7 +43,12 @@ Options:
   --schedule now      install right after the download (default)
   --schedule later    download now; install when the phone next connects (run update again)
   --override-battery  accept a low battery when the phone reports external power
-  --json              one JSON object per line: states, progress, results
+  --reconnect-wait S  how long to wait for a phone whose cable was pulled before stopping
+                      (default ${DEFAULT_RECONNECT_WAIT_S}); its update is kept and continues with the next
+                      update run once it is plugged in again
+  --json              one JSON object per line: states, progress, problems (a pulled cable
+                      at once), results; each result has an "outcome" and, for a problem,
+                      "error" with its code and the same plain-words message as the text
   --data DIR          the kiosk's data folder (default: ${defaultDataDir()})
   --dm-listen HOST:PORT  where phones that speak DM over HTTP reach the kiosk (default
                       127.0.0.1, a free port)
@@ -44,11 +60,14 @@ Options:
                       on an empty catalogue import the DEMO catalogue (demo key); a kiosk
                       without --demo trusts no simulated phone
 
-Exit codes:
+Exit codes (when phones end differently, the first of 1, 4, 3 that applies):
   0  every phone was updated, was already up to date, or is scheduled to install later
-  1  at least one phone failed (or no phone matched)
+  1  at least one phone failed
   2  bad arguments
   3  declined: the customer (or the phone) declined and nothing failed
+  4  disconnected: a phone's cable was pulled (or it stopped answering) and it did not come
+     back in time; nothing failed, and the next update run continues where it stopped
+  5  no phone: none is attached, or none matches --device; nothing was started
 `;
 
 export interface UpdateArgs {
@@ -64,6 +83,7 @@ export interface UpdateArgs {
   demo: boolean;
   dmListen?: string[];
   serialPorts?: string[];
+  reconnectWaitS: number;
 }
 
 export function parseUpdateArgs(args: string[]): UpdateArgs {
@@ -78,6 +98,7 @@ export function parseUpdateArgs(args: string[]): UpdateArgs {
     dataDir: defaultDataDir(),
     scanMs: 1500,
     demo: false,
+    reconnectWaitS: DEFAULT_RECONNECT_WAIT_S,
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -111,6 +132,12 @@ export function parseUpdateArgs(args: string[]): UpdateArgs {
       case '--override-battery':
         out.overrideBattery = true;
         break;
+      case '--reconnect-wait': {
+        const v = value();
+        if (!/^\d+$/.test(v)) throw new UsageError('--reconnect-wait takes a number of seconds');
+        out.reconnectWaitS = Number(v);
+        break;
+      }
       default:
         if (!takeScanOption(a, value, out)) throw new UsageError(`unknown option ${a}; see fumo-kiosk update --help`);
     }
@@ -199,10 +226,24 @@ function rowText(r: Row): string {
   return `${r.label}  ${r.state}${r.note ? `  ${r.note}` : ''}`;
 }
 
+/** What became of a phone's job, in one word (the exit code and the JSON "outcome" follow from it). */
+export type UpdateOutcome = 'updated' | 'up-to-date' | 'scheduled' | 'declined' | 'disconnected' | 'failed';
+
+export function outcomeKind(s: JobSnapshot | undefined): UpdateOutcome {
+  if (!s) return 'failed';
+  if (s.state === 'done') return 'updated';
+  if (s.state === 'up-to-date') return 'up-to-date';
+  if (s.state === 'scheduled' && s.parked === true) return 'scheduled';
+  if (s.state === 'declined') return 'declined';
+  if (!isTerminal(s.state) && s.parked === true && GONE_CODES.includes(s.error?.code ?? '')) return 'disconnected';
+  return 'failed';
+}
+
 function outcomeOf(s: JobSnapshot): string {
   if (s.state === 'done') return `updated to ${s.finalVersion ?? s.offer?.targetVersion ?? '?'}`;
   if (s.state === 'up-to-date') return `up to date (${s.facts?.fwVersion ?? '?'})`;
   if (s.state === 'scheduled') return 'downloaded; installs when the phone next connects (run update again)';
+  if (outcomeKind(s) === 'disconnected' && s.error) return `stopped while ${s.state}: ${s.error.message} [${s.error.code}]`;
   if (s.error) return `${s.error.message} [${s.error.code}]`;
   return s.state;
 }
@@ -213,8 +254,11 @@ export const updateCommand: CliCommand = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const p = parseUpdateArgs(args);
-    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs, demo: p.demo, ...(p.serialPorts ? { serialPorts: p.serialPorts } : {}), ...(p.dmListen ? { dmListen: p.dmListen.map(parseDmListen) } : {}) });
+    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs, demo: p.demo, fumo: { reconnectTimeoutMs: p.reconnectWaitS * 1000 }, ...(p.serialPorts ? { serialPorts: p.serialPorts } : {}), ...(p.dmListen ? { dmListen: p.dmListen.map(parseDmListen) } : {}) });
     const service: KioskService = kiosk.service;
+    // Jobs this kiosk found unfinished in its journal: they may have ended (or be running) by now.
+    // (Those that could not resume were closed as interrupted: a new update starts for their phones.)
+    const restored = service.runner.list().filter((j) => j.error?.code !== 'JOB_INTERRUPTED');
     for (const u of service.dmEndpointUrls) io.stderr.write(`DM endpoint: ${u}\n`);
     const consent = terminalConsent(io, p.json);
     try {
@@ -223,7 +267,7 @@ export const updateCommand: CliCommand = {
       const chosen = p.all ? devices : devices.filter((d) => matchesDevice(d, service.fullDevId(d.portId), p.device ?? ''));
       if (chosen.length === 0) {
         io.stderr.write(p.all ? 'No phone is attached.\n' : `No attached phone matches ${p.device}. Run fumo-kiosk devices to see them.\n`);
-        return UPDATE_EXIT.FAILED;
+        return UPDATE_EXIT.NO_PHONE;
       }
       if (p.consent === 'operator') {
         service.setConsentResponder(async () => ({ accepted: true, by: 'operator', ...(p.schedule ? { schedule: p.schedule } : { schedule: 'now' }) }));
@@ -248,6 +292,20 @@ export const updateCommand: CliCommand = {
         if (p.json) io.stdout.write(JSON.stringify(o) + '\n');
       };
       service.runner.on((e) => {
+        if (e.type === 'waiting' && e.reason === 'reconnect') {
+          // Said at once, not only when the wait ends: the technician can plug the phone back in.
+          const row = rows.get(e.jobId);
+          if (!row) return;
+          const error = service.runner.get(e.jobId)?.error;
+          const code = error && GONE_CODES.includes(error.code) ? error.code : 'CABLE_UNPLUGGED';
+          const message = error && GONE_CODES.includes(error.code) ? error.message : describeError('CABLE_UNPLUGGED');
+          emitJson({ event: 'problem', jobId: e.jobId, devId: maskDevId(e.devId), code, message });
+          if (tty) {
+            row.note = `${message} [${code}]`;
+            draw(true);
+          } else if (!p.json) io.stdout.write(`${row.label}  ${message} [${code}]\n`);
+          return;
+        }
         if (e.type === 'job-state') {
           const s = e.snapshot;
           const row = rows.get(s.jobId);
@@ -268,7 +326,7 @@ export const updateCommand: CliCommand = {
           row.speed = g.speedBps;
           row.eta = g.etaSeconds;
           const now = Date.now();
-          if (p.json && (now - (lastJsonProgress.get(g.jobId) ?? 0) >= 1000 || g.bytesSent === g.totalBytes)) {
+          if (p.json && (now - (lastJsonProgress.get(g.jobId) ?? 0) >= JSON_PROGRESS_MIN_MS || g.bytesSent === g.totalBytes)) {
             lastJsonProgress.set(g.jobId, now);
             emitJson({ event: 'progress', jobId: g.jobId, phase: g.phase, bytes: g.bytesSent, total: g.totalBytes, speedBps: Math.round(g.speedBps), etaSeconds: g.etaSeconds ?? null });
           }
@@ -287,9 +345,12 @@ export const updateCommand: CliCommand = {
       for (const d of chosen) {
         const label = `${(d.devId ?? d.portId).padEnd(22)} ${(d.model ?? '').padEnd(14)}`;
         try {
-          // A job this kiosk found unfinished (restart) and already continues: follow it.
+          // A job this kiosk found unfinished (restart) and already continues, or that ended while
+          // the kiosk started: follow it, never start a second update for the same phone.
+          const full = service.fullDevId(d.portId);
+          const resumed = restored.map((j) => service.runner.get(j.jobId)).find((j) => j !== undefined && j.devId === full && (isTerminal(j.state) || !j.parked));
           const running = service.activeJobOn(d.portId);
-          const jobId = running && !running.parked ? running.jobId : await service.startUpdate({
+          const jobId = resumed ? resumed.jobId : running && !running.parked ? running.jobId : await service.startUpdate({
             portId: d.portId,
             ...(p.bundle ? { bundleId: p.bundle } : {}),
             ...(p.schedule ? { schedule: p.schedule } : {}),
@@ -315,13 +376,13 @@ export const updateCommand: CliCommand = {
       draw(true);
       let failed = 0;
       let declined = 0;
+      let disconnected = 0;
       for (const r of results) {
         const s = r.snapshot;
-        const ok = s !== undefined && (s.state === 'done' || s.state === 'up-to-date' || (s.state === 'scheduled' && s.parked === true));
-        if (!ok) {
-          if (s?.state === 'declined') declined++;
-          else failed++;
-        }
+        const kind = outcomeKind(s);
+        if (kind === 'failed') failed++;
+        else if (kind === 'declined') declined++;
+        else if (kind === 'disconnected') disconnected++;
         const text = s ? outcomeOf(s) : `${r.error?.message ?? 'not started'} [${r.error?.code ?? 'INTERNAL'}]`;
         if (p.json) {
           emitJson({
@@ -329,6 +390,7 @@ export const updateCommand: CliCommand = {
             jobId: s?.jobId ?? null,
             devId: s?.devId ? maskDevId(s.devId) : null,
             state: s?.state ?? 'failed',
+            outcome: kind,
             fromVersion: s?.facts?.fwVersion ?? null,
             finalVersion: s?.finalVersion ?? null,
             fumoResultCode: s?.outcome?.fumoResultCode ?? s?.install?.resultCode ?? null,
@@ -340,6 +402,7 @@ export const updateCommand: CliCommand = {
         }
       }
       if (failed > 0) return UPDATE_EXIT.FAILED;
+      if (disconnected > 0) return UPDATE_EXIT.DISCONNECTED;
       if (declined > 0) return UPDATE_EXIT.DECLINED;
       return UPDATE_EXIT.OK;
     } finally {
