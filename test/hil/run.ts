@@ -44,7 +44,7 @@ interface HilCase {
    * 'acm': the phone runs in the guest behind a CDC ACM gadget (guest/acm-setup.sh, acm-phone.ts);
    * 'usb': the phone runs in the guest behind a FunctionFS vendor gadget (guest/usb-setup.sh, usb-phone.ts).
    */
-  cable: 'ftdi' | 'acm' | 'usb';
+  cable: 'ftdi' | 'acm' | 'usb' | 'acm,usb';
 }
 
 interface CaseResult {
@@ -74,9 +74,13 @@ async function runCase(guest: ReturnType<typeof ensureGuest>, accel: 'kvm' | 'tc
     await build({ ...bundleOptions, entryPoints: [join(checkout, 'test', 'hil', 'cases', file)], outfile: join(bundleDir, 'case.mjs') });
     copyFileSync(join(checkout, 'test', 'hil', 'guest', 'init.sh'), join(bundleDir, 'init.sh'));
     if (cable !== 'ftdi') {
-      // The phone runs in the guest behind a gadget: its program and the root setup that makes the gadget.
-      await build({ ...bundleOptions, entryPoints: [join(checkout, 'test', 'hil', 'guest', `${cable}-phone.ts`)], outfile: join(bundleDir, 'phone.mjs') });
-      copyFileSync(join(checkout, 'test', 'hil', 'guest', `${cable}-setup.sh`), join(bundleDir, 'setup.sh'));
+      // The phones run in the guest behind gadgets: their programs and the root setup that makes the gadgets.
+      const gadgets = cable.split(',');
+      for (const g of gadgets) {
+        await build({ ...bundleOptions, entryPoints: [join(checkout, 'test', 'hil', 'guest', `${g}-phone.ts`)], outfile: join(bundleDir, `${g}-phone.mjs`) });
+        copyFileSync(join(checkout, 'test', 'hil', 'guest', `${g}-setup.sh`), join(bundleDir, `${g}-setup.sh`));
+      }
+      copyFileSync(join(checkout, 'test', 'hil', 'guest', gadgets.length > 1 ? 'two-setup.sh' : `${cable}-setup.sh`), join(bundleDir, 'setup.sh'));
       chmodSync(join(bundleDir, 'setup.sh'), 0o755);
     }
     const vars = { HIL_CABLE: cable, HIL_SERIAL: CABLE_SERIAL, FUMO_RESOURCES_DIR: `${GUEST_SRC}/resources`, FUMO_KIOSK_RESOURCES: `${GUEST_SRC}/resources`, ...env };
@@ -159,6 +163,7 @@ async function main(): Promise<void> {
     { name: 'ftdi-hangup', file: 'ftdi-hangup.guest.ts', env: {}, cable: 'ftdi' },
     { name: 'acm-update', file: 'phone-update.guest.ts', env: {}, cable: 'acm' },
     { name: 'usb-update', file: 'phone-update.guest.ts', env: {}, cable: 'usb' },
+    { name: 'two-phones', file: 'phone-update.guest.ts', env: {}, cable: 'acm,usb' },
   ];
   // `npm run test:hil -- ftdi-unplug`: only the cases named.
   const wanted = process.argv.slice(2);

@@ -49,7 +49,7 @@ const CABLES: Record<string, Cable> = {
     pid: '0004',
     profileId: 'reference-acm',
     serial: 'FUMOACM0001',
-    phoneVersion: async () => readFileSync('/tmp/phone-version', 'utf8').trim(),
+    phoneVersion: async () => readFileSync('/tmp/phone-version-acm', 'utf8').trim(),
   },
   usb: {
     prefix: 'usb:',
@@ -58,14 +58,16 @@ const CABLES: Record<string, Cable> = {
     pid: '0002',
     profileId: 'reference-usb',
     serial: 'FUMOUSB0001',
-    phoneVersion: async () => readFileSync('/tmp/phone-version', 'utf8').trim(),
+    phoneVersion: async () => readFileSync('/tmp/phone-version-usb', 'utf8').trim(),
   },
 };
 
 /** The scanned device is this case's phone. */
 const isPhone = (d: DiscoveredDevice): boolean => wire !== undefined && d.linkKind === wire.linkKind && (wire.linkKind === 'usb' || d.path.startsWith(wire.prefix));
 const cableKind = process.env['HIL_CABLE'] ?? 'ftdi';
-const wire = CABLES[cableKind];
+/** HIL_CABLE=acm,usb: several phones at once, each on its own cable. */
+const fleetWires = cableKind.includes(',') ? cableKind.split(',').map((k) => CABLES[k]) : undefined;
+const wire = fleetWires ? fleetWires[0] : CABLES[cableKind];
 
 function cpuTicks(): number {
   // /proc/self/stat: utime and stime are fields 14 and 15 (after the parenthesised name).
@@ -107,7 +109,49 @@ async function scanOnce(): Promise<DiscoveredDevice[]> {
   return found;
 }
 
+/**
+ * Two phones plugged in at once, each on its own USB device and with its own DevId: the kiosk
+ * finds both, identifies both, and updates both at the same time to the catalogue's version.
+ */
+async function fleet(wires: Cable[]): Promise<void> {
+  const t0 = Date.now();
+  const stamp = (): string => ((Date.now() - t0) / 1000).toFixed(1);
+  const service = await createKioskService({ dataDir: '/tmp/kiosk/data', dmListen: [], log: (line) => console.log(`kiosk ${stamp()} ${line}`) });
+  await importDemoCatalog(service.store);
+  service.setConsentResponder(async () => ({ accepted: true, by: 'operator', schedule: 'now' }));
+  const ready = (w: Cable): DeviceView | undefined =>
+    service.listDevices().find((d) => d.linkKind === w.linkKind && d.devId !== null && d.fwVersion !== null && d.targetVersion !== null);
+  const bound = Date.now() + 150_000;
+  while (!wires.every((w) => ready(w))) {
+    check(Date.now() < bound, `both phones identified (have ${service.listDevices().map((d) => `${d.portId} ${d.devId ?? '?'}`).join(', ')})`);
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, 2000);
+      service.once('device:updated', () => (clearTimeout(t), r()));
+    });
+  }
+  const cards = wires.map((w) => ready(w)!);
+  check(new Set(cards.map((c) => c.devId)).size === cards.length, `two DevIds (got ${cards.map((c) => c.devId).join(', ')})`);
+  report('identified', { seconds: (Date.now() - t0) / 1000, phones: cards.map((c) => ({ port: c.portId, devId: c.devId, from: c.fwVersion, to: c.targetVersion })) });
+  const jobs = await Promise.all(cards.map((c) => service.startUpdate({ portId: c.portId, consentMode: 'operator', schedule: 'now' })));
+  const ends = await Promise.race([
+    Promise.all(jobs.map((j) => service.waitForJob(j))),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the jobs did not end within 200 s')), 200_000)),
+  ]);
+  for (const [i, end] of ends.entries()) {
+    check(end.state === 'done', `job ${i + 1} ends done (got ${end.state}: ${end.error?.code ?? end.outcome?.code ?? ''})`);
+    check(end.finalVersion === cards[i]!.targetVersion, `FwV ${cards[i]!.targetVersion} (got ${end.finalVersion})`);
+    const says = await wires[i]!.phoneVersion();
+    check(says === cards[i]!.targetVersion, `phone ${i + 1} runs ${cards[i]!.targetVersion} (says ${says})`);
+  }
+  report('done', { seconds: (Date.now() - t0) / 1000, versions: ends.map((e) => e.finalVersion) });
+  await service.close();
+}
+
 async function main(): Promise<void> {
+  if (fleetWires) {
+    check(fleetWires.every((w) => w !== undefined), `known cables in HIL_CABLE (got ${cableKind})`);
+    return fleet(fleetWires as Cable[]);
+  }
   const t0 = Date.now();
   check(wire, `a known HIL_CABLE (got ${cableKind})`);
   // A gadget enumerates a moment after it is bound: look until the port is there (bounded).
@@ -223,7 +267,9 @@ main().then(
   async (e: unknown) => {
     console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
     // A phone that ran in the guest left its log: the other half of what happened.
-    if (existsSync('/tmp/phone.log')) console.error(`phone log:\n${readFileSync('/tmp/phone.log', 'utf8').split('\n').slice(-60).join('\n')}`);
+    for (const log of ['/tmp/phone-acm.log', '/tmp/phone-usb.log']) {
+      if (existsSync(log)) console.error(`${log}:\n${readFileSync(log, 'utf8').split('\n').slice(-40).join('\n')}`);
+    }
     await host.close();
     process.exit(1);
   },

@@ -4,7 +4,7 @@
  * kiosk's side the /dev/ttyACM* the host stack makes of it. Powering on binds the gadget to the
  * UDC (the USB device appears), a reboot unbinds it (the device goes away and re-enumerates),
  * as a real phone's USB interface does. Runs as root; logs to standard output; writes its
- * firmware version to /tmp/phone-version after each reboot for the case to read.
+ * firmware version to /tmp/phone-version-acm after each reboot for the case to read.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { createObexDmLink } from '../../../src/core/obex/dm-channel';
@@ -45,16 +45,16 @@ async function main(): Promise<void> {
   };
   const sim = await startSimulation({
     // Fresh from the factory: the kiosk gives it its DM account over the cable.
-    devices: [{ serverAccount: null, profile: { cableBootstrap: 'allow', rebootDelayMs: 500, replugDelayMs: 500 } }],
+    devices: [{ ...(process.env['HIL_DEVID'] ? { devId: process.env['HIL_DEVID'] } : {}), serverAccount: null, profile: { cableBootstrap: 'allow', rebootDelayMs: 500, replugDelayMs: 500 } }],
     link: 'serial',
-    stateDir: '/tmp/phone-state',
+    stateDir: '/tmp/phone-state-acm',
     linkFactory: () => factory,
     log,
   });
   const device = sim.devices[0]!.device;
-  writeFileSync('/tmp/phone-version', device.fwVersion);
+  writeFileSync('/tmp/phone-version-acm', device.fwVersion);
   device.on('rebooted', (e: { fwVersion: string }) => {
-    writeFileSync('/tmp/phone-version', e.fwVersion);
+    writeFileSync('/tmp/phone-version-acm', e.fwVersion);
     log(`rebooted into ${e.fwVersion}`);
   });
   device.on('notification', (n: unknown) => log(`notification ${JSON.stringify(n)}`));

@@ -7,7 +7,9 @@
 set -e
 modprobe configfs 2>/dev/null || true
 grep -q ' /sys/kernel/config ' /proc/mounts || mount -t configfs configfs /sys/kernel/config
-modprobe dummy_hcd
+# HIL_UDCS: how many UDCs dummy_hcd makes (two phones need two); HIL_UDC_INDEX: which one this phone uses.
+modprobe dummy_hcd num="${HIL_UDCS:-1}"
+UDC="$(ls /sys/class/udc | sed -n "$((${HIL_UDC_INDEX:-0} + 1))p")"
 modprobe libcomposite
 modprobe usb_f_acm
 G=/sys/kernel/config/usb_gadget/fumo-phone
@@ -23,5 +25,5 @@ echo "DM over OBEX" > "$G/configs/c.1/strings/0x409/configuration"
 mkdir -p "$G/functions/acm.phone"
 ln -s "$G/functions/acm.phone" "$G/configs/c.1/"
 cd /hil/src
-HIL_GADGET="$G" HIL_UDC="$(ls /sys/class/udc | head -n 1)" node /hil/bundle/phone.mjs > /tmp/phone.log 2>&1 &
-echo "acm-setup: gadget ready on $(ls /sys/class/udc | head -n 1)"
+HIL_GADGET="$G" HIL_UDC="$UDC" node /hil/bundle/acm-phone.mjs > /tmp/phone-acm.log 2>&1 &
+echo "acm-setup: gadget ready on $UDC"

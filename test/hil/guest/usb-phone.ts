@@ -5,7 +5,7 @@
  * with one bulk IN and one bulk OUT endpoint, full and high speed), then serves OBEX on ep1 (IN:
  * phone to kiosk) and ep2 (OUT). Powering on binds the gadget to the UDC; a reboot unbinds it, so
  * the kiosk sees the device leave and enumerate again. Runs as root; writes its firmware version
- * to /tmp/phone-version after each reboot.
+ * to /tmp/phone-version-usb after each reboot.
  */
 import { closeSync, openSync, read, write, writeFileSync } from 'node:fs';
 import { ByteStreamEvents, type ByteStream } from '../../../src/core/obex/byte-stream';
@@ -130,17 +130,17 @@ async function main(): Promise<void> {
     return conn;
   };
   const sim = await startSimulation({
-    devices: [{ serverAccount: null, profile: { cableBootstrap: 'allow', rebootDelayMs: 500, replugDelayMs: 500 } }],
+    devices: [{ ...(process.env['HIL_DEVID'] ? { devId: process.env['HIL_DEVID'] } : {}), serverAccount: null, profile: { cableBootstrap: 'allow', rebootDelayMs: 500, replugDelayMs: 500 } }],
     // The USB reference profile (reference-usb: the phone is the OBEX client), over this factory's link.
     link: 'usb-standin',
-    stateDir: '/tmp/phone-state',
+    stateDir: '/tmp/phone-state-usb',
     linkFactory: () => factory,
     log,
   });
   const device = sim.devices[0]!.device;
-  writeFileSync('/tmp/phone-version', device.fwVersion);
+  writeFileSync('/tmp/phone-version-usb', device.fwVersion);
   device.on('rebooted', (e: { fwVersion: string }) => {
-    writeFileSync('/tmp/phone-version', e.fwVersion);
+    writeFileSync('/tmp/phone-version-usb', e.fwVersion);
     log(`rebooted into ${e.fwVersion}`);
   });
 }
