@@ -26,7 +26,8 @@ import type { ConsentMode, DeviceView, StartJobParams } from '../../shared/schem
 import { loadProfiles, type DeviceProfile } from '../../transport/profiles';
 import { DeviceScanner, serialAdapter, simulatedAdapter, usbAdapter, type DiscoveredDevice } from '../links/scanner';
 import { SIMULATED_SERIAL_PROFILE } from '../demo/sim-profile';
-import { openStore, toHistoryRecord, type Actor, type KioskStore } from '../store';
+import { openStore, type Actor, type KioskStore } from '../store';
+import { toHistoryRecord } from './store-views';
 import { createStorePorts } from '../store/fumo-ports';
 import { accountsPort, sessionAccounts } from './adapters';
 import { noSimulatedPhones, type DeviceTrust } from './device-trust';
