@@ -92,6 +92,8 @@ test.describe('a phone on a 115200-baud line', () => {
     // The transfer on screen: the bar and its figure, the phase line and the time-left line.
     await expect(customer.page.getByTestId('customer-progress')).toBeVisible(SLOW);
     await expect(customer.page.getByTestId('percent')).toHaveText(/%$/, SLOW);
+    // The cable is in: no "cable came loose" on a customer display that is shown no device list.
+    await expect(customer.page.getByTestId('cable-out')).toHaveCount(0);
     await shoot(customer.page, 'slow-customer-progress', testInfo);
     await shoot(bench.page, 'slow-bench-progress', testInfo);
 
