@@ -6,6 +6,10 @@
  *      object in messages of the reference-http profile's MaxMsgSize to the reference phone's
  *      client session engine POSTing to it (RespURI followed), its sink hashing every byte.
  *      MB = 10^6 payload bytes / wall time of replaceLarge. Both ends share this process.
+ *  http.16.aggregate_MBps  16 phones at once on one HttpDmServer over loopback HTTP, WBXML:
+ *      each its own client session engine and link, each sent its own large object as above;
+ *      MB = 10^6 payload bytes of all 16 / wall time from the first replaceLarge started to the
+ *      last one answered. Kiosk and phones share this process (and its one core).
  *  latency.pkg1_to_consent_ms.serial_115200 / .http  the kiosk service with the demo catalogue
  *      and one reference phone in this process, its job started in customer-consent mode: from
  *      the phone starting the job's session (its package 1 goes out next) to the service raising
@@ -34,47 +38,75 @@ import type { BenchResult, BenchSuite } from './types';
 
 const RUNS = 3;
 
-async function httpLargeObject(size: number, maxMsgSize: number): Promise<number> {
+type KioskSide = Awaited<ReturnType<typeof acceptHttpSession>>;
+
+/** A phone that hashes the large object it receives; `hashed()` tells how many bytes it took. */
+function hashingPhone(): { handler: TreeHandler; hashed: () => number } {
+  const handler = new TreeHandler();
+  let hashed = 0;
+  handler.beginLargeObject = (): Promise<LargeObjectSink | CommandReply> => {
+    const h = createHash('sha256');
+    return Promise.resolve({
+      write: (c: Uint8Array) => {
+        h.update(c);
+        hashed += c.length;
+        return Promise.resolve();
+      },
+      finish: () => {
+        h.digest();
+        return Promise.resolve({ status: 200 });
+      },
+      abort: () => Promise.resolve(),
+    });
+  };
+  return { handler, hashed: () => hashed };
+}
+
+const block = new Uint8Array(1 << 20).map((_, i) => (i * 7 + (i >> 11)) & 0xff);
+const sourceOf = (size: number) => ({ size, read: (o: number, n: number) => Promise.resolve(block.subarray(o % (1 << 19), (o % (1 << 19)) + n)) });
+
+/** `phones` phones at once on one HttpDmServer, each sent a large object of `size` bytes; MB/s of them all. */
+async function httpLargeObjects(phones: number, size: number, maxMsgSize: number): Promise<number> {
   const server = new HttpDmServer({ host: '127.0.0.1', port: 0 });
   const url = await server.start();
   try {
-    const accepted = new Promise<Awaited<ReturnType<typeof acceptHttpSession>>>((resolve, reject) => {
-      server.once('session', (link) => acceptHttpSession(link, { serverId: 'bench' }).then(resolve, reject));
-    });
-    const handler = new TreeHandler();
-    let hashed = 0;
-    handler.beginLargeObject = (): Promise<LargeObjectSink | CommandReply> => {
-      const h = createHash('sha256');
-      return Promise.resolve({
-        write: (c: Uint8Array) => {
-          h.update(c);
-          hashed += c.length;
-          return Promise.resolve();
-        },
-        finish: () => {
-          h.digest();
-          return Promise.resolve({ status: 200 });
-        },
-        abort: () => Promise.resolve(),
+    const kioskSides = new Map<string, Promise<KioskSide>>();
+    const accepted = new Promise<void>((resolve, reject) => {
+      server.on('session', (link) => {
+        const s = acceptHttpSession(link, { serverId: 'bench' });
+        s.catch(reject);
+        void s.then((k) => {
+          kioskSides.set(k.hello.devId, s);
+          if (kioskSides.size === phones) resolve();
+        });
       });
-    };
-    const link = new RespUriFollowingLink(new HttpDmClientLink(url, { id: 'bench-phone' }));
-    const client = runClientSession(link, { devId: DEV_INFO.DevId, serverId: 'bench', initiator: 'client', sessionId: '1', devInfo: DEV_INFO, encoding: 'wbxml', maxMsgSize }, handler);
-    const s = await accepted;
-    const block = new Uint8Array(1 << 20).map((_, i) => (i * 7 + (i >> 11)) & 0xff);
-    const source = { size, read: (o: number, n: number) => Promise.resolve(block.subarray(o % (1 << 19), (o % (1 << 19)) + n)) };
+    });
+    const clients = Array.from({ length: phones }, (_, i) => {
+      const devId = `${DEV_INFO.DevId}-${i}`;
+      const phone = hashingPhone();
+      const link = new RespUriFollowingLink(new HttpDmClientLink(url, { id: `bench-phone-${i}` }));
+      const run = runClientSession(link, { devId, serverId: 'bench', initiator: 'client', sessionId: '1', devInfo: { ...DEV_INFO, DevId: devId }, encoding: 'wbxml', maxMsgSize }, phone.handler);
+      return { devId, phone, link, run };
+    });
+    await accepted;
     const t0 = performance.now();
-    const status = await s.replaceLarge('./FwUpdate/Update/PkgData', source);
+    const statuses = await Promise.all(clients.map(async (c) => (await kioskSides.get(c.devId)!).replaceLarge('./FwUpdate/Update/PkgData', sourceOf(size))));
     const wall = (performance.now() - t0) / 1000;
-    await s.end();
-    await client;
-    await link.close();
-    if (status !== 200 || hashed !== size) throw new Error(`the HTTP transfer ended ${status} with ${hashed} of ${size} bytes`);
-    return size / 1e6 / wall;
+    for (const c of clients) {
+      await (await kioskSides.get(c.devId)!).end();
+      await c.run;
+      await c.link.close();
+    }
+    clients.forEach((c, i) => {
+      if (statuses[i] !== 200 || c.phone.hashed() !== size) throw new Error(`the HTTP transfer to ${c.devId} ended ${statuses[i]} with ${c.phone.hashed()} of ${size} bytes`);
+    });
+    return (phones * size) / 1e6 / wall;
   } finally {
     await server.close();
   }
 }
+
+const httpLargeObject = (size: number, maxMsgSize: number): Promise<number> => httpLargeObjects(1, size, maxMsgSize);
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -156,11 +188,13 @@ const suite: BenchSuite = {
     const maxMsgSize = profileById('reference-http')?.maxMsgSize ?? 262_144;
     await httpLargeObject(5e6, maxMsgSize); // warm up
     const mbps = await httpLargeObject(50e6, maxMsgSize);
+    const aggregate = await httpLargeObjects(16, 5e6, maxMsgSize);
     const serial = await pkg1ToConsent('serial');
     const http = await pkg1ToConsent('http');
     const runs = (xs: number[]) => `median of ${xs.length}: ${xs.map((x) => x.toFixed(0)).join(', ')} ms`;
     return [
       { name: 'http.largeobject_MBps', value: mbps, unit: 'MB/s', note: `loopback HTTP, WBXML, MaxMsgSize ${maxMsgSize}, kiosk + phone in one process` },
+      { name: 'http.16.aggregate_MBps', value: aggregate, unit: 'MB/s', note: `16 phones at once, 5 MB each, loopback HTTP, WBXML, MaxMsgSize ${maxMsgSize}, kiosk + phones in one process` },
       { name: 'latency.pkg1_to_consent_ms.serial_115200', value: median(serial), unit: 'ms', target: '< 3000', note: runs(serial) },
       { name: 'latency.pkg1_to_consent_ms.http', value: median(http), unit: 'ms', note: runs(http) },
     ];

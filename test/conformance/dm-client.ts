@@ -276,6 +276,8 @@ export interface ClientOptions {
   account?: ClientAccount;
   /** Content-Type header to send (default the DM type of the encoding). */
   contentType?: string;
+  /** How long one POST waits for its answer before the client gives up (default 30 s, common in phones). */
+  requestTimeoutMs?: number;
 }
 
 /** One DM session of the client: numbers messages, follows RespURI, signs and checks credentials. */
@@ -337,7 +339,7 @@ export class DmClient {
     if (a?.type === 'hmac' && !('x-syncml-hmac' in extraHeaders)) {
       headers['x-syncml-hmac'] = `algorithm=MD5, username="${a.user}", mac=${hmacMac(a.user, a.secret, a.nonce, bytes)}`;
     }
-    const res = await fetch(this.target, { method: 'POST', headers, body: bytes as Uint8Array<ArrayBuffer>, signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(this.target, { method: 'POST', headers, body: bytes as Uint8Array<ArrayBuffer>, signal: AbortSignal.timeout(this.o.requestTimeoutMs ?? 30_000) });
     const out = new Uint8Array(await res.arrayBuffer());
     const reply: Reply = { status: res.status, contentType: res.headers.get('content-type') ?? '', headers: res.headers, bytes: out };
     if (res.status === 200) {

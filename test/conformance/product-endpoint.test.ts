@@ -68,8 +68,8 @@ interface JobView {
   error: { code: string } | null;
 }
 
-/** Start an update from the bench in operator mode; the technician approves when asked. */
-async function startJob(devId: string): Promise<{ jobId: string; finished: Promise<JobView>; imageBytes: Promise<number> }> {
+/** Start an update from the bench in operator mode; the technician approves when asked (and, given `approveWhen`, once it resolves). */
+async function startJob(devId: string, approveWhen?: Promise<void>): Promise<{ jobId: string; finished: Promise<JobView>; imageBytes: Promise<number> }> {
   const started = await bench.call<JobView>('jobs.start', { devId, schedule: 'now', consentMode: 'operator' });
   if (!started.ok) throw new Error(`jobs.start: ${started.error.message}`);
   const jobId = started.value.jobId;
@@ -77,6 +77,7 @@ async function startJob(devId: string): Promise<{ jobId: string; finished: Promi
     .event((e) => e.event === 'consent:requested' && (e.payload as { jobId: string }).jobId === jobId)
     .then(async (e) => {
       const q = e.payload as { requestId: string; imageBytes: number; privacy: { version: string }; warranty: { version: string } };
+      await approveWhen;
       const answered = await bench.call('consent.answer', { requestId: q.requestId, decision: 'approve', schedule: 'now', language: 'en', privacyVersion: q.privacy.version, warrantyVersion: q.warranty.version });
       if (!answered.ok) throw new Error(`consent.answer: ${answered.error.message}`);
       return q.imageBytes;
@@ -375,6 +376,58 @@ describe.runIf(canRun)('the DM endpoint of fumo-kiosk web --demo', () => {
       const done = await job.finished;
       expect(done.phase).toBe('failed');
       expect(done.result).toBe('failed');
+    });
+  });
+
+  describe('a consent that takes longer than the phone\'s HTTP client waits', () => {
+    // The phone's client gives up on a POST after 10 s. The technician answers only once the phone
+    // has had five keep-alive packages since the consent was asked; each follows the one before by
+    // at least the kiosk's 5 s keep-alive pause, so the answer comes 25 s or more after the question.
+    it('every POST is answered in time with a keep-alive Get, and the job completes after the late consent', async () => {
+      const phone = newPhone({ requestTimeoutMs: 10_000, confirmAnswer: '406', displayAnswer: '406' });
+      await firstSession(phone);
+      let release: () => void = () => undefined;
+      const approveWhen = new Promise<void>((r) => (release = r));
+      const job = await startJob(phone.o.devId, approveWhen);
+      let asked = false;
+      void bench.event((e) => e.event === 'consent:requested' && (e.payload as { jobId: string }).jobId === job.jobId).then(() => (asked = true));
+      const keepAlives: El[] = [];
+      let answeredAfter: number | undefined;
+      const c = phone.client('2');
+      const end = await phone.converse(c, await phone.open(c), (r) => {
+        const cmds = commandsOf(r.msg!);
+        if (asked && answeredAfter === undefined && cmds.some((x) => x.name === 'Get' && textOf(x, 'Item/Target/LocURI') === './DevInfo/DevId')) {
+          keepAlives.push(r.msg!);
+          if (keepAlives.length === 5) {
+            answeredAfter = keepAlives.length;
+            release();
+          }
+        }
+        return [];
+      });
+      expect(answeredAfter).toBe(5);
+      // A keep-alive is a whole package of one Get: nothing else is asked of the phone meanwhile.
+      for (const m of keepAlives) {
+        expect(commandsOf(m).map((x) => x.name)).toEqual(['Get']);
+        expect(isFinal(m)).toBe(true);
+      }
+      // After the late answer the session went on as usual: the 1101, the package, the Exec.
+      const order = sent(phone);
+      expect(order.indexOf('Alert 1101')).toBeGreaterThan(-1);
+      expect(order.indexOf(`Exec ${FUMO_ROOT}/DownloadAndUpdate`)).toBeGreaterThan(order.indexOf('Alert 1101'));
+      expect(isFinal(end.msg!)).toBe(true);
+      const exec = phone.execs[0]!;
+      expect(exec.correlator).toMatch(/\S/);
+      const url = phone.tree.get(`${FUMO_ROOT}/DownloadAndUpdate/PkgURL`)!;
+      const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+      expect((await res.arrayBuffer()).byteLength).toBe(await job.imageBytes);
+      phone.tree.set('./DevDetail/FwV', '1.1.0');
+      phone.tree.set(`${FUMO_ROOT}/State`, '100');
+      const c3 = phone.client('3');
+      const first = await phone.open(c3, [SpecPhone.resultAlert(exec, '200')]);
+      expect(lastAlertStatus(first, c3.msgId)).toBe('200');
+      await phone.converse(c3, first);
+      expect(await job.finished).toMatchObject({ phase: 'completed', result: 'success', error: null });
     });
   });
 

@@ -28,6 +28,8 @@ export interface SpecPhoneOptions {
   confirmAnswer?: string;
   /** Answer to Alert 1100 (display). */
   displayAnswer?: string;
+  /** Per-POST timeout of its HTTP client (default the client's). */
+  requestTimeoutMs?: number;
 }
 
 export const FUMO_ROOT = './FwUpdate';
@@ -62,6 +64,7 @@ export class SpecPhone {
       sessionId,
       encoding: this.o.encoding ?? 'xml',
       ...(this.o.contentType ? { contentType: this.o.contentType } : {}),
+      ...(this.o.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.o.requestTimeoutMs } : {}),
       account: (this.account ??= {
         user: this.o.devId,
         secret: DEMO_CLIENT_SECRET,

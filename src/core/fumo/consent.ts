@@ -1,10 +1,12 @@
 /**
  * The consent phases: the customer approves on the kiosk, then the device asks its user
- * (Alert 1101); both answers are recorded in the job, a decline ends it.
+ * (Alert 1101); both answers are recorded in the job, a decline ends it. While the customer or
+ * technician decides, a live session is kept alive the way the wait for the result alert keeps it.
  */
 import { KioskError } from '../errors';
 import { buildConsentText, buildDeviceConfirmText } from './consent-text';
 import type { JobContext } from './job-context';
+import { KEEP_ALIVE_URI, keepAliveWhile } from '../session/keep-alive';
 
 export class ConsentPhase {
   constructor(private readonly job: JobContext) {}
@@ -21,7 +23,7 @@ export class ConsentPhase {
       releaseNotes: notes,
     });
     const askedAt = this.job.ports.clock.now();
-    const answer = await this.job.ports.consent.askCustomer(
+    const asked = this.job.ports.consent.askCustomer(
       {
         jobId: this.job.snap.jobId,
         devId: facts.devId,
@@ -36,6 +38,16 @@ export class ConsentPhase {
       },
       this.job.signal,
     );
+    const session = this.job.currentSession;
+    // The device's last message waits for an answer (an HTTP phone gives up after its own timeout).
+    const answer =
+      session && !session.ended
+        ? await keepAliveWhile(asked, {
+            clock: this.job.ports.clock,
+            intervalMs: this.job.settings.keepAliveIntervalMs,
+            ping: () => session.get([KEEP_ALIVE_URI]),
+          })
+        : await asked;
     this.job.checkCancelled();
     const schedule = this.job.options.schedule ?? answer.schedule ?? 'now';
     const record = {

@@ -310,6 +310,11 @@ export interface FumoSettings {
   installTimeoutMs: number;
   /** After Exec, how long to keep the session open for a result sent at once (0: end it right away). */
   resultWaitInSessionMs: number;
+  /**
+   * While a consent is awaited on a live session, the pause between the harmless Gets that keep
+   * it alive: the device's last message (an HTTP phone's POST) is answered within this time.
+   */
+  keepAliveIntervalMs: number;
   /** How long to wait for a pulled cable to come back before the job parks (resumable later). */
   reconnectTimeoutMs: number;
   consentTextVersion: string;
@@ -321,6 +326,7 @@ export const DEFAULT_FUMO_SETTINGS: FumoSettings = {
   deviceConsentMaxSeconds: 120,
   installTimeoutMs: 10 * 60_000,
   resultWaitInSessionMs: 0,
+  keepAliveIntervalMs: 5000,
   reconnectTimeoutMs: 10 * 60_000,
   consentTextVersion: CONSENT_TEXT_VERSION,
 };

@@ -22,8 +22,8 @@
  *
  * Waiting for a Generic Alert (FUMO result) in the same session: a DM server may not send an
  * empty package without ending the session, and the device decides when its next package goes.
- * So `waitForGenericAlert` keeps the session alive by polling: every `keepAliveIntervalMs` it
- * sends a package with one harmless Get (of `keepAliveUri`, ./DevInfo/DevId by default, a
+ * So `waitForGenericAlert` keeps the session alive by polling (./keep-alive, the loop the job
+ * also uses while a consent is pending): every `keepAliveIntervalMs` it sends a package with one harmless Get (of `keepAliveUri`, ./DevInfo/DevId by default, a
  * node every DM client has). The device answers and carries any pending 1226 in that reply,
  * which is answered 200 in the kiosk's next package. When the device reboots instead, the
  * link breaks or times out and the result arrives in package 1 of a new session
@@ -45,6 +45,7 @@ import { ChunkDoesNotFitError, LargeObjectSender } from '../dm/large-object';
 import type { Alert, Command, Encoding, Exec, Item, ItemCommand, ItemData, MetInf, Results, Status, SyncHdr, SyncMLMessage } from '../dm/model';
 import { CommandTooLargeError, packMessage } from '../dm/packer';
 import type { Link } from '../link';
+import { KEEP_ALIVE_URI, keepAlive } from './keep-alive';
 import type {
   ClientHello,
   ConfirmAnswer,
@@ -915,17 +916,17 @@ class ServerSession implements DmSession {
       const deadline = this.clock.now() + timeoutMs;
       const find = (): GenericAlert | undefined =>
         [...this.hello.genericAlerts, ...this.genericAlerts].find((g) => !this.matchedAlerts.has(g) && predicate(g));
-      for (;;) {
-        const found = find();
-        if (found) {
-          this.matchedAlerts.add(found);
-          return found;
-        }
-        const left = deadline - this.clock.now();
-        if (left <= 0) throw new KioskError('LINK_TIMEOUT', { detail: `no result alert within ${Math.round(timeoutMs / 1000)} s` });
-        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, Math.min(left, this.options.keepAliveIntervalMs ?? 5000)));
-        await this.runPackage([{ kind: 'Get', cmdID: '', items: [{ target: { locURI: this.options.keepAliveUri ?? './DevInfo/DevId' } }] }]);
-      }
+      const outcome = await keepAlive({
+        clock: this.clock,
+        intervalMs: this.options.keepAliveIntervalMs ?? 5000,
+        ping: () => this.runPackage([{ kind: 'Get', cmdID: '', items: [{ target: { locURI: this.options.keepAliveUri ?? KEEP_ALIVE_URI } }] }]),
+        done: () => find() !== undefined,
+        deadline,
+      });
+      const found = find();
+      if (outcome === 'timeout' || !found) throw new KioskError('LINK_TIMEOUT', { detail: `no result alert within ${Math.round(timeoutMs / 1000)} s` });
+      this.matchedAlerts.add(found);
+      return found;
     });
   }
 

@@ -1,31 +1,42 @@
 /**
- * A small in-memory KioskBackend for the shell's end-to-end tests (and `fumo-kiosk web
- * --demo-shell`): it fakes the Node side, not the app. Tests attach devices, which emits
- * device:attached, and read back the requests the renderer sent.
+ * The scripted in-memory KioskBackend: it plays the Node side (not the app) for `fumo-kiosk web
+ * --demo-shell` and for the shell and screen tests. The caller attaches devices and drives one
+ * update step by step (start -> consent request, when consent texts are given -> handover ->
+ * answer -> the phone's own prompt -> transfer -> install -> verify -> history), and reads back
+ * the requests the renderer sent. Users, catalogue, trust store, consent texts and the import
+ * verdict are options, so each caller brings its own sample data.
  */
 import { sharedLoginConnection } from '../hosts/shared-login';
-import type { Capability, KioskConnection } from '../../shared/api';
 import { EventEmitter } from 'node:events';
 import {
   KIOSK_EVENTS,
   fail,
   maskDevId,
   ok,
+  type ApiError,
+  type BundleView,
+  type Capability,
+  type ConsentAnswer,
+  type ConsentRequest,
+  type DeviceView,
+  type HistoryFilter,
+  type HistoryRecord,
+  type JobView,
   type KioskBackend,
+  type KioskConnection,
   type KioskEventName,
   type KioskEvents,
   type KioskMethod,
   type Result,
-} from '../../shared/api';
-import {
-  DEFAULT_SETTINGS,
-  type DeviceView,
-  type HistoryRecord,
-  type JobView,
   type SessionView,
   type Settings,
   type Snapshot,
-} from '../../shared/schemas';
+  type StartJobParams,
+  type TrustedKey,
+} from '../../shared/api';
+import { DEFAULT_SETTINGS } from '../../shared/schemas';
+import { describeError, type ErrorCode } from '../../shared/errors';
+import { qrMatrix } from '../receipts/qr';
 
 export const TECHNICIAN_PIN = '1234';
 
@@ -33,6 +44,28 @@ export interface RecordedCall {
   method: KioskMethod;
   params: unknown;
 }
+
+export interface ScriptedUser {
+  role: 'technician' | 'admin';
+  name: string;
+}
+
+/** What a consent request carries besides the job's own facts. */
+export type ConsentScript = Pick<ConsentRequest, 'privacy' | 'warranty' | 'releaseNotes' | 'imageBytes' | 'estimatedSeconds'>;
+
+export interface ScriptedBackendOptions {
+  now?: () => number;
+  /** PIN -> user. The sample-data shell has a technician and no administrator. */
+  users?: Record<string, ScriptedUser>;
+  catalog?: BundleView[];
+  trust?: TrustedKey[];
+  /** With texts, a started job waits for the customer's consent; without, it is queued at once. */
+  consent?: ConsentScript | null;
+  /** The verdict on a catalogue import (default: the shell has no catalogue to import into). */
+  importBundle?: (path: string) => Result<{ bundle: BundleView; accepted: boolean }>;
+}
+
+const SHELL_USERS: Record<string, ScriptedUser> = { [TECHNICIAN_PIN]: { role: 'technician', name: 'Technician' } };
 
 export function sampleDevice(n: number, overrides: Partial<DeviceView> = {}): DeviceView {
   return {
@@ -59,25 +92,45 @@ export function sampleDevice(n: number, overrides: Partial<DeviceView> = {}): De
   };
 }
 
-export class TestBackend extends EventEmitter implements KioskBackend {
+export class ScriptedBackend extends EventEmitter implements KioskBackend {
   readonly calls: RecordedCall[] = [];
-  private readonly devicesByPort = new Map<string, DeviceView>();
-  private readonly jobsById = new Map<string, JobView>();
-  private readonly records: HistoryRecord[] = [];
+  private readonly devs = new Map<string, DeviceView>();
+  private readonly jobMap = new Map<string, JobView>();
+  private readonly pendingMap = new Map<string, ConsentRequest>();
+  private customerRequestId: string | null = null;
+  /** The job the customer display belongs to (set at handover, kept until another handover). */
+  private customerJobId: string | null = null;
+  /** When true, jobs.cancel only asks the phone to stop; the caller ends the job with cancelled(). */
+  holdCancel = false;
+  /** The error history.print answers with (none: it prints). */
+  printError: ErrorCode | null = null;
+  private records: HistoryRecord[] = [];
   private session: SessionView | null = null;
+  private settingsValue: Settings = { ...DEFAULT_SETTINGS };
+  private counter = 0;
+  private readonly now: () => number;
+  private readonly users: Record<string, ScriptedUser>;
+  private readonly bundles: BundleView[];
+  private readonly keys: TrustedKey[];
+  private readonly consentScript: ConsentScript | null;
+  private readonly importBundle: NonNullable<ScriptedBackendOptions['importBundle']>;
+
+  constructor(options: ScriptedBackendOptions = {}) {
+    super();
+    this.now = options.now ?? (() => Date.now());
+    this.users = options.users ?? SHELL_USERS;
+    this.bundles = options.catalog ?? [];
+    this.keys = options.trust ?? [];
+    this.consentScript = options.consent ?? null;
+    this.importBundle = options.importBundle ?? (() => fail('BUNDLE_INVALID', { detail: 'the shell backend has no catalogue' }));
+  }
 
   /** Every screen shares this backend's one login; the access table is still checked per call. */
   connect(capability: Capability): KioskConnection {
     return sharedLoginConnection(this, capability, () => this.session?.user.role ?? null);
   }
-  private settingsValue: Settings = { ...DEFAULT_SETTINGS };
-  private jobCounter = 0;
 
-  constructor(private readonly now: () => number = () => Date.now()) {
-    super();
-  }
-
-  private record(method: KioskMethod, params?: unknown): void {
+  private rec(method: KioskMethod, params?: unknown): void {
     this.calls.push({ method, params });
     this.emit('call', method, params);
   }
@@ -100,28 +153,163 @@ export class TestBackend extends EventEmitter implements KioskBackend {
     });
   }
 
+  // --- what the caller drives -------------------------------------------------------------
+
   attach(device: DeviceView): void {
-    this.devicesByPort.set(device.portId, device);
+    this.devs.set(device.portId, device);
     this.send(KIOSK_EVENTS.deviceAttached, device);
   }
 
   detach(portId: string): void {
-    this.devicesByPort.delete(portId);
+    this.devs.delete(portId);
     this.send(KIOSK_EVENTS.deviceDetached, { portId });
+  }
+
+  setSettings(patch: Partial<Settings>): void {
+    this.settingsValue = { ...this.settingsValue, ...patch };
+    this.send(KIOSK_EVENTS.settingsChanged, this.settingsValue);
+  }
+
+  jobFor(portId: string): JobView | undefined {
+    const id = this.devs.get(portId)?.jobId;
+    return id ? this.jobMap.get(id) : undefined;
+  }
+
+  /** The phone's own prompt was accepted: the transfer starts. */
+  deviceAccepts(portId: string, bytesTotal = this.consentScript?.imageBytes ?? 0): void {
+    this.updateJob(portId, { phase: 'downloading', bytesTotal, bytesSent: 0 });
+  }
+
+  deviceDeclines(portId: string): void {
+    this.finishJob(portId, 'declined', 'declined', apiError('DEVICE_DECLINED'));
+  }
+
+  /** A progress tick, as the service sends many per second. */
+  progress(portId: string, bytesSent: number, speedBps: number): void {
+    const job = this.jobFor(portId);
+    if (!job) throw new Error(`no job on ${portId}`);
+    const etaSeconds = Math.ceil((job.bytesTotal - bytesSent) / speedBps);
+    this.jobMap.set(job.jobId, { ...job, bytesSent, speedBps, etaSeconds });
+    this.send(KIOSK_EVENTS.jobProgress, { jobId: job.jobId, portId, bytesSent, bytesTotal: job.bytesTotal, speedBps, etaSeconds });
+  }
+
+  installing(portId: string): void {
+    const job = this.jobFor(portId);
+    this.updateJob(portId, { phase: 'installing', bytesSent: job?.bytesTotal ?? 0, speedBps: null, etaSeconds: null });
+  }
+
+  /** Verified: the phone reports the target version. */
+  complete(portId: string): void {
+    const job = this.jobFor(portId);
+    if (!job) throw new Error(`no job on ${portId}`);
+    this.updateJob(portId, { phase: 'verifying' });
+    const dev = this.devs.get(portId)!;
+    this.devs.set(portId, { ...dev, fwVersion: job.targetVersion, targetVersion: null, state: 'updated', phase: 'completed' });
+    this.finishJob(portId, 'completed', 'success', null);
+  }
+
+  /** The phone stopped after a held cancel: the job ends as cancelled. */
+  cancelled(portId: string): void {
+    this.finishJob(portId, 'cancelled', 'cancelled', apiError('CANCELLED'));
+  }
+
+  fail(portId: string, code: ErrorCode, details: Record<string, string | number> = {}): void {
+    this.finishJob(portId, 'failed', 'failed', apiError(code, details));
+  }
+
+  private updateJob(portId: string, patch: Partial<JobView>): JobView {
+    const job = this.jobFor(portId);
+    if (!job) throw new Error(`no job on ${portId}`);
+    const next: JobView = { ...job, ...patch, updatedAt: this.now() };
+    this.jobMap.set(job.jobId, next);
+    this.send(KIOSK_EVENTS.jobUpdated, next);
+    const dev = this.devs.get(portId);
+    if (dev) {
+      const d: DeviceView = { ...dev, phase: next.phase };
+      this.devs.set(portId, d);
+      this.send(KIOSK_EVENTS.deviceUpdated, d);
+    }
+    return next;
+  }
+
+  private finishJob(portId: string, phase: JobView['phase'], result: JobView['result'], error: ApiError | null): void {
+    const t = this.now();
+    const job = this.updateJob(portId, { phase, result, error, finishedAt: t });
+    const dev = this.devs.get(portId);
+    if (dev && phase !== 'completed') {
+      const d: DeviceView = { ...dev, state: phase === 'failed' ? 'failed' : 'update-available' };
+      this.devs.set(portId, d);
+      this.send(KIOSK_EVENTS.deviceUpdated, d);
+    } else if (dev) this.send(KIOSK_EVENTS.deviceUpdated, dev);
+    this.writeHistory(job, { finishedAt: t });
+  }
+
+  private writeHistory(job: JobView, patch: Partial<HistoryRecord>): void {
+    const existing = this.records.find((r) => r.jobId === job.jobId);
+    const base: HistoryRecord = existing ?? {
+      id: `H-${String(this.records.length + 1001)}`,
+      jobId: job.jobId,
+      portId: job.portId,
+      devId: job.devId,
+      model: job.model,
+      bundleId: job.bundleId,
+      fromVersion: job.fromVersion,
+      targetVersion: job.targetVersion,
+      finalVersion: null,
+      result: null,
+      error: null,
+      consent: { mode: job.consentMode, customer: null, device: null, schedule: null, language: null, privacyVersion: null, warrantyVersion: null, answeredAt: null },
+      technician: this.session?.user.name ?? null,
+      bytesSent: 0,
+      startedAt: job.startedAt,
+      finishedAt: null,
+    };
+    const next: HistoryRecord = {
+      ...base,
+      result: job.result,
+      error: job.error,
+      bytesSent: job.bytesSent,
+      finalVersion: job.phase === 'completed' ? job.targetVersion : base.finalVersion,
+      consent: {
+        ...base.consent,
+        device: job.phase === 'completed' || job.phase === 'downloading' ? 'approved' : job.error?.code === 'DEVICE_DECLINED' ? 'declined' : base.consent.device,
+      },
+      ...patch,
+    };
+    this.records = [next, ...this.records.filter((r) => r.id !== next.id)];
+    if (job.historyId !== next.id) this.jobMap.set(job.jobId, { ...this.jobMap.get(job.jobId)!, historyId: next.id });
+    this.send(KIOSK_EVENTS.historyAdded, next);
+  }
+
+  private requestConsent(job: JobView, device: DeviceView, script: ConsentScript): void {
+    const request: ConsentRequest = {
+      ...script,
+      requestId: `req-${this.counter}`,
+      jobId: job.jobId,
+      portId: device.portId,
+      model: device.model,
+      fromVersion: device.fwVersion,
+      targetVersion: device.targetVersion ?? '',
+      supportsSchedule: device.supportsSchedule,
+      consentMode: job.consentMode,
+      createdAt: job.startedAt,
+    };
+    this.pendingMap.set(request.requestId, request);
+    this.send(KIOSK_EVENTS.consentRequested, request);
   }
 
   // --- KioskApi ---------------------------------------------------------------------------
 
   getSnapshot = async (): Promise<Result<Snapshot>> => {
-    this.record('getSnapshot');
+    this.rec('getSnapshot');
     return ok({
       app: { name: 'fumo-kiosk', version: '0.1.0', demo: true },
-      devices: [...this.devicesByPort.values()],
-      jobs: [...this.jobsById.values()],
-      consent: { pending: [], customerRequestId: null },
+      devices: [...this.devs.values()],
+      jobs: [...this.jobMap.values()],
+      consent: { pending: [...this.pendingMap.values()], customerRequestId: this.customerRequestId, customerJobId: this.customerJobId },
       session: this.session,
-      catalog: [],
-      trust: [],
+      catalog: this.bundles,
+      trust: this.keys,
       settings: this.settingsValue,
       recentHistory: this.records.slice(0, 20),
     });
@@ -129,29 +317,25 @@ export class TestBackend extends EventEmitter implements KioskBackend {
 
   devices = {
     list: async () => {
-      this.record('devices.list');
-      return ok([...this.devicesByPort.values()]);
+      this.rec('devices.list');
+      return ok([...this.devs.values()]);
     },
   };
 
   jobs = {
     list: async () => {
-      this.record('jobs.list');
-      return ok([...this.jobsById.values()]);
+      this.rec('jobs.list');
+      return ok([...this.jobMap.values()]);
     },
-    start: async (params: {
-      portId?: string;
-      devId?: string;
-      bundleId?: string;
-      schedule: 'now' | 'later';
-      consentMode: 'customer' | 'operator';
-    }) => {
-      this.record('jobs.start', params);
-      const device = params.portId ? this.devicesByPort.get(params.portId) : undefined;
+    start: async (params: StartJobParams) => {
+      this.rec('jobs.start', params);
+      if (!this.session) return fail<JobView>('UNAUTHORIZED');
+      const device = params.portId ? this.devs.get(params.portId) : undefined;
       if (!device) return fail<JobView>('DEVICE_NOT_FOUND', { detail: params.portId ?? params.devId });
       const t = this.now();
+      const script = this.consentScript;
       const job: JobView = {
-        jobId: `job-${++this.jobCounter}`,
+        jobId: `job-${++this.counter}`,
         portId: device.portId,
         devId: device.devId,
         model: device.model,
@@ -160,7 +344,7 @@ export class TestBackend extends EventEmitter implements KioskBackend {
         targetVersion: device.targetVersion,
         schedule: params.schedule,
         consentMode: params.consentMode,
-        phase: 'queued',
+        phase: script ? 'awaiting-consent' : 'queued',
         bytesSent: 0,
         bytesTotal: 0,
         speedBps: null,
@@ -173,95 +357,111 @@ export class TestBackend extends EventEmitter implements KioskBackend {
         updatedAt: t,
         finishedAt: null,
       };
-      this.jobsById.set(job.jobId, job);
-      const updated: DeviceView = { ...device, state: 'updating', phase: 'queued', jobId: job.jobId };
-      this.devicesByPort.set(device.portId, updated);
+      this.jobMap.set(job.jobId, job);
+      const d: DeviceView = { ...device, state: 'updating', phase: job.phase, jobId: job.jobId };
+      this.devs.set(d.portId, d);
       this.send(KIOSK_EVENTS.jobUpdated, job);
-      this.send(KIOSK_EVENTS.deviceUpdated, updated);
+      this.send(KIOSK_EVENTS.deviceUpdated, d);
+      if (script) this.requestConsent(job, d, script);
       return ok(job);
     },
     cancel: async (params: { jobId: string }) => {
-      this.record('jobs.cancel', params);
-      const job = this.jobsById.get(params.jobId);
+      this.rec('jobs.cancel', params);
+      const job = this.jobMap.get(params.jobId);
       if (!job) return fail<JobView>('INVALID_REQUEST', { detail: `no job ${params.jobId}` });
-      const t = this.now();
-      const cancelled: JobView = {
-        ...job,
-        phase: 'cancelled',
-        result: 'cancelled',
-        updatedAt: t,
-        finishedAt: t,
-      };
-      this.jobsById.set(job.jobId, cancelled);
-      this.send(KIOSK_EVENTS.jobUpdated, cancelled);
-      return ok(cancelled);
+      if (this.holdCancel) return ok(job); // the phone is told to stop; the job ends later
+      this.finishJob(job.portId, 'cancelled', 'cancelled', apiError('CANCELLED'));
+      return ok(this.jobMap.get(job.jobId)!);
     },
     retry: async (params: { jobId: string }) => {
-      this.record('jobs.retry', params);
-      return fail<JobView>('INVALID_REQUEST', { detail: 'retry is not available in the shell backend' });
+      this.rec('jobs.retry', params);
+      const job = this.jobMap.get(params.jobId);
+      if (!job) return fail<JobView>('INVALID_REQUEST', { detail: `no job ${params.jobId}` });
+      return this.jobs.start({ portId: job.portId, schedule: job.schedule, consentMode: job.consentMode });
     },
   };
 
   consent = {
     pending: async () => {
-      this.record('consent.pending');
-      return ok([]);
+      this.rec('consent.pending');
+      return ok([...this.pendingMap.values()]);
     },
     handover: async (params: { requestId: string }) => {
-      this.record('consent.handover', params);
-      return fail<never>('INVALID_REQUEST', { detail: `no consent request ${params.requestId}` });
+      this.rec('consent.handover', params);
+      const r = this.pendingMap.get(params.requestId);
+      if (!r) return fail<ConsentRequest>('INVALID_REQUEST', { detail: `no consent request ${params.requestId}` });
+      this.customerRequestId = r.requestId;
+      this.customerJobId = r.jobId;
+      this.send(KIOSK_EVENTS.consentHandover, { requestId: r.requestId, jobId: r.jobId, portId: r.portId });
+      return ok(r);
     },
-    answer: async (params: { requestId: string }) => {
-      this.record('consent.answer', params);
-      return fail<never>('INVALID_REQUEST', { detail: `no consent request ${params.requestId}` });
+    answer: async (params: ConsentAnswer) => {
+      this.rec('consent.answer', params);
+      const r = this.pendingMap.get(params.requestId);
+      if (!r) return fail<JobView>('INVALID_REQUEST', { detail: `no consent request ${params.requestId}` });
+      this.pendingMap.delete(r.requestId);
+      if (this.customerRequestId === r.requestId) this.customerRequestId = null;
+      this.send(KIOSK_EVENTS.consentResolved, { requestId: r.requestId, jobId: r.jobId, decision: params.decision });
+      const job = this.jobMap.get(r.jobId)!;
+      this.writeHistory(job, {
+        consent: {
+          mode: 'customer',
+          customer: params.decision === 'approve' ? 'approved' : 'declined',
+          device: null,
+          schedule: params.schedule,
+          language: params.language,
+          privacyVersion: params.privacyVersion,
+          warrantyVersion: params.warrantyVersion,
+          answeredAt: this.now(),
+        },
+      });
+      if (params.decision === 'decline') this.finishJob(r.portId, 'declined', 'declined', apiError('CONSENT_DECLINED'));
+      else this.updateJob(r.portId, { phase: 'awaiting-device-consent', schedule: params.schedule });
+      return ok(this.jobMap.get(r.jobId)!);
     },
   };
 
   auth = {
     login: async (params: { pin: string }) => {
-      this.record('auth.login', params);
-      // The sample-data shell has a technician and no administrator.
-      const role = params.pin === TECHNICIAN_PIN ? 'technician' : null;
-      if (!role) return fail<SessionView>('UNAUTHORIZED');
-      this.session = {
-        user: { id: role, name: 'Technician', role },
-        expiresAt: null,
-      };
+      this.rec('auth.login', { pin: '****' });
+      const user = Object.hasOwn(this.users, params.pin) ? this.users[params.pin] : undefined;
+      if (!user) return fail<SessionView>('UNAUTHORIZED');
+      this.session = { user: { id: user.role, name: user.name, role: user.role }, expiresAt: null };
       this.send(KIOSK_EVENTS.authChanged, this.session);
       return ok(this.session);
     },
     logout: async () => {
-      this.record('auth.logout');
+      this.rec('auth.logout');
       this.session = null;
       this.send(KIOSK_EVENTS.authChanged, null);
       return ok(null);
     },
     session: async () => {
-      this.record('auth.session');
+      this.rec('auth.session');
       return ok(this.session);
     },
   };
 
   catalog = {
-    list: async () => ok([]),
+    list: async () => ok(this.bundles),
     import: async (params: { path: string }) => {
-      this.record('catalog.import', params);
-      return fail<never>('BUNDLE_INVALID', { detail: 'the shell backend has no catalogue' });
+      this.rec('catalog.import', params);
+      return this.importBundle(params.path);
     },
     remove: async (params: { bundleId: string }) => {
-      this.record('catalog.remove', params);
+      this.rec('catalog.remove', params);
       return ok(null);
     },
   };
 
   trust = {
-    list: async () => ok([]),
+    list: async () => ok(this.keys),
     add: async (params: { name: string; publicKey: string }) => {
-      this.record('trust.add', params);
-      return fail<never>('INVALID_REQUEST', { detail: 'the shell backend has no trust store' });
+      this.rec('trust.add', params);
+      return fail<TrustedKey>('INVALID_REQUEST', { detail: 'not a valid Ed25519 public key' });
     },
     remove: async (params: { keyId: string }) => {
-      this.record('trust.remove', params);
+      this.rec('trust.remove', params);
       return ok(null);
     },
   };
@@ -269,31 +469,46 @@ export class TestBackend extends EventEmitter implements KioskBackend {
   settings = {
     get: async () => ok(this.settingsValue),
     set: async (patch: Partial<Settings>) => {
-      this.record('settings.set', patch);
-      this.settingsValue = { ...this.settingsValue, ...patch };
-      this.send(KIOSK_EVENTS.settingsChanged, this.settingsValue);
+      this.rec('settings.set', patch);
+      this.setSettings(patch);
       return ok(this.settingsValue);
     },
   };
 
   history = {
-    list: async () => ok({ records: this.records, total: this.records.length }),
+    list: async (filter?: HistoryFilter) => {
+      this.rec('history.list', filter);
+      const q = filter?.search?.toLowerCase();
+      const records = this.records.filter(
+        (r) => (!q || `${r.model ?? ''} ${r.devId ?? ''} ${r.fromVersion ?? ''} ${r.targetVersion ?? ''}`.toLowerCase().includes(q)) && (!filter?.result || r.result === filter.result),
+      );
+      return ok({ records, total: records.length });
+    },
     get: async (params: { id: string }) => {
       const found = this.records.find((h) => h.id === params.id);
-      return found ? ok(found) : fail<HistoryRecord>('INVALID_REQUEST', { detail: `no record ${params.id}` });
+      return found ? ok(found) : fail<HistoryRecord>('RECORD_NOT_FOUND', { detail: params.id });
     },
-    export: async (params: { format: 'csv' | 'json' }) =>
-      ok({
+    export: async (params: { format: 'csv' | 'json' }) => {
+      this.rec('history.export', params);
+      return ok({
         filename: `history.${params.format}`,
         mimeType: params.format === 'csv' ? 'text/csv' : 'application/json',
-        content: params.format === 'csv' ? 'id\n' : '[]',
-      }),
-    receipt: async (params: { id: string }) =>
-      fail<never>('INVALID_REQUEST', { detail: `no record ${params.id}` }),
-    receiptCode: async (params: { id: string }) =>
-      fail<never>('INVALID_REQUEST', { detail: `no record ${params.id}` }),
-    print: async (params: { id: string }) =>
-      fail<never>('INVALID_REQUEST', { detail: `no record ${params.id}` }),
+        content: params.format === 'csv' ? 'id,result\n' + this.records.map((r) => `${r.id},${r.result ?? ''}`).join('\n') : JSON.stringify(this.records),
+      });
+    },
+    receipt: async (params: { id: string }) => {
+      this.rec('history.receipt', params);
+      return ok({ id: params.id, html: `<!doctype html><title>Receipt ${params.id}</title><p>Receipt ${params.id}</p>` });
+    },
+    receiptCode: async (params: { id: string }) => {
+      this.rec('history.receiptCode', params);
+      const payload = `receipt ${params.id}`;
+      return ok({ id: params.id, payload, ...qrMatrix(payload) });
+    },
+    print: async (params: { id: string; language?: string }) => {
+      this.rec('history.print', params);
+      return this.printError ? fail<never>(this.printError) : ok({ id: params.id, queue: 'receipts', printJobId: 'receipts-1' });
+    },
   };
 
   async close(): Promise<void> {
@@ -301,13 +516,15 @@ export class TestBackend extends EventEmitter implements KioskBackend {
   }
 }
 
-/** The backend `fumo-kiosk web --demo-shell` serves: the test backend with three sample devices. */
-export function createShellBackend(): TestBackend {
-  const backend = new TestBackend();
+function apiError(code: ErrorCode, details: Record<string, string | number> = {}): ApiError {
+  return { code, message: describeError(code, details), details };
+}
+
+/** The backend `fumo-kiosk web --demo-shell` serves: three sample devices, a technician login. */
+export function createShellBackend(): ScriptedBackend {
+  const backend = new ScriptedBackend();
   backend.attach(sampleDevice(1));
-  backend.attach(
-    sampleDevice(2, { fwVersion: '1.1.0', state: 'up-to-date', targetVersion: null, bundleId: null }),
-  );
+  backend.attach(sampleDevice(2, { fwVersion: '1.1.0', state: 'up-to-date', targetVersion: null, bundleId: null }));
   backend.attach(
     sampleDevice(3, {
       battery: 12,

@@ -32,7 +32,8 @@ import type {
   SettingsPatch,
   StartJobParams,
 } from '../../shared/schemas';
-import { toBundleView, toHistoryRecord, toTrustedKey, type Actor, type KioskStore } from '../store';
+import { type Actor, type KioskStore } from '../store';
+import { toBundleView, toHistoryRecord, toTrustedKey } from './store-views';
 import { printReceipt, receiptCode, receiptErrorForScreens, receiptHtml, type Printer } from '../receipts';
 import type { ConsentBroker } from './consent-broker';
 import type { DeviceRegistry } from './device-registry';

@@ -13,6 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock, type RandomSource } from '../../core/clock';
 import { KioskError } from '../../core/errors';
+import { HttpSessionWaiters } from './http-session-waiters';
 import { provisionDmAccount } from '../../core/fumo/bootstrap';
 import { CONSENT_TEXT_VERSION } from '../../core/fumo/consent-text';
 import { JobRunner } from '../../core/fumo/runner';
@@ -26,7 +27,8 @@ import type { ConsentMode, DeviceView, StartJobParams } from '../../shared/schem
 import { loadProfiles, type DeviceProfile } from '../../transport/profiles';
 import { DeviceScanner, serialAdapter, simulatedAdapter, usbAdapter, type DiscoveredDevice } from '../links/scanner';
 import { SIMULATED_SERIAL_PROFILE } from '../demo/sim-profile';
-import { openStore, toHistoryRecord, type Actor, type KioskStore } from '../store';
+import { openStore, type Actor, type KioskStore } from '../store';
+import { toHistoryRecord } from './store-views';
 import { createStorePorts } from '../store/fumo-ports';
 import { accountsPort, sessionAccounts } from './adapters';
 import { noSimulatedPhones, type DeviceTrust } from './device-trust';
@@ -133,7 +135,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
   private closed = false;
   private readonly dmEndpoint: DmEndpoint;
   /** Jobs waiting for the next HTTP session of a phone (it calls in; nothing can reach it). */
-  private readonly httpWaiters = new Map<string, (s: FumoSession) => void>();
+  private readonly httpWaiters: HttpSessionWaiters;
 
   // The KioskApi, method groups as the contract names them.
   readonly getSnapshot: KioskApi['getSnapshot'];
@@ -150,6 +152,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
     super();
     mkdirSync(options.dataDir, { recursive: true });
     this.clock = options.clock ?? systemClock;
+    this.httpWaiters = new HttpSessionWaiters(this.clock);
     this.random = options.random ?? { bytes: (n) => new Uint8Array(randomBytes(n)) };
     this.serverId = options.serverId ?? DEFAULT_SERVER_ID;
     this.trustPolicy = options.trust ?? noSimulatedPhones();
@@ -349,12 +352,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
   private async onHttpSession(dm: DmSession): Promise<void> {
     const devId = dm.hello.devId;
     const session = leased(dm, () => undefined);
-    const waiting = this.httpWaiters.get(devId);
-    if (waiting) {
-      this.httpWaiters.delete(devId);
-      waiting(session);
-      return;
-    }
+    if (this.httpWaiters.offer(devId, session)) return;
     // A phone that authenticated with the simulator's published account (demo mode only) is a simulated phone.
     const simulated = this.trustPolicy.sharedAccount(devId) !== undefined && !this.holdsOwnAccount(devId);
     const d: DiscoveredDevice = { portId: `http:${devId}`, linkKind: 'http', path: this.dmEndpoint.urls[0] ?? 'http', profileId: HTTP_PROFILE_ID, devIdHint: devId, ...(simulated ? { simulated } : {}) };
@@ -376,21 +374,6 @@ export class KioskService extends EventEmitter implements KioskBackend {
 
   private hasUserRequest(session: FumoSession): boolean {
     return [...session.hello.genericAlerts, ...session.genericAlerts].some((a) => /firmwareupdate\.(userrequest|devicerequest)$/i.test(a.type));
-  }
-
-  /** The next session a phone opens on the DM endpoint (its polling interval, at most `timeoutMs`). */
-  private nextHttpSession(devId: string, timeoutMs: number): Promise<FumoSession> {
-    return new Promise((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
-        if (this.httpWaiters.get(devId) === take) this.httpWaiters.delete(devId);
-        reject(new KioskError('LINK_TIMEOUT', { detail: `${devId} did not call the kiosk` }));
-      }, timeoutMs);
-      const take = (s: FumoSession): void => {
-        this.clock.clearTimeout(timer);
-        resolve(s);
-      };
-      this.httpWaiters.set(devId, take);
-    });
   }
 
   addDeviceSource(source: DeviceSource): void {
@@ -521,7 +504,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
     // Nothing reaches a phone on the DM endpoint: the job takes the next session it opens.
     if (entry.d.linkKind === 'http' && entry.devId) {
       const devId = entry.devId;
-      return () => this.nextHttpSession(devId, this.options.sessionTimeoutMs ?? 60_000);
+      return () => this.httpWaiters.next(devId, this.options.sessionTimeoutMs ?? 60_000);
     }
     return () => this.registry.open(entry);
   }

@@ -13,7 +13,7 @@ const SERIAL_PAYLOAD_SHARE = 0.9;
 /** Cautious first guesses where no line rate is known (bytes per second). */
 const FIRST_GUESS_BPS = { usb: 1_000_000, http: 2_000_000 } as const;
 /** Install and reboot before any was measured. */
-const FIRST_GUESS_INSTALL_S = 60;
+export const FIRST_GUESS_INSTALL_S = 60;
 const KEEP = 5;
 
 function median(xs: number[]): number {

@@ -116,4 +116,3 @@ export type { SecretBox } from './secrets';
 export { fileSecretBox } from './secrets';
 export { DEFAULT_KIOSK_SETTINGS } from './settings';
 export { defaultDataDir } from './paths';
-export { toBundleView, toTrustedKey, toHistoryRecord } from './views';

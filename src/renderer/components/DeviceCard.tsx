@@ -128,20 +128,27 @@ export function DeviceCard({
 
       <div className="device-progress">
         <ProgressBar percent={job ? m.percent : null} tone={m.progress.tone} label={t('bench.progress')} />
-        <dl className="device-rates">
-          <div>
-            <dt>{t('bench.speed')}</dt>
-            <dd className="speed" data-testid="speed">
-              {estimating ? t('bench.estimating') : formatSpeed(m.speedBps, lng)}
-            </dd>
-          </div>
-          <div>
-            <dt>{t('bench.eta')}</dt>
-            <dd className="eta" data-testid="eta">
-              {estimating ? t('bench.estimating') : formatEtaClock(m.etaSeconds)}
-            </dd>
-          </div>
-        </dl>
+        {estimating ? (
+          // One line across both figures: two "working out" labels side by side do not fit a card at 1280 px.
+          <p className="device-rates device-rates-estimating" data-testid="rates-estimating">
+            {t('bench.estimating')}
+          </p>
+        ) : (
+          <dl className="device-rates">
+            <div>
+              <dt>{t('bench.speed')}</dt>
+              <dd className="speed" data-testid="speed">
+                {formatSpeed(m.speedBps, lng)}
+              </dd>
+            </div>
+            <div>
+              <dt>{t('bench.eta')}</dt>
+              <dd className="eta" data-testid="eta">
+                {formatEtaClock(m.etaSeconds)}
+              </dd>
+            </div>
+          </dl>
+        )}
       </div>
 
       <div className="device-message" data-testid="device-message">

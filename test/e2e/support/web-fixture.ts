@@ -1,5 +1,5 @@
 /**
- * Playwright fixtures for the web suite: each test gets its own TestBackend behind a fresh web
+ * Playwright fixtures for the web suite: each test gets its own ScriptedBackend behind a fresh web
  * host (loopback, random port, new token) serving the built renderer in dist/renderer.
  */
 import { test as base } from '@playwright/test';
@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startWebHost, type WebHost } from '../../../src/main/hosts/web/server';
 import { KioskPage } from '../pages/kiosk-page';
-import { TestBackend } from '../../../src/main/demo/shell-backend';
+import { ScriptedBackend } from '../../../src/main/demo/shell-backend';
 
 export const RENDERER_DIR = resolve('dist/renderer');
 
 export interface WebFixtures {
-  backend: TestBackend;
+  backend: ScriptedBackend;
   host: WebHost;
   kiosk: KioskPage;
   contractWarnings: string[];
@@ -25,7 +25,7 @@ export const test = base.extend<WebFixtures>({
   },
   // eslint-disable-next-line no-empty-pattern -- as above
   backend: async ({}, use) => {
-    const backend = new TestBackend();
+    const backend = new ScriptedBackend();
     await use(backend);
     await backend.close();
   },

@@ -8,7 +8,7 @@ import { startWebHost, type WebHost } from '../../../src/main/hosts/web/server';
 import { resolveUnder } from '../../../src/main/hosts/web/static';
 import { createWebSocketBridge } from '../../../src/renderer/bridge/ws-client';
 import type { RendererBridge } from '../../../src/renderer/bridge/types';
-import { TECHNICIAN_PIN, TestBackend, sampleDevice } from '../../../src/main/demo/shell-backend';
+import { TECHNICIAN_PIN, ScriptedBackend, sampleDevice } from '../../../src/main/demo/shell-backend';
 import type { KioskEventMessage } from '../../../src/shared/api';
 
 const rendererDir = mkdtempSync(join(tmpdir(), 'fumo-renderer-'));
@@ -20,7 +20,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function start(backend = new TestBackend()): Promise<{ host: WebHost; backend: TestBackend }> {
+async function start(backend = new ScriptedBackend()): Promise<{ host: WebHost; backend: ScriptedBackend }> {
   const host = await startWebHost({ backend, rendererDir, port: 0, helloTimeoutMs: 2000 });
   cleanups.push(() => host.close());
   return { host, backend };
@@ -77,10 +77,10 @@ function rpc(ws: WebSocket, id: number, method: string, params?: unknown): Promi
 describe('web host', () => {
   it('refuses to listen beyond loopback unless allowed', async () => {
     await expect(
-      startWebHost({ backend: new TestBackend(), rendererDir, host: '0.0.0.0', port: 0 }),
+      startWebHost({ backend: new ScriptedBackend(), rendererDir, host: '0.0.0.0', port: 0 }),
     ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
     const host = await startWebHost({
-      backend: new TestBackend(),
+      backend: new ScriptedBackend(),
       rendererDir,
       host: '0.0.0.0',
       port: 0,

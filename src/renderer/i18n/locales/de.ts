@@ -61,7 +61,7 @@ export const de: Messages = {
     cancellingHint: 'Das Telefon wird angewiesen anzuhalten. Das kann einige Sekunden dauern.',
     catalogEmpty: 'Der Katalog ist leer: Ein Administrator importiert Update-Pakete.',
     slot: 'Platz',
-    estimating: 'Wird ermittelt…',
+    estimating: 'Tempo und Restzeit werden ermittelt…',
     technicalDetails: 'Technische Details',
     errorCode: 'Code',
     errorDetail: 'Detail',

@@ -62,7 +62,7 @@ export const en = {
     cancellingHint: 'The phone is told to stop. This can take a few seconds.',
     catalogEmpty: 'The catalogue is empty: an administrator imports bundles.',
     slot: 'Slot',
-    estimating: 'Working out…',
+    estimating: 'Working out the speed and time left…',
     technicalDetails: 'Technical details',
     errorCode: 'Code',
     errorDetail: 'Detail',

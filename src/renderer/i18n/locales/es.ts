@@ -61,7 +61,7 @@ export const es: Messages = {
     cancellingHint: 'Se indica al teléfono que se detenga. Puede tardar unos segundos.',
     catalogEmpty: 'El catálogo está vacío: un administrador importa los paquetes.',
     slot: 'Puesto',
-    estimating: 'Calculando…',
+    estimating: 'Calculando velocidad y tiempo…',
     technicalDetails: 'Detalles técnicos',
     errorCode: 'Código',
     errorDetail: 'Detalle',

@@ -137,7 +137,13 @@ function CustomerFlow({
   const idle = useIdle(idleSeconds, !idlePaused(stage) && (stage !== 'welcome' || lng !== defaultLanguage), reset);
 
   const device = devices.find((d) => d.portId === (job?.portId ?? answered?.portId));
-  const cableOut = stage === 'progress' && (!device || job?.error?.code === 'CABLE_UNPLUGGED');
+  // A customer display of its own is shown no devices (only its job): a phone missing from the
+  // list means a pulled cable only where this screen saw it listed before; otherwise the job says so.
+  const [seenPort, setSeenPort] = useState<string | null>(null);
+  if (device && seenPort !== device.portId) setSeenPort(device.portId);
+  const portId = job?.portId ?? answered?.portId;
+  const vanished = !device && portId !== undefined && portId === seenPort;
+  const cableOut = stage === 'progress' && (vanished || job?.error?.code === 'CABLE_UNPLUGGED');
   const facts: ReceiptFacts = {
     reference: job?.historyId ?? job?.jobId ?? '',
     at: job?.finishedAt ?? job?.updatedAt ?? 0,

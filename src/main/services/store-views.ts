@@ -4,9 +4,9 @@
 import { maskDevId } from '../../shared/api';
 import { ERROR_MESSAGES, type ErrorCode } from '../../shared/errors';
 import type { ApiError, BundleView, HistoryRecord, TrustedKey } from '../../shared/schemas';
-import type { AuditRecord } from './audit';
-import type { CatalogEntry } from './catalog';
-import type { TrustedKeyEntry } from './trust';
+import type { AuditRecord } from '../store/audit';
+import type { CatalogEntry } from '../store/catalog';
+import type { TrustedKeyEntry } from '../store/trust';
 
 function isErrorCode(code: string): code is ErrorCode {
   return Object.prototype.hasOwnProperty.call(ERROR_MESSAGES, code);

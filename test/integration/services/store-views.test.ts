@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BundleViewSchema, HistoryRecordSchema, TrustedKeySchema } from '../../../src/shared/schemas';
-import { openStore, toBundleView, toHistoryRecord, toTrustedKey, type KioskStore } from '../../../src/main/store';
+import { openStore, type KioskStore } from '../../../src/main/store';
+import { toBundleView, toHistoryRecord, toTrustedKey } from '../../../src/main/services/store-views';
 import { importDemoCatalog } from '../../../src/main/demo/demo-catalog';
 
 let dir: string;
