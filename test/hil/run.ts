@@ -127,7 +127,8 @@ async function runCase(guest: ReturnType<typeof ensureGuest>, accel: 'kvm' | 'tc
           ? ['-device', 'qemu-xhci,id=xhci', '-chardev', `socket,id=phone,path=${phoneSocket},server=on,wait=off`, '-device', `usb-serial,id=cable,chardev=phone,serial=${CABLE_SERIAL}`]
           : [],
       onControl,
-      timeoutMs: 300_000,
+      // A case takes 1-3 min here; the bound leaves room for a loaded machine.
+      timeoutMs: 480_000,
       onConsole: (line) => console.log(`  ${name} | ${line}`),
     });
     const phone = cable === 'ftdi' ? await startCablePhone(phoneSocket, { stateDir: join(work, 'phone'), log: (line) => log(`${name} phone: ${line}`) }) : undefined;

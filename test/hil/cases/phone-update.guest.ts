@@ -135,7 +135,7 @@ async function fleet(wires: Cable[]): Promise<void> {
   const jobs = await Promise.all(cards.map((c) => service.startUpdate({ portId: c.portId, consentMode: 'operator', schedule: 'now' })));
   const ends = await Promise.race([
     Promise.all(jobs.map((j) => service.waitForJob(j))),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the jobs did not end within 200 s')), 200_000)),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the jobs did not end within 360 s')), 360_000)),
   ]);
   for (const [i, end] of ends.entries()) {
     check(end.state === 'done', `job ${i + 1} ends done (got ${end.state}: ${end.error?.code ?? end.outcome?.code ?? ''})`);
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
   // Bounded below the rig's guest limit, so a stuck job ends here with both sides' logs.
   const end = await Promise.race([
     service.waitForJob(jobId),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the job did not end within 200 s')), 200_000)),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the job did not end within 360 s')), 360_000)),
   ]);
   check(end.state === 'done', `the job ends done (got ${end.state}: ${end.error?.code ?? end.outcome?.code ?? ''})`);
   check(end.finalVersion === before.targetVersion, `FwV ${before.targetVersion} after the update (got ${end.finalVersion})`);
