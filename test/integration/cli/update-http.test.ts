@@ -6,39 +6,15 @@
  * the next session its phone opens (the phones poll, nothing can notify them), across the reboot.
  * TMPDIR and FUMO_SIM_REGISTRY point at a private folder so nothing else on the machine is seen.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/main/store';
 import { childLines } from '../../support/child-lines';
+import { cliChildren } from '../../support/cli-children';
 
-const repo = path.resolve(__dirname, '../../..');
-const cli = path.join(repo, 'src/main/cli/index.ts');
-const root = mkdtempSync(path.join(tmpdir(), 'fumo-http-'));
-const privateTmp = path.join(root, 'tmp');
-mkdirSync(privateTmp);
-const env = { ...process.env, TMPDIR: privateTmp, FUMO_SIM_REGISTRY: path.join(root, 'registry') };
-const children: ChildProcess[] = [];
-
-function start(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { env, cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(child);
-  return child;
-}
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = start(args);
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const { root, start, run, stop } = cliChildren('fumo-http-');
 
 /** A loopback port nothing listens on right now. */
 function freePort(): Promise<number> {
@@ -54,7 +30,7 @@ function freePort(): Promise<number> {
 }
 
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+  stop();
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -6,72 +6,16 @@
  * The phones' defaults must match the demo catalogue, and the fresh data folder imports it.
  * TMPDIR and FUMO_SIM_REGISTRY point at a private folder so nothing else on the machine is seen.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUNDLE_HEADER_SIZE, parseBundleHeader } from '../../../src/core/catalog/bundle';
 import { openStore } from '../../../src/main/store';
+import { childLines } from '../../support/child-lines';
+import { cliChildren } from '../../support/cli-children';
 
 const repo = path.resolve(__dirname, '../../..');
-const cli = path.join(repo, 'src/main/cli/index.ts');
-const root = mkdtempSync(path.join(tmpdir(), 'fumo-demo-'));
-const privateTmp = path.join(root, 'tmp');
-mkdirSync(privateTmp);
-const env = { ...process.env, TMPDIR: privateTmp, FUMO_SIM_REGISTRY: path.join(root, 'registry') };
-const children: ChildProcess[] = [];
-
-function start(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { env, cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(child);
-  return child;
-}
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = start(args);
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Collects a long-running child's stdout lines; `until` resolves once `test` holds for the lines so far. */
-function lines(child: ChildProcess): { all: string[]; until(test: (all: string[]) => boolean): Promise<void> } {
-  const all: string[] = [];
-  const waiters: Array<{ test: (all: string[]) => boolean; resolve: () => void }> = [];
-  let buf = '';
-  const check = (): void => {
-    for (const w of [...waiters]) {
-      if (w.test(all)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
-      }
-    }
-  };
-  child.stdout?.on('data', (b: Buffer) => {
-    buf += b.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      all.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
-    check();
-  });
-  return {
-    all,
-    until(test) {
-      return new Promise((resolve, reject) => {
-        waiters.push({ test, resolve });
-        check();
-        child.once('exit', (code) => reject(new Error(`simulate ended (${code}); its output:\n${all.join('\n')}`)));
-      });
-    },
-  };
-}
+const { root, start, run, stop } = cliChildren('fumo-demo-');
 
 /** The demo catalogue's own manifests, read from the bundle files (not through the kiosk). */
 function demoManifests(): Array<{ models: string[]; fromVersions: string[]; targetVersion: string }> {
@@ -90,14 +34,14 @@ function demoManifests(): Array<{ models: string[]; fromVersions: string[]; targ
 }
 
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+  stop();
   rmSync(root, { recursive: true, force: true });
 });
 
 describe('the two-terminal demo', () => {
   it('simulate --devices 3, then update --all on a fresh data folder: three phones on the new version, history verifies', async () => {
     const sim = start(['simulate', '--devices', '3']);
-    const out = lines(sim);
+    const out = childLines(sim);
     const phoneLine = /^(IMEI:\d+) (.+) fw (\S+) serial /;
     await out.until((all) => all.filter((l) => phoneLine.test(l)).length >= 3);
     const phones = out.all.filter((l) => phoneLine.test(l)).map((l) => phoneLine.exec(l)!.slice(1, 4) as [string, string, string]);
