@@ -5,31 +5,14 @@
  * closes. The kiosk's stream must see the hang-up by itself: it closes with an error within a
  * second, the descriptor is released, and the process is idle afterwards.
  */
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { openSerialByteStream } from '../../../src/main/links/serial';
 import { loadProfiles } from '../../../src/transport/profiles';
 import { check, HostControl, report } from '../guest/control';
+import { cpuTicks, heldOpen } from '../guest/proc-self';
 
 const host = new HostControl();
 
-function cpuTicks(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-function heldTtyUsb(): string[] {
-  const out: string[] = [];
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (target.startsWith('/dev/ttyUSB')) out.push(target);
-    } catch {
-      // Closed while being looked at.
-    }
-  }
-  return out;
-}
+const heldTtyUsb = (): string[] => heldOpen('/dev/ttyUSB');
 
 async function main(): Promise<void> {
   const profile = loadProfiles().find((p) => p.id === 'reference-ftdi');

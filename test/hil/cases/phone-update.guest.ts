@@ -9,13 +9,14 @@
  * within a second, keep its CPU use low, close the port, find the phone again by serial number
  * and finish the download from where it stopped.
  */
-import { closeSync, constants, existsSync, openSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs';
 import { createKioskService } from '../../../src/main/services/kiosk-service';
 import { importDemoCatalog } from '../../../src/main/demo/demo-catalog';
 import { serialAdapter, usbAdapter, UsbDeviceDirectory, type DiscoveredDevice } from '../../../src/main/links/scanner';
 import { loadProfiles } from '../../../src/transport/profiles';
 import type { DeviceView } from '../../../src/shared/schemas';
 import { check, HostControl, report } from '../guest/control';
+import { cpuTicks, heldOpen } from '../guest/proc-self';
 
 const unplugCase = process.env['HIL_UNPLUG'] === '1';
 const host = new HostControl();
@@ -69,26 +70,8 @@ const cableKind = process.env['HIL_CABLE'] ?? 'ftdi';
 const fleetWires = cableKind.includes(',') ? cableKind.split(',').map((k) => CABLES[k]) : undefined;
 const wire = fleetWires ? fleetWires[0] : CABLES[cableKind];
 
-function cpuTicks(): number {
-  // /proc/self/stat: utime and stime are fields 14 and 15 (after the parenthesised name).
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-function openTtyUsb(): string[] {
-  // The tty devices this process holds open.
-  const out: string[] = [];
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (wire && target.startsWith(wire.prefix)) out.push(target);
-    } catch {
-      // The descriptor closed while being looked at.
-    }
-  }
-  return out;
-}
+/** The phone's ports this process holds open. */
+const openTtyUsb = (): string[] => (wire ? heldOpen(wire.prefix) : []);
 
 /** The errno of opening a tty read-write as the kiosk user, or 'opened'. */
 function openAs(path: string): string {
