@@ -40,8 +40,9 @@ function run(step) {
   return new Promise((resolve) => {
     const child = spawn(step.cmd, step.args, {
       cwd: root,
-      // stdout is read (and passed through) so the summary can count tests.
-      stdio: ['inherit', 'pipe', 'inherit'],
+      // stdout and stderr are read (and passed through) so the summary can count tests and name
+      // the failed ones (vitest writes its failure report to stderr).
+      stdio: ['inherit', 'pipe', 'pipe'],
       env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '1' },
     });
     let out = '';
@@ -50,13 +51,28 @@ function run(step) {
       out = (out + d).slice(-200_000);
       process.stdout.write(d);
     });
-    child.on('error', (e) => resolve({ code: 1, out: String(e) }));
-    child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), out }));
+    let err = '';
+    child.stderr?.on('data', (d) => {
+      err = (err + d).slice(-200_000);
+      process.stderr.write(d);
+    });
+    child.on('error', (e) => resolve({ code: 1, out: String(e), err: '' }));
+    child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), out, err }));
   });
 }
 
 /** Test counts read from the closing lines of vitest ("Tests  12 passed | 1 skipped (13)") and Playwright ("  52 passed (3.1m)"). */
 const counts = { passed: 0, failed: 0, skipped: 0 };
+/** The names of failed tests, repeated in the summary so a log's tail says which ones failed. */
+const failures = [];
+function addFailures(step, plain) {
+  // vitest: " FAIL  test/x.test.ts > suite > name" in its failure report.
+  for (const [, name] of plain.matchAll(/^\s*FAIL\s+(\S.*?)\s*$/gm)) failures.push(`${step}: ${name}`);
+  // Playwright: the indented list under "  N failed" (and "N flaky") in its closing lines.
+  for (const [, block] of plain.matchAll(/^\s+\d+ (?:failed|flaky)\n((?:\s+\[.*\n?)+)/gm)) {
+    for (const line of block.split('\n')) if (line.trim()) failures.push(`${step}: ${line.trim()}`);
+  }
+}
 function addCounts(text) {
   // eslint-disable-next-line no-control-regex
   const plain = text.replace(/\x1b\[[0-9;]*m/g, '');
@@ -84,9 +100,11 @@ for (const step of steps) {
   }
   console.log(`\n━━ ${step.name} ━━ ${[step.cmd.replace(root, ''), ...step.args].join(' ')}`);
   const t = Date.now();
-  const { code, out } = await run(step);
+  const { code, out, err } = await run(step);
   const skipped = /SKIPPED — (.*)/.exec(out);
   addCounts(out);
+  // eslint-disable-next-line no-control-regex
+  addFailures(step.name, `${out}\n${err}`.replace(/\x1b\[[0-9;]*m/g, ''));
   results.push({
     name: step.name,
     status: code !== 0 ? 'FAILED' : skipped ? 'SKIPPED' : 'passed',
@@ -106,4 +124,10 @@ console.log(
   `  ${'total'.padEnd(width)}  ${failed.length ? 'FAILED ' : 'passed '}  ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s`,
 );
 console.log(`\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+const unique = [...new Set(failures)];
+if (unique.length) {
+  console.log('failed or flaky tests:');
+  for (const f of unique.slice(0, 30)) console.log(`  ${f}`);
+  if (unique.length > 30) console.log(`  (+${unique.length - 30} more)`);
+}
 process.exit(failed.length ? 1 : 0);
