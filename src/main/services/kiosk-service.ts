@@ -1,21 +1,15 @@
 /**
- * The kiosk service: the wiring of devices (the registry over the scanner's links), DM
- * sessions, FUMO jobs (the runner), the customer's consent, the store and the events, behind
- * the KioskApi the hosts serve (kiosk-api.ts).
- *
- * A cable link is driven by the kiosk alone (the kiosk is the OBEX client): the kiosk either
- * alerts the phone with a package 0 and accepts the session it opens, or, when the runner waits
- * for a phone that installs and reboots, listens for the session the phone opens by itself with
- * its result. A session from a phone goes to the runner first (a job may be waiting for it).
+ * The kiosk service: the wiring of its parts (device registry and admission, phone sessions, the
+ * job runner and launcher, consent broker, store, DM endpoint, payload server) behind the KioskApi
+ * the hosts serve (kiosk-api.ts). Each rule lives in its part; this file only connects them.
  */
 import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { systemClock, type Clock, type RandomSource } from '../../core/clock';
-import type { AuthAccountStore } from '../../core/dm/auth';
+import { systemClock } from '../../core/clock';
 import { KioskError } from '../../core/errors';
 import { provisionDmAccount } from '../../core/fumo/bootstrap';
-import type { JobRunner, RunnerEvent } from '../../core/fumo/runner';
-import type { JobSnapshot } from '../../core/fumo/ports';
+import type { JobRunner, RunnerEvent, SessionRouting } from '../../core/fumo/runner';
+import type { FumoSession, JobSnapshot } from '../../core/fumo/ports';
 import { kioskSessionOptions } from '../../core/session/kiosk-session';
 import type { ServerSessionOptions } from '../../core/session/server';
 import type { Capability, KioskApi, KioskBackend, KioskConnection, KioskEventName, KioskEvents } from '../../shared/api';
@@ -31,7 +25,7 @@ import { accountsPort, sessionAccounts } from './adapters';
 import { CableAdmission } from './cable-admission';
 import { ConsentBroker, type ConsentResponder } from './consent-broker';
 import { consentContext } from './consent-context';
-import { DeviceRegistry } from './device-registry';
+import { DeviceRegistry, type DeviceEntry } from './device-registry';
 import { noSimulatedPhones, type DeviceTrust } from './device-trust';
 import { DmEndpoint } from './dm-endpoint';
 import { HistoryAnnouncer } from './history-announcer';
@@ -62,19 +56,15 @@ export class KioskService extends KioskEmitter implements KioskBackend {
   readonly payloads: PayloadServer;
   demoSimulation: { stop(): Promise<void> } | undefined;
 
-  private readonly clock: Clock;
-  private readonly random: RandomSource;
   private readonly registry: DeviceRegistry;
   private readonly views = new JobViews();
   private readonly consents: ConsentBroker;
-  private readonly phones: PhoneSessions;
   /** The service's own screen (the CLI, tests); every other screen connects with connect(). */
   private readonly api: ReturnType<typeof createKioskApi>;
   private readonly apiParts: KioskApiParts;
   private readonly sources: DeviceSource[] = [];
   private readonly trustPolicy: DeviceTrust;
   private readonly background = new Set<Promise<unknown>>();
-  private readonly sessionAccountStore: AuthAccountStore;
   private readonly log: (line: string) => void;
   private closed = false;
   private readonly dmEndpoint: DmEndpoint;
@@ -92,11 +82,11 @@ export class KioskService extends KioskEmitter implements KioskBackend {
   readonly settings: KioskApi['settings'];
   readonly history: KioskApi['history'];
 
-  constructor(private readonly options: KioskServiceOptions) {
+  constructor(options: KioskServiceOptions) {
     super();
     mkdirSync(options.dataDir, { recursive: true });
-    const clock = (this.clock = options.clock ?? systemClock);
-    const random = (this.random = options.random ?? { bytes: (n) => new Uint8Array(randomBytes(n)) });
+    const clock = options.clock ?? systemClock;
+    const random = options.random ?? { bytes: (n) => new Uint8Array(randomBytes(n)) };
     const serverId = (this.serverId = options.serverId ?? DEFAULT_SERVER_ID);
     const trust = (this.trustPolicy = options.trust ?? noSimulatedPhones());
     const log = (this.log = options.log ?? (() => undefined));
@@ -104,9 +94,11 @@ export class KioskService extends KioskEmitter implements KioskBackend {
     const emit = <E extends KioskEventName>(event: E, payload: KioskEvents[E]): void => void this.emit(event, payload);
     const profiles = [...(options.profiles ?? safeProfiles()), ...(trust.name === 'demo' ? [SIMULATED_SERIAL_PROFILE] : [])];
     const sessionTimeoutMs = options.sessionTimeoutMs ?? 60_000;
-    this.sessionAccountStore = sessionAccounts(store, trust);
+    const sessionAccountStore = sessionAccounts(store, trust);
+    // The product's session rules (core/session/kiosk-session), whatever the link.
+    const sessionOptions = (timeoutMs?: number): ServerSessionOptions => kioskSessionOptions({ serverId, accounts: sessionAccountStore, clock, random, timeoutMs: timeoutMs ?? sessionTimeoutMs });
     const accounts = accountsPort(store, serverId, 'obex://fumo-kiosk', random);
-    const ownership = new AccountOwnership({ serverId, trust, stored: (d, s) => store.accounts.getSync(d, s), sessionAccounts: this.sessionAccountStore });
+    const ownership = new AccountOwnership({ serverId, trust, stored: (d, s) => store.accounts.getSync(d, s), sessionAccounts: sessionAccountStore });
     const httpWaiters = new HttpSessionWaiters(clock);
     const updateTimes = new UpdateTimeEstimator();
 
@@ -115,7 +107,7 @@ export class KioskService extends KioskEmitter implements KioskBackend {
       random,
       profiles,
       ...(options.openLink ? { openLink: options.openLink } : {}),
-      sessionOptions: (timeoutMs) => this.sessionOptions(timeoutMs),
+      sessionOptions,
       firstMessageTimeoutMs: sessionTimeoutMs,
       // A phone on a real cable has no DevId until its first package 1 (a bootstrap's) told it.
       package0Password: (entry, linkDevId) => ownership.package0Secret(linkDevId ?? entry.devId),
@@ -130,116 +122,48 @@ export class KioskService extends KioskEmitter implements KioskBackend {
       onGone: (portId) => emit('device:detached', { portId }),
       keepsEntry: (devId) => this.runner.activeFor(devId) !== undefined,
     }));
-
     const consents = (this.consents = new ConsentBroker({
-      clock,
-      random,
-      timeoutMs: () => options.consentTimeoutMs ?? 10 * 60_000,
+      ...{ clock, random, timeoutMs: () => options.consentTimeoutMs ?? 10 * 60_000 },
       jobContext: (jobId) => consentContext(jobId, this.views, this.runner, registry, updateTimes),
-      onRequested: (r) => emit('consent:requested', r),
-      onResolved: (e) => emit('consent:resolved', e),
-      onHandover: (e) => emit('consent:handover', e),
+      ...{ onRequested: (r) => emit('consent:requested', r), onResolved: (e) => emit('consent:resolved', e), onHandover: (e) => emit('consent:handover', e) },
     }));
-
-    const payloads = (this.payloads = new PayloadServer({
-      open: (bundleId) => store.catalog.openPayload(bundleId),
-      random,
-      ...(options.payloadServer ?? {}),
-      onProgress: (offer, served, total) => jobEvents.onPayloadServed(offer.devId, served, total),
-    }));
+    const onProgress = (offer: { devId: string }, served: number, total: number): void => jobEvents.onPayloadServed(offer.devId, served, total);
+    const payloads = (this.payloads = new PayloadServer({ open: (bundleId) => store.catalog.openPayload(bundleId), random, ...(options.payloadServer ?? {}), onProgress }));
     const runner = (this.runner = createJobRunner({ store, clock, random, accounts, views: this.views, registry, payloads, consents, fumo: options.fumo }));
     const catalog = createStorePorts(store).catalog;
-    const phones = (this.phones = new PhoneSessions({
-      clock,
-      registry,
-      runner,
-      views: this.views,
-      identifyOnAttach: options.identifyOnAttach,
-      installTimeoutMs: () => options.fumo?.installTimeoutMs,
+    const phones = new PhoneSessions({
+      ...{ clock, registry, runner, views: this.views, identifyOnAttach: options.identifyOnAttach, installTimeoutMs: () => options.fumo?.installTimeoutMs },
       match: (facts) => catalog.match(facts),
       batteryThresholdPercent: () => store.settings.get('batteryThresholdPercent'),
       catalogueEmpty: () => store.catalog.list().length === 0,
       startJobOn: (entry, p) => this.launcher.startOn(entry, p),
-      onJobState: (s) => jobEvents.onJobState(s),
-      track: (p) => this.track(p),
-      closed: () => this.closed,
-      log,
-    }));
-    const history = new HistoryAnnouncer({
-      clock,
-      record: (id) => store.audit.get(id),
-      jobOf: (id) => runner.list().find((j) => j.auditId === id),
-      announce: (rec) => emit('history:added', toHistoryRecord(rec)),
+      ...{ onJobState: (s) => jobEvents.onJobState(s), track: (p) => this.track(p), closed: () => this.closed, log },
     });
-    const jobEvents = new JobEvents({
-      views: this.views,
-      registry,
-      phones,
-      updateTimes,
-      history,
-      consents,
-      activeFor: (devId) => runner.activeFor(devId),
-      revokePayloads: (devId) => payloads.revokeDevice(devId),
-      emit,
-    });
+    const jobOf = (id: string): JobSnapshot | undefined => runner.list().find((j) => j.auditId === id);
+    const history = new HistoryAnnouncer({ clock, record: (id) => store.audit.get(id), jobOf, announce: (rec) => emit('history:added', toHistoryRecord(rec)) });
+    const revokePayloads = (devId: string): void => void payloads.revokeDevice(devId);
+    const jobEvents = new JobEvents({ views: this.views, registry, phones, updateTimes, history, consents, activeFor: (devId) => runner.activeFor(devId), revokePayloads, emit });
     runner.on((e) => jobEvents.onRunnerEvent(e));
-    this.launcher = new JobLauncher({
-      registry,
-      runner,
-      views: this.views,
-      httpWaiters,
-      sessionTimeoutMs,
-      currentTechnician: () => this.api.session()?.user.name,
-      offerToRunner: (session) => phones.offerToRunner(session),
-    });
+    const offerToRunner = (session: FumoSession): SessionRouting => phones.offerToRunner(session);
+    const currentTechnician = (): string | undefined => this.api.session()?.user.name;
+    this.launcher = new JobLauncher({ registry, runner, views: this.views, httpWaiters, sessionTimeoutMs, currentTechnician, offerToRunner });
     this.cables = new CableAdmission({ trust, registry, profiles, afterAttach: (entry) => phones.afterAttach(entry), closed: () => this.closed, log });
 
     this.apiParts = {
-      clock,
-      sessionIdleMs: () => store.settings.get('sessionIdleSeconds') * 1000,
-      store,
-      runner,
-      devices: registry,
-      views: this.views,
-      consents,
-      demo: options.demo === true,
-      emit,
-      startUpdate: (p) => this.startUpdate(p),
-      retry: (jobId) => this.launcher.retry(jobId),
-      checkPin: (pin) => store.pins.verify({ pin }),
-      printer: options.printer ?? systemPrinter(),
-      recordSettled: (id) => history.settled(id),
+      ...{ clock, sessionIdleMs: () => store.settings.get('sessionIdleSeconds') * 1000, store, runner, devices: registry, views: this.views, consents },
+      ...{ demo: options.demo === true, emit, startUpdate: (p) => this.startUpdate(p), retry: (jobId) => this.launcher.retry(jobId) },
+      ...{ checkPin: (pin) => store.pins.verify({ pin }), printer: options.printer ?? systemPrinter(), recordSettled: (id) => history.settled(id) },
     };
     this.api = createKioskApi(this.apiParts, 'bench');
-    this.getSnapshot = this.api.getSnapshot;
-    this.devices = this.api.devices;
-    this.jobs = this.api.jobs;
-    this.consent = this.api.consent;
-    this.auth = this.api.auth;
-    this.catalog = this.api.catalog;
-    this.trust = this.api.trust;
-    this.settings = this.api.settings;
-    this.history = this.api.history;
+    ({ getSnapshot: this.getSnapshot, devices: this.devices, jobs: this.jobs, consent: this.consent, auth: this.auth } = this.api);
+    ({ catalog: this.catalog, trust: this.trust, settings: this.settings, history: this.history } = this.api);
 
-    const http = new HttpAdmission({
-      waiters: httpWaiters,
-      trust,
-      accounts: ownership,
-      registry,
-      endpointUrl: () => this.dmEndpoint.urls[0],
-      awaited: (devId) => runner.expectedDevices().has(devId),
-      offerToRunner: (session) => phones.offerToRunner(session),
-      route: (entry, session) => phones.route(entry, session),
-      log,
-    });
-    this.dmEndpoint = new DmEndpoint({
-      listen: options.dmListen ?? [{ host: '127.0.0.1', port: 0 }],
-      sessionOptions: () => this.sessionOptions(),
-      onSession: (session) => this.track(http.admit(session)),
-      clock,
-      random,
-      log,
-    });
+    const endpointUrl = (): string | undefined => this.dmEndpoint.urls[0];
+    const awaited = (devId: string): boolean => runner.expectedDevices().has(devId);
+    const route = (entry: DeviceEntry, session: FumoSession): void => phones.route(entry, session);
+    const http = new HttpAdmission({ waiters: httpWaiters, trust, accounts: ownership, registry, endpointUrl, awaited, offerToRunner, route, log });
+    const listen = options.dmListen ?? [{ host: '127.0.0.1', port: 0 }];
+    this.dmEndpoint = new DmEndpoint({ listen, sessionOptions: () => sessionOptions(), onSession: (session) => this.track(http.admit(session)), clock, random, log });
 
     for (const s of options.sources ?? [defaultScanner(trust.name === 'demo' && options.watchSimRegistry === true, options.serialPorts ?? [])]) this.addDeviceSource(s);
   }
@@ -295,17 +219,6 @@ export class KioskService extends KioskEmitter implements KioskBackend {
     const q = p.catch((e: unknown) => this.log(`background task failed: ${e instanceof Error ? e.message : String(e)}`));
     this.background.add(q);
     void q.finally(() => this.background.delete(q));
-  }
-
-  /** The product's session rules (core/session/kiosk-session), whatever the link. */
-  private sessionOptions(timeoutMs?: number): ServerSessionOptions {
-    return kioskSessionOptions({
-      serverId: this.serverId,
-      accounts: this.sessionAccountStore,
-      clock: this.clock,
-      random: this.random,
-      timeoutMs: timeoutMs ?? this.options.sessionTimeoutMs ?? 60_000,
-    });
   }
 
   /**
