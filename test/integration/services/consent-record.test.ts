@@ -13,15 +13,10 @@ import type { KioskService } from '../../../src/main/services/kiosk-service';
 import type { ConsentRequest, DeviceView, HistoryRecord } from '../../../src/shared/schemas';
 import type { SimulatedDeviceHandle } from '../../../src/simulator/simulation';
 import { privateSimRegistry } from '../fumo/helpers';
-import { nextEvent } from './events';
+import { nextEvent, unwrap } from './events';
 
 const DEMO_PIN = '1234';
 const LANGUAGES = ['en', 'de', 'es'] as const;
-
-function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
 
 describe('consent versions and language reach the exported record', () => {
   let root: string;
