@@ -4,6 +4,7 @@
  * Only the demo (src/main/demo/demo-trust.ts) passes a policy that lets the reference phones in
  * with their shared demo account.
  */
+import { KioskError } from '../../core/errors';
 import type { DiscoveredDevice } from '../links/scanner';
 
 /** A simulated phone's shared account (the simulator's built-in credentials). */
@@ -18,7 +19,7 @@ export interface DeviceTrust {
   readonly name: 'none' | 'demo';
   /** Whether a discovered device may be opened at all. */
   admits(d: DiscoveredDevice): boolean;
-  /** Trust a simulated phone by its DevId; `own`: one of this kiosk's own demo phones. */
+  /** Trust a simulated phone by its DevId; `own`: one of this kiosk's own demo phones. Refused outside demo mode. */
   trust(devId: string, own?: boolean): void;
   /** The shared account of a trusted simulated phone, else undefined. */
   sharedAccount(devId: string): SharedAccount | undefined;
@@ -29,7 +30,9 @@ export function noSimulatedPhones(): DeviceTrust {
   return {
     name: 'none',
     admits: (d) => d.simulated !== true,
-    trust: () => undefined,
+    trust: () => {
+      throw new KioskError('INVALID_REQUEST', { detail: 'simulated phones are trusted in demo mode only' });
+    },
     sharedAccount: () => undefined,
   };
 }

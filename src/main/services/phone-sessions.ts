@@ -9,6 +9,7 @@ import type { Clock } from '../../core/clock';
 import { KioskError, isKioskError } from '../../core/errors';
 import type { JobRunner, SessionRouting } from '../../core/fumo/runner';
 import { isTerminal, type CatalogMatch, type DeviceFacts, type FumoSession, type JobSnapshot } from '../../core/fumo/ports';
+import { updateRequestOf } from '../../core/fumo/update-request';
 import type { ConsentMode } from '../../shared/schemas';
 import { lookAtPhone } from './bench-card';
 import type { DeviceEntry, DeviceRegistry } from './device-registry';
@@ -185,7 +186,7 @@ export class PhoneSessions {
   /** Hand a phone's session to the runner; an unclaimed one is identified, or starts the customer's own request. */
   route(entry: DeviceEntry, session: FumoSession): void {
     if (this.offerToRunner(session) !== 'unclaimed') return;
-    const request = [...session.hello.genericAlerts, ...session.genericAlerts].find((a) => /firmwareupdate\.(userrequest|devicerequest)$/i.test(a.type));
+    const request = updateRequestOf(session);
     if (request && session.hello.initiator === 'client') {
       // The customer asked on the phone (Alert 1201 + Generic Alert): the same consent steps follow.
       this.o.startJobOn(entry, { consentMode: 'customer', trigger: 'customer', session });

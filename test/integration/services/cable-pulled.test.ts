@@ -17,7 +17,7 @@ import type { ConsentRequest, DeviceView, HistoryRecord, JobView } from '../../.
 import type { SimulationHandle } from '../../../src/simulator/simulation';
 import { simulatedDevId } from '../../../src/simulator/identity';
 import { privateSimRegistry } from '../fumo/helpers';
-import { nextEvent } from './events';
+import { nextEvent, unwrap } from './events';
 
 const DEMO_PIN = '1234';
 const FROM = '1.1.0';
@@ -28,11 +28,6 @@ const PORT = `sim:${simulatedDevId(INDEX)}`;
 const CUT_AT = 60_000;
 const PLAIN = 'The cable to the phone was disconnected. Plug it back in; the update continues where it stopped.';
 
-
-function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
 
 const cableOn = (d: DeviceView): boolean => d.problems.some((p) => p.code === 'CABLE_UNPLUGGED');
 

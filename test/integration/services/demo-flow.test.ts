@@ -16,7 +16,7 @@ import { listSimulatedDevices, simRegistryDir } from '../../../src/transport/sim
 import type { ConsentRequest, DeviceView, HistoryRecord, JobView } from '../../../src/shared/schemas';
 import { startSimulation, type SimulatedDeviceHandle } from '../../../src/simulator/simulation';
 import { privateSimRegistry } from '../fumo/helpers';
-import { nextEvent } from './events';
+import { nextEvent, unwrap } from './events';
 
 const DEMO_PIN = '1234';
 const FROM = '1.1.0';
@@ -44,11 +44,6 @@ async function jobEnd(service: KioskService, jobId: string): Promise<{ job: JobV
   const job = unwrap(await service.jobs.list()).find((j) => j.jobId === jobId);
   if (!job) throw new Error(`job ${jobId} vanished`);
   return { job, record };
-}
-
-function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
 }
 
 describe('demo mode: the full update flow through the service', () => {

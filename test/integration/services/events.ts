@@ -16,3 +16,9 @@ export function nextEvent<T>(service: KioskService, event: string, test: (p: T) 
     service.on(event, listener as (...args: never[]) => void);
   });
 }
+
+/** The value of a KioskApi result; a failed call throws with its code and message. */
+export function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T {
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value;
+}

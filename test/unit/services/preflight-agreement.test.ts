@@ -8,6 +8,10 @@ import { FumoJob } from '../../../src/core/fumo/job';
 import { StartJobParamsSchema } from '../../../src/shared/schemas';
 import { lookAtPhone } from '../../../src/main/services/bench-card';
 import { PROFILE_NODES, harness, type Harness } from '../fumo/fakes';
+import type { JobSnapshot } from '../../../src/core/fumo/ports';
+import { createKioskApi, type KioskApiParts } from '../../../src/main/services/kiosk-api';
+import { JobViews } from '../../../src/main/services/job-views';
+import { FakeClock } from '../../support/clock';
 
 const THRESHOLD = 30;
 
@@ -64,5 +68,30 @@ describe('bench and job agree on pre-flight', () => {
     const parsed = StartJobParamsSchema.safeParse({ portId: 'sim:1', schedule: 'now', consentMode: 'customer', allowBatteryOverride: true });
     expect(parsed.success).toBe(true);
     expect(parsed.success && parsed.data.allowBatteryOverride).toBe(true);
+  });
+});
+
+describe('the override through the API', () => {
+  it('jobs.start hands allowBatteryOverride and the technician to the service, which starts the job with it', async () => {
+    const started: Array<Parameters<KioskApiParts['startUpdate']>[0]> = [];
+    const views = new JobViews();
+    const snapshot = { jobId: 'j1', portId: 'sim:1', state: 'discovered', parked: false, createdAt: 0, updatedAt: 0 } as unknown as JobSnapshot;
+    const parts = {
+      clock: new FakeClock(),
+      sessionIdleMs: () => 60_000,
+      emit: () => undefined,
+      checkPin: async () => ({ ok: true as const, name: 'tom', role: 'technician' as const }),
+      runner: { get: (jobId: string) => (jobId === 'j1' ? snapshot : undefined) },
+      views,
+      startUpdate: async (p: Parameters<KioskApiParts['startUpdate']>[0]) => {
+        started.push(p);
+        return 'j1';
+      },
+    } as unknown as KioskApiParts;
+    const api = createKioskApi(parts, 'bench');
+    expect((await api.auth.login({ pin: '4711' })).ok).toBe(true);
+    const r = await api.jobs.start({ portId: 'sim:1', schedule: 'now', consentMode: 'operator', allowBatteryOverride: true });
+    expect(r.ok).toBe(true);
+    expect(started).toEqual([{ portId: 'sim:1', schedule: 'now', consentMode: 'operator', allowBatteryOverride: true, technician: 'tom' }]);
   });
 });

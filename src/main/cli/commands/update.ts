@@ -258,7 +258,7 @@ export const updateCommand: CliCommand = {
     const service: KioskService = kiosk.service;
     // Jobs this kiosk found unfinished in its journal: they may have ended (or be running) by now.
     // (Those that could not resume were closed as interrupted: a new update starts for their phones.)
-    const restored = service.runner.list().filter((j) => j.error?.code !== 'JOB_INTERRUPTED');
+    const restored = service.listJobs().filter((j) => j.error?.code !== 'JOB_INTERRUPTED');
     for (const u of service.dmEndpointUrls) io.stderr.write(`DM endpoint: ${u}\n`);
     const consent = terminalConsent(io, p.json);
     try {
@@ -291,12 +291,12 @@ export const updateCommand: CliCommand = {
       const emitJson = (o: Record<string, unknown>): void => {
         if (p.json) io.stdout.write(JSON.stringify(o) + '\n');
       };
-      service.runner.on((e) => {
+      service.onJobEvent((e) => {
         if (e.type === 'waiting' && e.reason === 'reconnect') {
           // Said at once, not only when the wait ends: the technician can plug the phone back in.
           const row = rows.get(e.jobId);
           if (!row) return;
-          const error = service.runner.get(e.jobId)?.error;
+          const error = service.getJob(e.jobId)?.error;
           const code = error && GONE_CODES.includes(error.code) ? error.code : 'CABLE_UNPLUGGED';
           const message = error && GONE_CODES.includes(error.code) ? error.message : describeError('CABLE_UNPLUGGED');
           emitJson({ event: 'problem', jobId: e.jobId, devId: maskDevId(e.devId), code, message });
@@ -348,7 +348,7 @@ export const updateCommand: CliCommand = {
           // A job this kiosk found unfinished (restart) and already continues, or that ended while
           // the kiosk started: follow it, never start a second update for the same phone.
           const full = service.fullDevId(d.portId);
-          const resumed = restored.map((j) => service.runner.get(j.jobId)).find((j) => j !== undefined && j.devId === full && (isTerminal(j.state) || !j.parked));
+          const resumed = restored.map((j) => service.getJob(j.jobId)).find((j) => j !== undefined && j.devId === full && (isTerminal(j.state) || !j.parked));
           const running = service.activeJobOn(d.portId);
           const jobId = resumed ? resumed.jobId : running && !running.parked ? running.jobId : await service.startUpdate({
             portId: d.portId,
