@@ -52,6 +52,11 @@ export const deviceProfileSchema = z.object({
    * kind 'http' can always do so.
    */
   httpPayload: z.boolean().optional(),
+  /**
+   * What the technician does to make a phone that the kiosk cannot call (DM over HTTP with no
+   * notification channel) connect: shown on its bench card while a job waits for it, per language.
+   */
+  connectInstruction: z.object({ en: z.string().min(1).max(300), de: z.string().min(1).max(300), es: z.string().min(1).max(300) }).optional(),
   batteryNode: z.string().optional(),
   externalPowerNode: z.string().optional(),
   maxMsgSize: z.number().int().positive().default(65536),

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock, type RandomSource } from '../../core/clock';
 import { KioskError } from '../../core/errors';
 import { HttpSessionWaiters } from './http-session-waiters';
+import { waitForHttpPhone } from './http-phone-wait';
 import { provisionDmAccount } from '../../core/fumo/bootstrap';
 import { CONSENT_TEXT_VERSION } from '../../core/fumo/consent-text';
 import { JobRunner } from '../../core/fumo/runner';
@@ -504,7 +505,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
     // Nothing reaches a phone on the DM endpoint: the job takes the next session it opens.
     if (entry.d.linkKind === 'http' && entry.devId) {
       const devId = entry.devId;
-      return () => this.httpWaiters.next(devId, this.options.sessionTimeoutMs ?? 60_000);
+      return () => waitForHttpPhone(this.registry, this.httpWaiters, entry, devId, this.options.sessionTimeoutMs ?? 60_000);
     }
     return () => this.registry.open(entry);
   }
