@@ -77,7 +77,8 @@ export function dmListenRefusal(a: DmListenAddress): string | undefined {
 export interface DmEndpointOptions {
   listen: DmListenAddress[];
   sessionOptions(): ServerSessionOptions;
-  onSession(session: DmSession): void;
+  /** `remoteAddress`: the phone's IP address as its session came in. */
+  onSession(session: DmSession, remoteAddress: string | undefined): void;
   clock: Clock;
   random: RandomSource;
   log(line: string): void;
@@ -99,7 +100,7 @@ export class DmEndpoint {
       const server = new HttpDmServer({ host: a.host, port: a.port, clock: this.o.clock, random: this.o.random, ...(a.tls ? { tls: a.tls } : {}) });
       server.on('session', (link) => {
         acceptHttpSession(link, this.o.sessionOptions()).then(
-          (session) => this.o.onSession(session),
+          (session) => this.o.onSession(session, link.remoteAddress),
           (e: unknown) => this.o.log(`DM endpoint: a session was refused (${e instanceof Error ? e.message : String(e)})`),
         );
       });

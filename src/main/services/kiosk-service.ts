@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock, type RandomSource } from '../../core/clock';
 import { KioskError } from '../../core/errors';
 import { HttpSessionWaiters } from './http-session-waiters';
-import { waitForHttpPhone } from './http-phone-wait';
+import { HttpPhoneCaller } from './http-phone-wait';
 import { provisionDmAccount } from '../../core/fumo/bootstrap';
 import { CONSENT_TEXT_VERSION } from '../../core/fumo/consent-text';
 import { JobRunner } from '../../core/fumo/runner';
@@ -137,6 +137,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
   private readonly dmEndpoint: DmEndpoint;
   /** Jobs waiting for the next HTTP session of a phone (it calls in; nothing can reach it). */
   private readonly httpWaiters: HttpSessionWaiters;
+  private readonly httpCaller: HttpPhoneCaller;
 
   // The KioskApi, method groups as the contract names them.
   readonly getSnapshot: KioskApi['getSnapshot'];
@@ -170,12 +171,8 @@ export class KioskService extends EventEmitter implements KioskBackend {
       ...(options.openLink ? { openLink: options.openLink } : {}),
       sessionOptions: (timeoutMs) => this.sessionOptions(timeoutMs),
       firstMessageTimeoutMs: options.sessionTimeoutMs ?? 60_000,
-      package0Password: async (entry, linkDevId) => {
-        // A phone on a real cable has no DevId until its first package 1 (a bootstrap's) told it.
-        const devId = linkDevId ?? entry.devId;
-        const account = devId ? await this.sessionAccountStore.get(devId, this.serverId) : undefined;
-        return account?.serverSecret ?? (devId ? this.trustPolicy.sharedAccount(devId)?.serverSecret : undefined) ?? '';
-      },
+      // A phone on a real cable has no DevId until its first package 1 (a bootstrap's) told it.
+      package0Password: (entry, linkDevId) => this.package0Password(linkDevId ?? entry.devId),
       bootstrap: {
         wanted: (devId) => !this.holdsOwnAccount(devId),
         provision: async (entry, session) => {
@@ -260,10 +257,14 @@ export class KioskService extends EventEmitter implements KioskBackend {
     this.settings = this.api.settings;
     this.history = this.api.history;
 
+    this.httpCaller = new HttpPhoneCaller({ registry: this.registry, waiters: this.httpWaiters, random: this.random, serverId: this.serverId, package0Password: (devId) => this.package0Password(devId), log: (line) => this.log(line) });
     this.dmEndpoint = new DmEndpoint({
       listen: options.dmListen ?? [{ host: '127.0.0.1', port: 0 }],
       sessionOptions: () => this.sessionOptions(),
-      onSession: (session) => this.track(this.onHttpSession(session)),
+      onSession: (session, remoteAddress) => {
+        this.httpCaller.seen(session.hello.devId, remoteAddress);
+        this.track(this.onHttpSession(session));
+      },
       clock: this.clock,
       random: this.random,
       log: (line) => this.log(line),
@@ -371,6 +372,12 @@ export class KioskService extends EventEmitter implements KioskBackend {
     const entry = known?.attached ? known : await this.registry.attach(d, this.registry.profileFor(d));
     entry.identified = Promise.resolve();
     this.phones.route(entry, session);
+  }
+
+  /** The secret package 0 is signed with for this phone (its account, else the demo's shared one). */
+  private async package0Password(devId: string | undefined): Promise<string> {
+    const account = devId ? await this.sessionAccountStore.get(devId, this.serverId) : undefined;
+    return account?.serverSecret ?? (devId ? this.trustPolicy.sharedAccount(devId)?.serverSecret : undefined) ?? '';
   }
 
   private hasUserRequest(session: FumoSession): boolean {
@@ -505,7 +512,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
     // Nothing reaches a phone on the DM endpoint: the job takes the next session it opens.
     if (entry.d.linkKind === 'http' && entry.devId) {
       const devId = entry.devId;
-      return () => waitForHttpPhone(this.registry, this.httpWaiters, entry, devId, this.options.sessionTimeoutMs ?? 60_000);
+      return () => this.httpCaller.next(entry, devId, this.options.sessionTimeoutMs ?? 60_000);
     }
     return () => this.registry.open(entry);
   }
