@@ -123,6 +123,11 @@ export const DeviceViewSchema = z.object({
   slot: z.string().max(100).nullable().optional(),
   /** The port as people read it ("USB 1-2.3", "/dev/ttyUSB0"); optional, the screens fall back to portId. */
   portLabel: z.string().max(200).nullable().optional(),
+  /**
+   * Set while a job waits for a phone the kiosk cannot call to connect by itself: the device
+   * profile's instruction for the technician, per language (null: none given); absent otherwise.
+   */
+  waitingForConnect: z.object({ instruction: z.object({ en: z.string(), de: z.string(), es: z.string() }).nullable() }).nullable().optional(),
 });
 
 export const JobViewSchema = z.object({

@@ -223,6 +223,8 @@ export class SimulatedDevice extends EventEmitter {
   private readonly sleepers = new Set<() => void>();
   /** A package 0 that arrived inside a session (its server started over): served next. */
   private heldNotification: DmPayload | undefined;
+  /** A package 0 that came by OMA push (UDP) to a phone the kiosk cannot reach on its link: the session it asks for. */
+  private pushedSession: { sessionId: string; resync: boolean } | undefined;
 
   constructor(options: SimulatedDeviceOptions) {
     super();
@@ -513,6 +515,18 @@ export class SimulatedDevice extends EventEmitter {
     });
   }
 
+  /**
+   * A package 0 arrived by OMA push (UDP, a phone on DM over HTTP): checked like one on a cable;
+   * when it verifies, the phone opens the server-initiated session it asks for on its link.
+   */
+  async pushNotification(bytes: Uint8Array): Promise<boolean> {
+    const accepted = await this.acceptNotification(bytes);
+    if (!accepted || accepted.bootstrapServerId !== undefined) return false;
+    this.pushedSession = { sessionId: accepted.sessionId, resync: accepted.resync };
+    this.wake();
+    return true;
+  }
+
   private wake(): void {
     const w = this.wakeUp;
     this.wakeUp = undefined;
@@ -634,6 +648,12 @@ export class SimulatedDevice extends EventEmitter {
         const after = await this.doScheduledWork();
         if (after === 'reboot') return 'reboot';
       }
+      const pushed = this.pushedSession;
+      if (pushed && !conn.acceptsNotifications) {
+        this.pushedSession = undefined;
+        linkBroken = !(await this.runSession(conn.link, 'server', pushed.sessionId, pushed.resync));
+        continue;
+      }
       if (this.clientSessionDue && !asked) {
         this.clientSessionDue = false;
         linkBroken = !(await this.runSession(conn.link, 'client', this.nextSessionId()));
@@ -643,6 +663,7 @@ export class SimulatedDevice extends EventEmitter {
         // Nothing can reach this phone: it calls in again after its polling interval (or at once
         // when it has something to say), so the kiosk gets a session for each job.
         const poll = this.profile.pollIntervalMs ?? DEFAULT_PROFILE.pollIntervalMs ?? 3000;
+        if (this.pushedSession) continue;
         await new Promise<void>((resolve) => {
           const handle = this.clock.setTimeout(() => {
             this.clientSessionDue = true;

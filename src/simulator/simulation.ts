@@ -2,6 +2,7 @@
  * Start several simulated phones at once: the `fumo-kiosk simulate` command, the kiosk's demo
  * mode and the integration tests all come through here.
  */
+import { listenForPush, type PushListener } from './links/push-listener';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { PublicKeyLike } from '../core/catalog/bundle';
@@ -74,6 +75,11 @@ export interface SimulationOptions {
   stateDir?: string;
   /** The kiosk's DM URL for --link http. */
   serverUrl?: string;
+  /**
+   * --link http: each phone listens for OMA push (package 0 in a WSP Push PDU) on UDP at
+   * 127.0.0.1, the first phone on this port, the next one up, and so on (a real phone: 2948).
+   */
+  pushPort?: number;
   profile?: Partial<SimulatorProfile>;
   manufacturerPublicKey?: PublicKeyLike;
   /** The DM account every phone carries; default {@link defaultServerAccount}. */
@@ -137,6 +143,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
   const specs: DeviceSpec[] = typeof options.devices === 'number' ? Array.from({ length: options.devices }, () => ({})) : options.devices;
   const root = options.stateDir ?? defaultStateRoot();
   const handles: SimulatedDeviceHandle[] = [];
+  const listeners: PushListener[] = [];
   try {
     for (const [index, spec] of specs.entries()) {
       const devId = spec.devId ?? simulatedDevId(index);
@@ -157,6 +164,10 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
       const factory = options.linkFactory
         ? options.linkFactory(index, device)
         : makeLinkFactory(options.link, { serverUrl: options.serverUrl, ...(options.log ? { log: options.log } : {}) });
+      if (options.link === 'http' && options.pushPort !== undefined) {
+        const listener = await listenForPush({ host: '127.0.0.1', port: options.pushPort + index, onPackage0: (body) => void device.pushNotification(body), ...(options.log ? { log: options.log } : {}) });
+        listeners.push(listener);
+      }
       await device.attach(factory);
       handles.push({
         index,
@@ -170,12 +181,14 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
     }
   } catch (e) {
     await Promise.all(handles.map((h) => h.device.stop()));
+    await Promise.all(listeners.map((l) => l.close()));
     throw e;
   }
   return {
     devices: handles,
     stop: async () => {
       await Promise.all(handles.map((h) => h.device.stop()));
+      await Promise.all(listeners.map((l) => l.close()));
     },
   };
 }

@@ -93,6 +93,8 @@ export class HttpServerLink implements Link {
   private waiters: Waiter[] = [];
   private pending: PendingPost[] = [];
   private closedWith: KioskError | undefined;
+  /** The phone's IP address as its first POST came from. */
+  remoteAddress: string | undefined;
 
   constructor(
     readonly id: string,
@@ -332,6 +334,8 @@ export class HttpDmServer extends EventEmitter<HttpDmServerEvents> {
       const token = this.token();
       const id = `http-${++this.counter}`;
       const created = new HttpServerLink(id, token, `${this.baseUrl}${this.basePath}/s/${token}`, this.clock, () => this.sessions.delete(token));
+      // Where the phone is on this interface (an OMA push for its next session goes there).
+      created.remoteAddress = req.socket.remoteAddress?.replace(/^::ffff:/, '');
       this.sessions.set(token, created);
       link = created;
       link.deliver(payload, post);

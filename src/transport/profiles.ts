@@ -52,6 +52,17 @@ export const deviceProfileSchema = z.object({
    * kind 'http' can always do so.
    */
   httpPayload: z.boolean().optional(),
+  /**
+   * What the technician does to make a phone that the kiosk cannot call (DM over HTTP with no
+   * notification channel) connect: shown on its bench card while a job waits for it, per language.
+   */
+  /**
+   * How the kiosk asks a phone on DM over HTTP to open a session: OMA push of package 0 over UDP
+   * (WSP connectionless push) to the phone's address on the interface it called from. Without
+   * it the kiosk waits for the phone's next call (see connectInstruction).
+   */
+  notification: z.object({ channel: z.literal('udp-push'), port: z.number().int().min(1).max(65535).default(2948) }).optional(),
+  connectInstruction: z.object({ en: z.string().min(1).max(300), de: z.string().min(1).max(300), es: z.string().min(1).max(300) }).optional(),
   batteryNode: z.string().optional(),
   externalPowerNode: z.string().optional(),
   maxMsgSize: z.number().int().positive().default(65536),

@@ -5,6 +5,7 @@
  * message as an element tree by hand, so a test can send exactly what a spec rule is about.
  */
 import { createHash } from 'node:crypto';
+import { request as httpsRequest } from 'node:https';
 
 // ------------------------------------------------------------------ element trees
 
@@ -278,6 +279,33 @@ export interface ClientOptions {
   contentType?: string;
   /** How long one POST waits for its answer before the client gives up (default 30 s, common in phones). */
   requestTimeoutMs?: number;
+  /** For an https URL: the CA certificate (PEM) the client trusts, as a phone trusts its operator's. */
+  ca?: string | Buffer;
+}
+
+interface RawAnswer {
+  status: number;
+  headers: Headers;
+  bytes: Uint8Array;
+}
+
+/** One POST over HTTPS with only the given CA trusted (TLS 1.2 or later, the DM HTTP binding's floor). */
+function postTls(url: string, headers: Record<string, string>, body: Uint8Array, ca: string | Buffer, timeoutMs: number): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) }, ca, minVersion: 'TLSv1.2', timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+        resolve({ status: res.statusCode ?? 0, headers: h, bytes: new Uint8Array(Buffer.concat(chunks)) });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** One DM session of the client: numbers messages, follows RespURI, signs and checks credentials. */
@@ -339,8 +367,14 @@ export class DmClient {
     if (a?.type === 'hmac' && !('x-syncml-hmac' in extraHeaders)) {
       headers['x-syncml-hmac'] = `algorithm=MD5, username="${a.user}", mac=${hmacMac(a.user, a.secret, a.nonce, bytes)}`;
     }
-    const res = await fetch(this.target, { method: 'POST', headers, body: bytes as Uint8Array<ArrayBuffer>, signal: AbortSignal.timeout(this.o.requestTimeoutMs ?? 30_000) });
-    const out = new Uint8Array(await res.arrayBuffer());
+    const timeoutMs = this.o.requestTimeoutMs ?? 30_000;
+    let res: RawAnswer;
+    if (this.o.ca !== undefined && this.target.startsWith('https:')) res = await postTls(this.target, headers, bytes, this.o.ca, timeoutMs);
+    else {
+      const f = await fetch(this.target, { method: 'POST', headers, body: bytes as Uint8Array<ArrayBuffer>, signal: AbortSignal.timeout(timeoutMs) });
+      res = { status: f.status, headers: f.headers, bytes: new Uint8Array(await f.arrayBuffer()) };
+    }
+    const out = res.bytes;
     const reply: Reply = { status: res.status, contentType: res.headers.get('content-type') ?? '', headers: res.headers, bytes: out };
     if (res.status === 200) {
       reply.msg = reply.contentType.includes('wbxml') ? parseWbxml(out) : parseXml(Buffer.from(out).toString('utf8'));

@@ -96,7 +96,12 @@ function openBench(url: string, token: string): Promise<Bench> {
   });
 }
 
-export async function startProduct(): Promise<Product> {
+export interface ProductOptions {
+  /** More arguments for `fumo-kiosk web --demo` (e.g. --dm-listen, --dm-cert, --dm-key). */
+  args?: string[];
+}
+
+export async function startProduct(options: ProductOptions = {}): Promise<Product> {
   const root = mkdtempSync(path.join(tmpdir(), 'fumo-conformance-'));
   const privateTmp = path.join(root, 'tmp');
   mkdirSync(privateTmp);
@@ -105,7 +110,7 @@ export async function startProduct(): Promise<Product> {
   mkdirSync(renderer);
   writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>kiosk</title>');
   const env = { ...process.env, TMPDIR: privateTmp, FUMO_SIM_REGISTRY: path.join(root, 'registry') };
-  const child = spawnCli(['web', '--demo', '--data', path.join(root, 'data'), '--port', '0', '--renderer', renderer], env);
+  const child = spawnCli(['web', '--demo', '--data', path.join(root, 'data'), '--port', '0', '--renderer', renderer, ...(options.args ?? [])], env);
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-20_000)));
   const out = childLines(child);

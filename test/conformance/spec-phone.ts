@@ -30,6 +30,8 @@ export interface SpecPhoneOptions {
   displayAnswer?: string;
   /** Per-POST timeout of its HTTP client (default the client's). */
   requestTimeoutMs?: number;
+  /** The CA certificate (PEM) it trusts for an https URL. */
+  ca?: string | Buffer;
 }
 
 export const FUMO_ROOT = './FwUpdate';
@@ -65,6 +67,7 @@ export class SpecPhone {
       encoding: this.o.encoding ?? 'xml',
       ...(this.o.contentType ? { contentType: this.o.contentType } : {}),
       ...(this.o.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.o.requestTimeoutMs } : {}),
+      ...(this.o.ca !== undefined ? { ca: this.o.ca } : {}),
       account: (this.account ??= {
         user: this.o.devId,
         secret: DEMO_CLIENT_SECRET,

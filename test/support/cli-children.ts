@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface CliRun {
   code: number | null;
@@ -22,14 +23,15 @@ export interface CliChildren {
   stop(): void;
 }
 
-const repo = path.resolve(__dirname, '../..');
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(repo, 'src/main/cli/index.ts');
 
-export function cliChildren(prefix: string): CliChildren {
+/** `env`: more environment for every child (e.g. NODE_EXTRA_CA_CERTS). */
+export function cliChildren(prefix: string, extraEnv: NodeJS.ProcessEnv = {}): CliChildren {
   const root = mkdtempSync(path.join(tmpdir(), prefix));
   const privateTmp = path.join(root, 'tmp');
   mkdirSync(privateTmp);
-  const env = { ...process.env, TMPDIR: privateTmp, FUMO_SIM_REGISTRY: path.join(root, 'registry') };
+  const env = { ...process.env, ...extraEnv, TMPDIR: privateTmp, FUMO_SIM_REGISTRY: path.join(root, 'registry') };
   const children: ChildProcess[] = [];
   const start = (args: string[]): ChildProcess => {
     const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { env, cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -30,6 +30,8 @@ Options:
                        wrong-credentials, call-in-progress, decline
   --state DIR          folder for the phones' saved state (default ${defaultStateRoot()})
   --server URL         the kiosk's DM URL, for --link http
+  --push-port N        with --link http: listen for OMA push (package 0 over UDP, as a real
+                       phone does on port 2948) on 127.0.0.1 port N, the next phones on N+1, ...
   --public-key FILE    manufacturer Ed25519 public key (PEM) the phones trust
   --fumo-path PATH     where the FUMO object sits (default ./FUMO/FwUpdate)
   --reboot-ms MS       how long a reboot takes (default 1500)
@@ -58,6 +60,7 @@ export interface SimulateArgs {
   faults: Fault[];
   state: string;
   server?: string;
+  pushPort?: number;
   publicKey?: KeyObject;
   fumoPath?: string;
   rebootMs?: number;
@@ -147,6 +150,12 @@ export function parseSimulateArgs(args: string[]): SimulateArgs {
       case '--fumo-path':
         out.fumoPath = value();
         break;
+      case '--push-port': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new UsageError('--push-port takes a UDP port from 1 to 65535');
+        out.pushPort = Number(v);
+        break;
+      }
       case '--reboot-ms': {
         const v = value();
         if (!/^\d+$/.test(v)) throw new UsageError('--reboot-ms takes a number of milliseconds');
@@ -189,6 +198,7 @@ export function parseSimulateArgs(args: string[]): SimulateArgs {
         throw new UsageError(`unknown option ${a} (see fumo-kiosk simulate --help)`);
     }
   }
+  if (out.pushPort !== undefined && out.link !== 'http') throw new UsageError('--push-port is for --link http (a phone on a cable hears package 0 on its cable)');
   if (out.link === 'http' && !out.server) throw new UsageError('--link http needs --server URL (the kiosk DM address)');
   return out;
 }
@@ -205,6 +215,7 @@ export async function startFromArgs(parsed: SimulateArgs, io: CliIo): Promise<Si
     faults: parsed.faults,
     stateDir: parsed.state,
     ...(parsed.server ? { serverUrl: parsed.server } : {}),
+    ...(parsed.pushPort !== undefined ? { pushPort: parsed.pushPort } : {}),
     ...(parsed.publicKey ? { manufacturerPublicKey: parsed.publicKey } : {}),
     profile: {
       ...(parsed.fumoPath ? { fumoPath: parsed.fumoPath } : {}),

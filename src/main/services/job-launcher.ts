@@ -9,7 +9,7 @@ import type { FumoSession } from '../../core/fumo/ports';
 import type { JobRunner, SessionRouting } from '../../core/fumo/runner';
 import type { ConsentMode, StartJobParams } from '../../shared/schemas';
 import type { DeviceEntry, DeviceRegistry } from './device-registry';
-import type { HttpSessionWaiters } from './http-session-waiters';
+import type { HttpPhoneCaller } from './http-phone-wait';
 import type { JobViews } from './job-views';
 import { nodesOf } from './nodes';
 
@@ -30,7 +30,8 @@ export interface JobLauncherOptions {
   registry: Pick<DeviceRegistry, 'find' | 'get' | 'open' | 'update'>;
   runner: Pick<JobRunner, 'start' | 'retry' | 'activeFor'>;
   views: Pick<JobViews, 'infoFor' | 'get'>;
-  httpWaiters: Pick<HttpSessionWaiters, 'next'>;
+  /** Reaches a phone on the DM endpoint: a push where its profile names one, else a wait for its call. */
+  httpCaller: Pick<HttpPhoneCaller, 'next'>;
   /** How long a job waits for a phone on the DM endpoint to call in. */
   sessionTimeoutMs: number;
   /** The technician logged in on the service's own screen, if any. */
@@ -46,7 +47,7 @@ export class JobLauncher {
     // Nothing reaches a phone on the DM endpoint: the job takes the next session it opens.
     if (entry.d.linkKind === 'http' && entry.devId) {
       const devId = entry.devId;
-      return () => this.o.httpWaiters.next(devId, this.o.sessionTimeoutMs);
+      return () => this.o.httpCaller.next(entry, devId, this.o.sessionTimeoutMs);
     }
     return () => this.o.registry.open(entry);
   }

@@ -30,6 +30,7 @@ import { DmEndpoint } from './dm-endpoint';
 import { HistoryAnnouncer } from './history-announcer';
 import { HttpAdmission } from './http-admission';
 import { HttpSessionWaiters } from './http-session-waiters';
+import { HttpPhoneCaller } from './http-phone-wait';
 import { createKioskApi, type KioskApiParts } from './kiosk-api';
 import { KioskEmitter } from './kiosk-emitter';
 import type { DeviceSource, KioskServiceOptions } from './kiosk-service-options';
@@ -145,7 +146,8 @@ export class KioskService extends KioskEmitter implements KioskBackend {
     runner.on((e) => jobEvents.onRunnerEvent(e));
     const offerToRunner = (session: FumoSession): SessionRouting => phones.offerToRunner(session);
     const currentTechnician = (): string | undefined => this.api.session()?.user.name;
-    this.launcher = new JobLauncher({ registry, runner, views: this.views, httpWaiters, sessionTimeoutMs, currentTechnician, offerToRunner });
+    const httpCaller = new HttpPhoneCaller({ registry, waiters: httpWaiters, random, serverId, package0Password: (devId) => ownership.package0Secret(devId), log });
+    this.launcher = new JobLauncher({ registry, runner, views: this.views, httpCaller, sessionTimeoutMs, currentTechnician, offerToRunner });
     this.cables = new CableAdmission({ trust, registry, profiles, afterAttach: (entry) => phones.afterAttach(entry), closed: () => this.closed, log });
 
     this.apiParts = {
@@ -162,7 +164,10 @@ export class KioskService extends KioskEmitter implements KioskBackend {
     const route = (entry: DeviceEntry, session: FumoSession): void => phones.route(entry, session);
     const http = new HttpAdmission({ waiters: httpWaiters, trust, accounts: ownership, registry, endpointUrl, awaited, offerToRunner, route, log });
     const listen = options.dmListen ?? [{ host: '127.0.0.1', port: 0 }];
-    this.dmEndpoint = new DmEndpoint({ listen, sessionOptions: () => sessionOptions(), onSession: (session) => this.track(http.admit(session)), clock, random, log });
+    this.dmEndpoint = new DmEndpoint({ listen, sessionOptions: () => sessionOptions(), onSession: (session, remoteAddress) => {
+      httpCaller.seen(session.hello.devId, remoteAddress);
+      this.track(http.admit(session));
+    }, clock, random, log });
 
     for (const s of options.sources ?? [defaultScanner(trust.name === 'demo' && options.watchSimRegistry === true, options.serialPorts ?? [])]) this.addDeviceSource(s);
   }

@@ -163,6 +163,12 @@ export function DeviceCard({
         {!m.cancelling && job?.phase === 'awaiting-device-consent' ? (
           <p className="muted">{t('bench.waitingDevice')}</p>
         ) : null}
+        {device.waitingForConnect ? (
+          <p className="muted" data-testid="waiting-for-connect" role="status">
+            {t('bench.waitingForConnect')}
+            {device.waitingForConnect.instruction ? ` ${device.waitingForConnect.instruction[instructionLanguage(lng)]}` : ''}
+          </p>
+        ) : null}
         {m.catalogEmpty ? (
           <p className="muted" data-testid="catalog-empty">
             {t('bench.catalogEmpty')}
@@ -262,4 +268,10 @@ export function DeviceCard({
       ) : null}
     </article>
   );
+}
+
+/** The language of a profile's instruction for the screen's language (English where it has none). */
+function instructionLanguage(lng: string): 'en' | 'de' | 'es' {
+  const base = lng.slice(0, 2);
+  return base === 'de' || base === 'es' ? base : 'en';
 }

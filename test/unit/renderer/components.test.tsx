@@ -37,6 +37,18 @@ const device: DeviceView = {
 const noop = () => undefined;
 
 describe('DeviceCard', () => {
+  it('while a job waits for a phone the kiosk cannot call: "waiting for the phone to connect" and the profile instruction, in the bench language', () => {
+    const instruction = { en: 'Tap Check for update on the phone.', de: 'Tippen Sie am Telefon auf Nach Updates suchen.', es: 'Toque Buscar actualizaciones en el teléfono.' };
+    const waiting: DeviceView = { ...device, linkKind: 'http', problems: [], state: 'updating', jobId: 'j', waitingForConnect: { instruction } };
+    const card = (lng: Language) => render(<DeviceCard device={waiting} job={undefined} pending={[]} busy={false} onAction={noop} />, lng);
+    expect(card('en')).toContain('Waiting for the phone to connect. Tap Check for update on the phone.');
+    expect(card('de')).toContain('Warten, bis sich das Telefon verbindet. Tippen Sie am Telefon auf Nach Updates suchen.');
+    expect(card('es')).toContain('Esperando a que el teléfono se conecte. Toque Buscar actualizaciones en el teléfono.');
+    // Without an instruction in the profile the wait is still named; with no wait, nothing is said.
+    expect(render(<DeviceCard device={{ ...waiting, waitingForConnect: { instruction: null } }} job={undefined} pending={[]} busy={false} onAction={noop} />)).toContain('Waiting for the phone to connect.');
+    expect(render(<DeviceCard device={{ ...waiting, waitingForConnect: null }} job={undefined} pending={[]} busy={false} onAction={noop} />)).not.toContain('Waiting for the phone to connect');
+  });
+
   it('shows the model, a masked id, versions, battery and the problem with its next step', () => {
     const text = render(<DeviceCard device={device} job={undefined} pending={[]} busy={false} onAction={noop} />);
     expect(text).toContain('Model Z');

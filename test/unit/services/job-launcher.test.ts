@@ -41,8 +41,8 @@ function setup(o: { linkKind?: 'serial' | 'http'; active?: Partial<JobSnapshot>;
       activeFor: () => (o.active ? ({ jobId: 'parked1', ...o.active } as JobSnapshot) : undefined),
     },
     views,
-    httpWaiters: {
-      next: async (devId, ms) => {
+    httpCaller: {
+      next: async (_entry, devId, ms) => {
         waited.push({ devId, ms });
         return session;
       },

@@ -33,6 +33,11 @@ export interface DevicesArgs {
   demo: boolean;
   /** Where the DM endpoint listens (--dm-listen HOST:PORT, repeatable). */
   dmListen?: string[];
+  /** A phone cable's own interface, plain HTTP (--dm-cable HOST:PORT, repeatable). */
+  dmCable?: string[];
+  /** PEM certificate and key: the DM endpoint speaks HTTPS (--dm-cert FILE, --dm-key FILE). */
+  dmCert?: string;
+  dmKey?: string;
   /** Serial ports assigned to phones with the generic profile (--serial-port PATH, repeatable). */
   serialPorts?: string[];
 }
@@ -59,6 +64,15 @@ export function takeScanOption(a: string | undefined, value: () => string, out: 
       return true;
     case '--dm-listen':
       (out.dmListen ??= []).push(value());
+      return true;
+    case '--dm-cable':
+      (out.dmCable ??= []).push(value());
+      return true;
+    case '--dm-cert':
+      out.dmCert = value();
+      return true;
+    case '--dm-key':
+      out.dmKey = value();
       return true;
     case '--serial-port':
       (out.serialPorts ??= []).push(value());

@@ -10,7 +10,7 @@ import type { DeviceView } from '../../../shared/schemas';
 import { defaultDataDir } from '../../store/paths';
 import { demoCatalogForSimulatedPhones, openKioskForCli } from '../../services/cli-support';
 import type { KioskService } from '../../services/kiosk-service';
-import { parseDmListen } from '../../services/dm-endpoint';
+import { dmListenFromFlags, type DmListenAddress } from '../../services/dm-endpoint';
 import { UsageError, type CliCommand, type CliIo } from '../command';
 import { takeScanOption } from './devices';
 
@@ -51,7 +51,11 @@ Options:
                       "error" with its code and the same plain-words message as the text
   --data DIR          the kiosk's data folder (default: ${defaultDataDir()})
   --dm-listen HOST:PORT  where phones that speak DM over HTTP reach the kiosk (default
-                      127.0.0.1, a free port)
+                      127.0.0.1, a free port; repeatable; beyond loopback HTTPS only)
+  --dm-cert FILE, --dm-key FILE  PEM certificate and key: the DM endpoint speaks HTTPS
+                      (TLS 1.2 or later) on every --dm-listen address
+  --dm-cable HOST:PORT  plain HTTP on a phone cable's own network interface (an
+                      administrator's mark that this address is a cable's; repeatable)
   --scan-ms N         how long the ports must stay quiet before phones are picked (default 1500)
   --serial-port PATH  a serial port with a phone whose cable no device profile names
                       (repeatable); only known phone cables and these ports are opened
@@ -82,6 +86,9 @@ export interface UpdateArgs {
   scanMs: number;
   demo: boolean;
   dmListen?: string[];
+  dmCable?: string[];
+  dmCert?: string;
+  dmKey?: string;
   serialPorts?: string[];
   reconnectWaitS: number;
 }
@@ -239,6 +246,10 @@ export function outcomeKind(s: JobSnapshot | undefined): UpdateOutcome {
   return 'failed';
 }
 
+function withDmListen(listen: DmListenAddress[] | undefined): { dmListen?: DmListenAddress[] } {
+  return listen ? { dmListen: listen } : {};
+}
+
 function outcomeOf(s: JobSnapshot): string {
   if (s.state === 'done') return `updated to ${s.finalVersion ?? s.offer?.targetVersion ?? '?'}`;
   if (s.state === 'up-to-date') return `up to date (${s.facts?.fwVersion ?? '?'})`;
@@ -254,7 +265,7 @@ export const updateCommand: CliCommand = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const p = parseUpdateArgs(args);
-    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs, demo: p.demo, fumo: { reconnectTimeoutMs: p.reconnectWaitS * 1000 }, ...(p.serialPorts ? { serialPorts: p.serialPorts } : {}), ...(p.dmListen ? { dmListen: p.dmListen.map(parseDmListen) } : {}) });
+    const kiosk = await openKioskForCli({ dataDir: p.dataDir, scanMs: p.scanMs, demo: p.demo, fumo: { reconnectTimeoutMs: p.reconnectWaitS * 1000 }, ...(p.serialPorts ? { serialPorts: p.serialPorts } : {}), ...withDmListen(dmListenFromFlags(p)) });
     const service: KioskService = kiosk.service;
     // Jobs this kiosk found unfinished in its journal: they may have ended (or be running) by now.
     // (Those that could not resume were closed as interrupted: a new update starts for their phones.)

@@ -1,6 +1,6 @@
 /** `fumo-kiosk web`: the kiosk in a browser, served on loopback with a per-launch access token. */
 import { KioskService } from '../../services/kiosk-service';
-import { parseDmListen } from '../../services/dm-endpoint';
+import { dmListenFromFlags } from '../../services/dm-endpoint';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,10 @@ Options:
   --demo-shell    sample data only, no kiosk service behind the screens
   --dm-listen HOST:PORT  where phones that speak DM over HTTP reach the kiosk (default
                   127.0.0.1 on a free port; repeat for more; beyond loopback HTTPS only)
+  --dm-cert FILE, --dm-key FILE  PEM certificate and key: the DM endpoint speaks HTTPS
+                  (TLS 1.2 or later) on every --dm-listen address
+  --dm-cable HOST:PORT  plain HTTP on a phone cable's own network interface (an
+                  administrator's mark that this address is a cable's; repeatable)
   --serial-port PATH  a serial port with a phone whose cable no device profile names
                   (repeatable); only known phone cables and these ports are opened
   --renderer DIR  built screens (default: dist/renderer of this installation)
@@ -47,6 +51,9 @@ interface WebArgs {
   reset: boolean;
   rendererDir: string | undefined;
   dmListen: string[];
+  dmCable: string[];
+  dmCert?: string;
+  dmKey?: string;
   serialPorts: string[];
 }
 
@@ -60,6 +67,7 @@ export function parseWebArgs(args: string[]): WebArgs {
     reset: false,
     rendererDir: undefined,
     dmListen: [],
+    dmCable: [],
     serialPorts: [],
   };
   for (let i = 0; i < args.length; i++) {
@@ -85,6 +93,15 @@ export function parseWebArgs(args: string[]): WebArgs {
         break;
       case '--dm-listen':
         out.dmListen.push(value());
+        break;
+      case '--dm-cable':
+        out.dmCable.push(value());
+        break;
+      case '--dm-cert':
+        out.dmCert = value();
+        break;
+      case '--dm-key':
+        out.dmKey = value();
         break;
       case '--serial-port':
         out.serialPorts.push(value());
@@ -155,12 +172,13 @@ export const webCommand: CliCommand = {
       }
       io.stdout.write(`Starting the demo from a fresh data folder (${dataDir}).\n`);
     }
+    const dmListen = dmListenFromFlags(opts);
     const backend: KioskBackend = await createBackend({
       dataDir,
       demo: opts.demo,
       demoShell: opts.demoShell,
       release: hostPolicy(false).release,
-      ...(opts.dmListen.length ? { dmListen: opts.dmListen.map(parseDmListen) } : {}),
+      ...(dmListen ? { dmListen } : {}),
       ...(opts.serialPorts.length ? { serialPorts: opts.serialPorts } : {}),
     });
     let allowNonLoopback = false;

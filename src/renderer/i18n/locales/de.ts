@@ -100,6 +100,7 @@ export const de: Messages = {
     },
     waitingCustomer: 'Warten auf die Antwort des Kunden am Bildschirm.',
     waitingDevice: 'Warten auf die Bestätigung des Kunden am Telefon.',
+    waitingForConnect: 'Warten, bis sich das Telefon verbindet.',
     actionFailed: 'Die Aktion konnte nicht ausgeführt werden.',
   },
   failure: {

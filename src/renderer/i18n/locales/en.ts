@@ -101,6 +101,7 @@ export const en = {
     },
     waitingCustomer: 'Waiting for the customer to answer on the touchscreen.',
     waitingDevice: 'Waiting for the customer to confirm on the phone.',
+    waitingForConnect: 'Waiting for the phone to connect.',
     actionFailed: 'The action could not be done.',
   },
   failure: {

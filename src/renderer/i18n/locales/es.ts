@@ -100,6 +100,7 @@ export const es: Messages = {
     },
     waitingCustomer: 'Esperando la respuesta del cliente en la pantalla táctil.',
     waitingDevice: 'Esperando a que el cliente confirme en el teléfono.',
+    waitingForConnect: 'Esperando a que el teléfono se conecte.',
     actionFailed: 'No se pudo realizar la acción.',
   },
   failure: {
