@@ -27,7 +27,7 @@ import type { ConsentMode, DeviceView, StartJobParams } from '../../shared/schem
 import { loadProfiles, type DeviceProfile } from '../../transport/profiles';
 import { DeviceScanner, serialAdapter, simulatedAdapter, usbAdapter, type DiscoveredDevice } from '../links/scanner';
 import { SIMULATED_SERIAL_PROFILE } from '../demo/sim-profile';
-import { openStore, type Actor, type KioskStore } from '../store';
+import { openStore, type Actor, type KioskStore, type SecretBox } from '../store';
 import { toHistoryRecord } from './store-views';
 import { createStorePorts } from '../store/fumo-ports';
 import { accountsPort, sessionAccounts } from './adapters';
@@ -66,6 +66,8 @@ export interface KioskServiceOptions {
    * served with the generic serial profile. Unknown adapters on other ports are never opened.
    */
   serialPorts?: string[];
+  /** Seals the DM account secrets (default: the key file <data>/secrets.key). */
+  secretBox?: SecretBox;
   clock?: Clock;
   random?: RandomSource;
   /** The kiosk's DM server id (DMAcc ServerID, package 0). */
@@ -157,7 +159,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
     this.serverId = options.serverId ?? DEFAULT_SERVER_ID;
     this.trustPolicy = options.trust ?? noSimulatedPhones();
     this.log = options.log ?? (() => undefined);
-    this.store = openStore(options.dataDir, { clock: this.clock, random: this.random });
+    this.store = openStore(options.dataDir, { clock: this.clock, random: this.random, ...(options.secretBox ? { secretBox: options.secretBox } : {}) });
     this.profiles = [...(options.profiles ?? safeProfiles()), ...(this.trustPolicy.name === 'demo' ? [SIMULATED_SERIAL_PROFILE] : [])];
     this.sessionAccountStore = sessionAccounts(this.store, this.trustPolicy);
     this.accountsPort = accountsPort(this.store, this.serverId, 'obex://fumo-kiosk', this.random);
