@@ -74,6 +74,13 @@ export function createFakeElectron(options: { isPackaged: boolean }) {
         setPermissionCheckHandler: (h: Handler) => (permission.check = h),
       },
     },
+    // No keychain in the fake: the host must still pass it, and the store falls back to the key file.
+    safeStorage: {
+      isAsyncEncryptionAvailable: () => Promise.resolve(false),
+      encryptStringAsync: () => Promise.reject(new Error('no keychain in the fake')),
+      decryptStringAsync: () => Promise.reject(new Error('no keychain in the fake')),
+      getSelectedStorageBackend: () => 'basic_text',
+    },
     Menu: { setApplicationMenu: vi.fn() },
     screen: { getAllDisplays: () => [display], getPrimaryDisplay: () => display },
     ipcMain: {

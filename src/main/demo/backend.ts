@@ -12,6 +12,7 @@ import { demoShellRefused } from '../hosts/release';
 import { createKioskService } from '../services/kiosk-service';
 import { createDemoKiosk } from './demo-kiosk';
 import type { DmListenAddress } from '../services/dm-endpoint';
+import { chooseSecretBox, type KeychainLike } from '../store';
 
 export interface BackendOptions {
   /** Folder for the database and the catalogue. */
@@ -26,6 +27,8 @@ export interface BackendOptions {
   dmListen?: DmListenAddress[];
   /** Serial ports assigned to phones no device profile names (generic serial profile). */
   serialPorts?: string[];
+  /** The operating system's keychain (Electron's safeStorage) to seal DM account secrets with; the key file otherwise. */
+  keychain?: KeychainLike;
   log?: (line: string) => void;
 }
 
@@ -34,7 +37,8 @@ export async function createBackend(options: BackendOptions): Promise<KioskBacke
     if (options.release) throw demoShellRefused();
     return createShellBackend();
   }
-  const service = { dataDir: options.dataDir, ...(options.log ? { log: options.log } : {}), ...(options.dmListen ? { dmListen: options.dmListen } : {}),
+  const secretBox = await chooseSecretBox(options.dataDir, options.keychain);
+  const service = { dataDir: options.dataDir, secretBox, ...(options.log ? { log: options.log } : {}), ...(options.dmListen ? { dmListen: options.dmListen } : {}),
     ...(options.serialPorts ? { serialPorts: options.serialPorts } : {}),
   };
   return options.demo ? createDemoKiosk(service) : createKioskService(service);

@@ -5,6 +5,7 @@ import type { Link } from '../../core/link';
 import type { DeviceProfile } from '../../transport/profiles';
 import type { DiscoveredDevice } from '../links/scanner';
 import type { Printer } from '../receipts';
+import type { SecretBox } from '../store';
 import type { DeviceTrust } from './device-trust';
 import type { DmListenAddress } from './dm-endpoint';
 
@@ -29,6 +30,8 @@ export interface KioskServiceOptions {
    * served with the generic serial profile. Unknown adapters on other ports are never opened.
    */
   serialPorts?: string[];
+  /** Seals the DM account secrets (default: the key file <data>/secrets.key). */
+  secretBox?: SecretBox;
   clock?: Clock;
   random?: RandomSource;
   /** The kiosk's DM server id (DMAcc ServerID, package 0). */

@@ -90,7 +90,7 @@ export class KioskService extends KioskEmitter implements KioskBackend {
     const serverId = (this.serverId = options.serverId ?? DEFAULT_SERVER_ID);
     const trust = (this.trustPolicy = options.trust ?? noSimulatedPhones());
     const log = (this.log = options.log ?? (() => undefined));
-    const store = (this.store = openStore(options.dataDir, { clock, random }));
+    const store = (this.store = openStore(options.dataDir, { clock, random, ...(options.secretBox ? { secretBox: options.secretBox } : {}) }));
     const emit = <E extends KioskEventName>(event: E, payload: KioskEvents[E]): void => void this.emit(event, payload);
     const profiles = [...(options.profiles ?? safeProfiles()), ...(trust.name === 'demo' ? [SIMULATED_SERIAL_PROFILE] : [])];
     const sessionTimeoutMs = options.sessionTimeoutMs ?? 60_000;

@@ -49,7 +49,9 @@ export class AccountStore implements AuthAccountStore {
 
   /** Seal rows stored in plain text by an older kiosk; returns how many. */
   sealPlainRows(): number {
-    const rows = this.ctx.db.prepare("SELECT device_id, server_id, data FROM accounts WHERE data NOT LIKE 'enc1:%'").all() as { device_id: string; server_id: string; data: string }[];
+    // Plain rows are JSON objects; sealed ones (by either kind of box) start with their prefix.
+    const all = this.ctx.db.prepare('SELECT device_id, server_id, data FROM accounts').all() as { device_id: string; server_id: string; data: string }[];
+    const rows = all.filter((r) => !isSealed(r.data));
     if (rows.length === 0) return 0;
     const stmt = this.ctx.db.prepare('UPDATE accounts SET data = ? WHERE device_id = ? AND server_id = ?');
     try {

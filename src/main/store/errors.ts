@@ -6,7 +6,7 @@ import { KioskError } from '../../core/errors';
 import type { ErrorCode } from '../../shared/errors';
 
 /** The codes a storage failure is reported with. */
-export type StoreErrorCode = Extract<ErrorCode, 'STORE_ERROR' | 'STORE_CORRUPT' | 'STORE_TOO_NEW' | 'STORE_FULL' | 'STORE_READ_ONLY' | 'STORE_LOCKED' | 'STORE_ACCESS_DENIED' | 'STORE_IO'>;
+export type StoreErrorCode = Extract<ErrorCode, 'STORE_ERROR' | 'STORE_CORRUPT' | 'STORE_TOO_NEW' | 'STORE_FULL' | 'STORE_READ_ONLY' | 'STORE_LOCKED' | 'STORE_ACCESS_DENIED' | 'STORE_IO' | 'STORE_SECRETS_OTHER_BOX'>;
 
 export const STORE_ERROR_CODES: ReadonlySet<string> = new Set<StoreErrorCode>([
   'STORE_ERROR',
@@ -17,6 +17,7 @@ export const STORE_ERROR_CODES: ReadonlySet<string> = new Set<StoreErrorCode>([
   'STORE_LOCKED',
   'STORE_ACCESS_DENIED',
   'STORE_IO',
+  'STORE_SECRETS_OTHER_BOX',
 ]);
 
 /** SQLite result codes (better-sqlite3's SqliteError.code, extended codes included) by their primary name. */
@@ -51,6 +52,7 @@ const CAUSES: Record<StoreErrorCode, string> = {
   STORE_LOCKED: 'locked',
   STORE_ACCESS_DENIED: 'permission denied',
   STORE_IO: 'input/output error',
+  STORE_SECRETS_OTHER_BOX: 'sealed by another kind of secret box',
 };
 
 function codeOf(e: unknown): string | undefined {

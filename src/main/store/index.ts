@@ -114,5 +114,6 @@ export type { AccountSeed, AccountSummary, AccountImportResult } from './account
 export { parseAccountFile, type AccountEntry } from './account-file';
 export type { SecretBox } from './secrets';
 export { fileSecretBox } from './secrets';
+export { chooseSecretBox, keychainSecretBox, type KeychainLike } from './keychain-box';
 export { DEFAULT_KIOSK_SETTINGS } from './settings';
 export { defaultDataDir } from './paths';

@@ -51,3 +51,8 @@ export function historyPublicKeyPath(dataDir: string): string {
 export function secretKeyPath(dataDir: string): string {
   return path.join(dataDir, 'secrets.key');
 }
+
+/** The same kind of key sealed by the operating system's keychain, where the Electron host runs (0600). */
+export function keychainKeyPath(dataDir: string): string {
+  return path.join(dataDir, 'secrets.key.keychain');
+}

@@ -30,7 +30,7 @@ function rows(): { device_id: string; data: string }[] {
 }
 
 function fixedBox(byte: number): SecretBox {
-  return { where: 'the test keychain', key: () => new Uint8Array(32).fill(byte) };
+  return { where: 'the test keychain', kind: 'key-file', key: () => new Uint8Array(32).fill(byte) };
 }
 
 describe('DM account secrets at rest', () => {

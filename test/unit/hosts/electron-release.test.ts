@@ -62,7 +62,7 @@ describe('Electron host, packaged', () => {
     await startPackagedHost();
     expect(await exit).toBe(1);
     write.mockRestore();
-    expect(fake.backendCalls).toEqual([expect.objectContaining({ demoShell: true, release: true })]);
+    expect(fake.backendCalls).toEqual([expect.objectContaining({ demoShell: true, release: true, keychain: fake.electron.safeStorage })]);
     expect(stderr.join('')).toMatch(/--demo-shell .*not part of a release build/);
     expect(fake.windows).toHaveLength(0);
   });

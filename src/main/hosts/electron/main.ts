@@ -13,6 +13,7 @@ import {
   app,
   ipcMain,
   screen,
+  safeStorage,
   session,
   type WebContents,
   type WebFrameMain,
@@ -116,6 +117,7 @@ async function start(): Promise<void> {
       demo: flag('--demo'),
       demoShell: flag('--demo-shell'),
       release,
+      keychain: safeStorage,
     });
   } catch (e) {
     process.stderr.write(`fumo-kiosk: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -391,6 +391,7 @@ export const de: Messages = {
     STORE_LOCKED: 'Die Kiosk-Datenbank {{file}} wird von einem anderen Programm verwendet ({{detail}}). Schließen Sie den anderen Kiosk, der diesen Datenordner nutzt, und versuchen Sie es erneut.',
     STORE_ACCESS_DENIED: 'Der Kiosk darf {{file}} nicht öffnen ({{detail}}). Geben Sie dem Kiosk-Benutzer Zugriff auf seinen Datenordner und versuchen Sie es erneut.',
     STORE_IO: 'Der Datenträger konnte {{file}} nicht lesen oder schreiben ({{detail}}). Prüfen Sie den Datenträger und sein Kabel und versuchen Sie es erneut; bewahren Sie eine Kopie des Datenordners für den Support auf.',
+    STORE_SECRETS_OTHER_BOX: 'Die DM-Konten in diesem Datenordner wurden mit {{measured}} versiegelt, dieser Kiosk öffnet sie jetzt aber mit {{required}} ({{file}}). Starten Sie den Kiosk so, wie er eingerichtet wurde (Desktop-App oder Web-Host und Befehlszeile), oder importieren Sie die DM-Konten erneut.',
     JOURNAL_ROW_CORRUPT: 'Der gespeicherte Stand der Aktualisierung {{detail}} ist beschädigt und wurde beiseitegelegt; diese Aktualisierung wird nicht fortgesetzt. Schließen Sie das Telefon erneut an, starten Sie seine Aktualisierung neu und löschen Sie dann diesen Hinweis.',
     PIN_WRONG: 'Diese PIN wurde nicht angenommen. Warten Sie {{detail}} bis zum nächsten Versuch.',
     PIN_LOCKED: 'Zu viele falsche PINs: Die Anmeldung ist für {{detail}} gesperrt. Warten Sie oder fragen Sie einen Administrator.',

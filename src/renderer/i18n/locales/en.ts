@@ -392,6 +392,7 @@ export const en = {
     STORE_LOCKED: 'The kiosk database {{file}} is in use by another program ({{detail}}). Close the other kiosk using this data folder, then retry.',
     STORE_ACCESS_DENIED: 'The kiosk is not allowed to open {{file}} ({{detail}}). Give the kiosk user access to its data folder, then retry.',
     STORE_IO: 'The disk failed to read or write {{file}} ({{detail}}). Check the disk and its cable, then retry; keep a copy of the data folder for support.',
+    STORE_SECRETS_OTHER_BOX: 'The DM accounts in this data folder were sealed with {{measured}}, but this kiosk now opens them with {{required}} ({{file}}). Start the kiosk the way it was set up (the desktop app or the web host and command line), or import the DM accounts again.',
     JOURNAL_ROW_CORRUPT: 'The saved state of update {{detail}} is damaged and was set aside; that update will not resume. Reconnect the phone and start its update again, then clear this note.',
     PIN_WRONG: 'That PIN was not accepted. Wait {{detail}} before the next try.',
     PIN_LOCKED: 'Too many wrong PINs: logging in is locked for {{detail}}. Wait, or ask an administrator.',

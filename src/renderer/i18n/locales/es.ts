@@ -391,6 +391,7 @@ export const es: Messages = {
     STORE_LOCKED: 'Otro programa está usando la base de datos del quiosco {{file}} ({{detail}}). Cierre el otro quiosco que usa esta carpeta de datos y vuelva a intentarlo.',
     STORE_ACCESS_DENIED: 'El quiosco no tiene permiso para abrir {{file}} ({{detail}}). Dé al usuario del quiosco acceso a su carpeta de datos y vuelva a intentarlo.',
     STORE_IO: 'El disco no ha podido leer o escribir {{file}} ({{detail}}). Revise el disco y su cable y vuelva a intentarlo; guarde una copia de la carpeta de datos para el servicio técnico.',
+    STORE_SECRETS_OTHER_BOX: 'Las cuentas DM de esta carpeta de datos se sellaron con {{measured}}, pero este quiosco ahora las abre con {{required}} ({{file}}). Inicie el quiosco como se configuró (la aplicación de escritorio o el host web y la línea de comandos), o vuelva a importar las cuentas DM.',
     JOURNAL_ROW_CORRUPT: 'El estado guardado de la actualización {{detail}} está dañado y se ha apartado; esa actualización no se reanudará. Vuelva a conectar el teléfono, inicie de nuevo su actualización y después borre este aviso.',
     PIN_WRONG: 'Ese PIN no se ha aceptado. Espere {{detail}} antes del siguiente intento.',
     PIN_LOCKED: 'Demasiados PIN incorrectos: el inicio de sesión está bloqueado durante {{detail}}. Espere o pida ayuda a un administrador.',
