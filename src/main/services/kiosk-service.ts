@@ -38,7 +38,7 @@ import { DmEndpoint, type DmListenAddress } from './dm-endpoint';
 import { cardWithJob, JobViews } from './job-views';
 import { nodesOf } from './nodes';
 import { PhoneSessions } from './phone-sessions';
-import { UpdateTimeEstimator } from './update-time';
+import { UpdateTimeEstimator, consentEstimate } from './update-time';
 import { createKioskApi, type KioskApiParts } from './kiosk-api';
 import { PayloadServer } from './payload-server';
 import { systemPrinter, type Printer } from '../receipts';
@@ -199,7 +199,7 @@ export class KioskService extends EventEmitter implements KioskBackend {
           portId: info?.portId,
           consentMode: info?.consentMode,
           releaseNotes: offer?.releaseNotes,
-          ...(entry && offer ? { estimatedSeconds: this.updateTimes.estimate(entry.profile, offer.sizeBytes) } : {}),
+          ...(entry && offer ? consentEstimate(this.updateTimes.estimateRange(entry.profile, offer.sizeBytes)) : {}),
         };
       },
       onRequested: (r) => this.emitEvent('consent:requested', r),
