@@ -185,6 +185,8 @@ export const ConsentRequestSchema = z.object({
   imageBytes: Bytes,
   /** From the image size and the link's measured speed. */
   estimatedSeconds: z.number().nonnegative(),
+  /** Present while the install time is still a guess: the low end of the range (high end is estimatedSeconds). */
+  estimatedSecondsLow: z.number().nonnegative().optional(),
   privacy: VersionedTextSchema,
   warranty: VersionedTextSchema,
   /** Whether "install later" can be offered. */

@@ -34,6 +34,8 @@ export interface ConsentBrokerOptions {
     releaseNotes?: Record<string, string> | undefined;
     /** How long the update takes on this phone's link (download, install, reboot). */
     estimatedSeconds?: number | undefined;
+    /** The quickest it may take, while the install time on this link is still a guess. */
+    estimatedSecondsLow?: number | undefined;
   };
   onRequested(request: ConsentRequest): void;
   onResolved(e: { requestId: string; jobId: string; decision: 'approve' | 'decline' }): void;
@@ -85,6 +87,9 @@ export class ConsentBroker {
       releaseNotes: ctx.releaseNotes ?? (r.releaseNotes ? { en: r.releaseNotes } : {}),
       imageBytes: r.sizeBytes,
       estimatedSeconds: ctx.estimatedSeconds ?? r.estimatedSeconds ?? Math.ceil(r.sizeBytes / 92_160),
+      ...(ctx.estimatedSeconds !== undefined && ctx.estimatedSecondsLow !== undefined && ctx.estimatedSecondsLow < ctx.estimatedSeconds
+        ? { estimatedSecondsLow: ctx.estimatedSecondsLow }
+        : {}),
       privacy: { version, text: privacyTexts() },
       warranty: { version, text: warrantyTexts() },
       supportsSchedule: r.schedules.includes('later'),

@@ -6,14 +6,14 @@ import type { JobRunner } from '../../core/fumo/runner';
 import type { ConsentBrokerOptions } from './consent-broker';
 import type { DeviceRegistry } from './device-registry';
 import type { JobViews } from './job-views';
-import type { UpdateTimeEstimator } from './update-time';
+import { consentEstimate, type UpdateTimeEstimator } from './update-time';
 
 export function consentContext(
   jobId: string,
   views: Pick<JobViews, 'get'>,
   runner: Pick<JobRunner, 'get'>,
   registry: Pick<DeviceRegistry, 'get'>,
-  updateTimes: Pick<UpdateTimeEstimator, 'estimate'>,
+  updateTimes: Pick<UpdateTimeEstimator, 'estimateRange'>,
 ): ReturnType<ConsentBrokerOptions['jobContext']> {
   const info = views.get(jobId);
   const offer = runner.get(jobId)?.offer;
@@ -22,6 +22,6 @@ export function consentContext(
     portId: info?.portId,
     consentMode: info?.consentMode,
     releaseNotes: offer?.releaseNotes,
-    ...(entry && offer ? { estimatedSeconds: updateTimes.estimate(entry.profile, offer.sizeBytes) } : {}),
+    ...(entry && offer ? consentEstimate(updateTimes.estimateRange(entry.profile, offer.sizeBytes)) : {}),
   };
 }

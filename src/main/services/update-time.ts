@@ -4,6 +4,8 @@
  * reboot. Before this kiosk has finished an update on a profile, the rate is the profile's line
  * rate (serial: baud / 10 bits per byte, less framing) or a cautious figure for USB and HTTP;
  * after that it is what the kiosk measured on that profile (the median of recent updates).
+ * While the install time on a profile is still a guess, the estimate is a range: from the fastest
+ * plausible install to the cautious allowance; once one was measured it is a single figure.
  */
 import type { JobSnapshot } from '../../core/fumo/ports';
 import type { DeviceProfile } from '../../transport/profiles';
@@ -14,7 +16,16 @@ const SERIAL_PAYLOAD_SHARE = 0.9;
 const FIRST_GUESS_BPS = { usb: 1_000_000, http: 2_000_000 } as const;
 /** Install and reboot before any was measured. */
 export const FIRST_GUESS_INSTALL_S = 60;
+/** The quickest install and reboot assumed before any was measured (low end of the range). */
+export const FASTEST_INSTALL_S = 10;
 const KEEP = 5;
+
+export interface UpdateTimeEstimate {
+  /** Download, install and reboot, in whole seconds. */
+  seconds: number;
+  /** Present while the install time is a guess: the quickest the update may take. */
+  lowSeconds?: number;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -54,13 +65,23 @@ export class UpdateTimeEstimator {
     if (installMs > 0) push(this.installs, profileId, installMs / 1000);
   }
 
-  /** Seconds for `bytes` on `profile`: download, install and reboot. */
+  /** Seconds for `bytes` on `profile`: download, install and reboot (the cautious end when unsure). */
   estimate(profile: DeviceProfile, bytes: number): number {
+    return this.estimateRange(profile, bytes).seconds;
+  }
+
+  /**
+   * The estimate with its low end while the install time on `profile` is not yet measured:
+   * `lowSeconds` is then the download plus the fastest plausible install; it is absent once
+   * this kiosk has measured an install on the profile.
+   */
+  estimateRange(profile: DeviceProfile, bytes: number): UpdateTimeEstimate {
     const rates = this.rates.get(profile.id);
     const rate = rates?.length ? median(rates) : UpdateTimeEstimator.priorRate(profile);
+    const download = bytes / rate;
     const installs = this.installs.get(profile.id);
-    const install = installs?.length ? median(installs) : FIRST_GUESS_INSTALL_S;
-    return Math.ceil(bytes / rate + install);
+    if (installs?.length) return { seconds: Math.ceil(download + median(installs)) };
+    return { seconds: Math.ceil(download + FIRST_GUESS_INSTALL_S), lowSeconds: Math.ceil(download + FASTEST_INSTALL_S) };
   }
 }
 
@@ -69,4 +90,9 @@ function push(map: Map<string, number[]>, key: string, value: number): void {
   list.push(value);
   if (list.length > KEEP) list.shift();
   map.set(key, list);
+}
+
+/** The estimate as the consent request carries it. */
+export function consentEstimate(e: UpdateTimeEstimate): { estimatedSeconds: number; estimatedSecondsLow?: number } {
+  return e.lowSeconds === undefined ? { estimatedSeconds: e.seconds } : { estimatedSeconds: e.seconds, estimatedSecondsLow: e.lowSeconds };
 }

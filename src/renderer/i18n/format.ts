@@ -99,6 +99,16 @@ export function formatDurationWords(seconds: number, lng: string): string {
 }
 
 /**
+ * The low end of a duration range in words: under a minute it is seconds rounded up to ten
+ * ("20 seconds"), so a quick update is not shown as "1 minute"; otherwise as formatDurationWords.
+ */
+export function formatLowDurationWords(seconds: number, lng: string): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  if (s < 60) return unit(lng, 'second', Math.max(10, Math.ceil(s / 10) * 10));
+  return formatDurationWords(s, lng);
+}
+
+/**
  * Estimated seconds for an update of `sizeBytes` over a link measured at `bytesPerSecond`, plus a
  * fixed allowance for the phone to install and restart. Undefined when the speed is not known.
  */

@@ -17,7 +17,7 @@ const ask: CustomerConsentRequest = {
   schedules: ['now', 'later'],
 };
 
-function broker(timeoutMs = 60_000) {
+function broker(timeoutMs = 60_000, estimate: { estimatedSeconds: number; estimatedSecondsLow?: number } = { estimatedSeconds: 420 }) {
   const clock = new FakeClock();
   const requested: ConsentRequest[] = [];
   const handovers: string[] = [];
@@ -25,7 +25,7 @@ function broker(timeoutMs = 60_000) {
     clock,
     random: counterRandom(),
     timeoutMs: () => timeoutMs,
-    jobContext: () => ({ portId: 'sim:1', consentMode: 'customer', estimatedSeconds: 420 }),
+    jobContext: () => ({ portId: 'sim:1', consentMode: 'customer', ...estimate }),
     onRequested: (r) => requested.push(r),
     onResolved: () => undefined,
     onHandover: (e) => handovers.push(e.requestId),
@@ -34,6 +34,16 @@ function broker(timeoutMs = 60_000) {
 }
 
 describe('ConsentBroker', () => {
+  it('carries the low end of the time while it is a range, and drops one that is not below the estimate', () => {
+    const ranged = broker(60_000, { estimatedSeconds: 75, estimatedSecondsLow: 25 });
+    void ranged.b.ask(ask, new AbortController().signal).catch(() => undefined);
+    expect(ranged.requested[0]).toMatchObject({ estimatedSeconds: 75, estimatedSecondsLow: 25 });
+    const even = broker(60_000, { estimatedSeconds: 75, estimatedSecondsLow: 75 });
+    void even.b.ask(ask, new AbortController().signal).catch(() => undefined);
+    expect(even.requested[0]?.estimatedSeconds).toBe(75);
+    expect(even.requested[0]).not.toHaveProperty('estimatedSecondsLow');
+  });
+
   it('the request carries the texts and their versions; the answer carries back the versions and language shown', async () => {
     const { b, requested } = broker();
     const answer = b.ask(ask, new AbortController().signal);

@@ -12,10 +12,10 @@ describe('consentContext', () => {
   const runner = { get: (id: string) => (id === 'j1' ? ({ offer } as unknown as JobSnapshot) : undefined) };
   const entry = { profile: { id: 'prof' } } as unknown as DeviceEntry;
   const registry = { get: (portId: string) => (portId === 'p1' ? entry : undefined) };
-  const updateTimes = { estimate: (_p: unknown, bytes: number) => bytes / 10 };
+  const updateTimes = { estimateRange: (_p: unknown, bytes: number) => ({ seconds: bytes / 10, lowSeconds: bytes / 50 }) };
 
-  it('names the job port, mode, notes and the estimate for the offered size', () => {
-    expect(consentContext('j1', views, runner, registry, updateTimes)).toEqual({ portId: 'p1', consentMode: 'operator', releaseNotes: 'Fixes', estimatedSeconds: 100 });
+  it('names the job port, mode, notes and the estimate range for the offered size', () => {
+    expect(consentContext('j1', views, runner, registry, updateTimes)).toEqual({ portId: 'p1', consentMode: 'operator', releaseNotes: 'Fixes', estimatedSeconds: 100, estimatedSecondsLow: 20 });
   });
 
   it('a job the service does not know gets no estimate', () => {

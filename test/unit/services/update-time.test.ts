@@ -41,3 +41,19 @@ describe('UpdateTimeEstimator', () => {
     expect(e.estimate(serial115200, 1_000_000)).toBe(Math.ceil(1_000_000 / 10_368 + 60));
   });
 });
+
+describe('UpdateTimeEstimator.estimateRange', () => {
+  it('is a range before an install was measured on the profile: fastest install to the cautious allowance', () => {
+    const e = new UpdateTimeEstimator();
+    // 5 MB over USB at the 1 MB/s first guess is 5 s of download.
+    expect(e.estimateRange(usb, 5_000_000)).toEqual({ seconds: 5 + 60, lowSeconds: 5 + 10 });
+    expect(e.estimate(usb, 5_000_000)).toBe(65);
+  });
+
+  it('is one figure once an install was measured on the profile, and only there', () => {
+    const e = new UpdateTimeEstimator();
+    e.record('bench-usb', finished('a', 10_000_000, 10, 8));
+    expect(e.estimateRange(usb, 5_000_000)).toEqual({ seconds: 5 + 8 });
+    expect(e.estimateRange(serial115200, 1_000_000).lowSeconds).toBe(Math.ceil(1_000_000 / 10_368 + 10));
+  });
+});

@@ -291,6 +291,7 @@ export const de: Messages = {
       noNotes: 'Der Hersteller hat diese Version nicht beschrieben.',
       duration: 'Wie lange es dauert',
       durationKnown: 'Etwa {{duration}}.',
+      durationRange: 'Etwa {{low}} bis {{high}}.',
       durationUnknown: 'Meist einige Minuten; das hängt vom Kabel ab.',
       size: 'Das Update ist {{size}} groß.',
       connected: 'Lassen Sie Ihr Telefon angeschlossen',

@@ -292,6 +292,7 @@ export const en = {
       noNotes: 'The manufacturer did not describe this version.',
       duration: 'How long it takes',
       durationKnown: 'About {{duration}}.',
+      durationRange: 'About {{low}} to {{high}}.',
       durationUnknown: 'Usually a few minutes; it depends on the cable.',
       size: 'The update is {{size}}.',
       connected: 'Keep your phone connected',

@@ -291,6 +291,7 @@ export const es: Messages = {
       noNotes: 'El fabricante no ha descrito esta versión.',
       duration: 'Cuánto tarda',
       durationKnown: 'Aproximadamente {{duration}}.',
+      durationRange: 'Entre {{low}} y {{high}}, aproximadamente.',
       durationUnknown: 'Normalmente unos minutos; depende del cable.',
       size: 'La actualización ocupa {{size}}.',
       connected: 'Mantenga el teléfono conectado',

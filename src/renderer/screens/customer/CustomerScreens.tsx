@@ -4,10 +4,11 @@ import type { ConsentRequest, DeviceView, JobView, ReceiptCode, Schedule } from 
 import { PrintReceiptButton } from '../../components/PrintReceipt';
 import type { PrintState } from '../../components/print-receipt';
 import { ReceiptQr } from '../../components/ReceiptQr';
+import { durationText } from './offer-duration';
 import { placeOf } from '../../components/device-model';
 import { ProgressBar } from '../../components/ProgressBar';
 import { translateError } from '../../i18n';
-import { devIdTail, formatDateTime, formatDurationWords, formatMegabytes, maskDevId, timeLeftWords } from '../../i18n/format';
+import { devIdTail, formatDateTime, formatMegabytes, maskDevId, timeLeftWords } from '../../i18n/format';
 import { useProgressView } from '../../store';
 import { failureOf, type NextStep } from '../../components/failure';
 import { consentTextsShown, pickTextWithLang } from './customer-flow';
@@ -75,9 +76,7 @@ export function OfferScreen({
           <div className="offer-section">
             <h2>{t('customer.offer.duration')}</h2>
             <p data-testid="offer-duration">
-              {request.estimatedSeconds > 0
-                ? t('customer.offer.durationKnown', { duration: formatDurationWords(request.estimatedSeconds, lng) })
-                : t('customer.offer.durationUnknown')}{' '}
+              {durationText(request, lng, t)}{' '}
               <span className="muted">{t('customer.offer.size', { size: formatMegabytes(request.imageBytes, lng) })}</span>
             </p>
             <h3>{t('customer.offer.connected')}</h3>
