@@ -32,8 +32,19 @@ export function problemOf(code: ErrorCode, details: ErrorDetails, blocking = tru
 
 /** The card's fields from one look at the phone in a session nobody is prompted in. */
 export async function lookAtPhone(session: FumoSession, o: BenchLookOptions): Promise<Partial<DeviceView>> {
-  // The bench trusts the profile's FUMO location; the job checks it before it writes there.
-  const facts = await readDeviceFacts(session, o.nodes, { locateFumo: false });
+  return cardFromFacts(await readBenchFacts(session, o.nodes), o);
+}
+
+/** The facts the bench reads (it trusts the profile's FUMO location; the job checks it before it writes there). */
+export function readBenchFacts(session: FumoSession, nodes: DeviceNodeMap): Promise<DeviceFacts> {
+  return readDeviceFacts(session, nodes, { locateFumo: false });
+}
+
+/**
+ * The card's fields from facts already read: what the catalogue offers the phone and what stands
+ * in its way. Run again without a session when the catalogue or the battery threshold changes.
+ */
+export async function cardFromFacts(facts: DeviceFacts, o: Omit<BenchLookOptions, 'nodes'>): Promise<Partial<DeviceView>> {
   const problems: Problem[] = [];
   let state: DeviceState = 'no-update';
   let targetVersion: string | null = null;

@@ -59,6 +59,8 @@ export interface KioskApiParts {
   recordSettled(id: string): Promise<void>;
   /** A login ends after this long without a call from its screen. */
   sessionIdleMs(): number;
+  /** The catalogue changed: the attached phones' cards are worked out again. */
+  catalogChanged?(): Promise<void>;
 }
 
 export function settingsView(store: KioskStore): Settings {
@@ -278,12 +280,14 @@ export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench
         toResult(async () => {
           const r = await p.store.catalog.import(params.path, { actor: actor() });
           p.emit('catalog:changed', catalogList());
+          await p.catalogChanged?.();
           return { bundle: toBundleView(r.entry), accepted: true };
         }),
       remove: (params: { bundleId: string }) =>
         toResult(async () => {
           await p.store.catalog.remove(params.bundleId, actor());
           p.emit('catalog:changed', catalogList());
+          await p.catalogChanged?.();
           return null;
         }),
     },

@@ -153,7 +153,7 @@ export class KioskService extends KioskEmitter implements KioskBackend {
     this.apiParts = {
       ...{ clock, sessionIdleMs: () => store.settings.get('sessionIdleSeconds') * 1000, store, runner, devices: registry, views: this.views, consents },
       ...{ demo: options.demo === true, emit, startUpdate: (p) => this.startUpdate(p), retry: (jobId) => this.launcher.retry(jobId) },
-      ...{ checkPin: (pin) => store.pins.verify({ pin }), printer: options.printer ?? systemPrinter(), recordSettled: (id) => history.settled(id) },
+      ...{ checkPin: (pin) => store.pins.verify({ pin }), printer: options.printer ?? systemPrinter(), recordSettled: (id) => history.settled(id), catalogChanged: () => phones.reevaluate() },
     };
     this.api = createKioskApi(this.apiParts, 'bench');
     ({ getSnapshot: this.getSnapshot, devices: this.devices, jobs: this.jobs, consent: this.consent, auth: this.auth } = this.api);

@@ -11,7 +11,7 @@ import type { JobRunner, SessionRouting } from '../../core/fumo/runner';
 import { isTerminal, type CatalogMatch, type DeviceFacts, type FumoSession, type JobSnapshot } from '../../core/fumo/ports';
 import { updateRequestOf } from '../../core/fumo/update-request';
 import type { ConsentMode } from '../../shared/schemas';
-import { lookAtPhone } from './bench-card';
+import { cardFromFacts, readBenchFacts } from './bench-card';
 import type { DeviceEntry, DeviceRegistry } from './device-registry';
 import type { JobViews } from './job-views';
 import { nodesOf } from './nodes';
@@ -39,6 +39,9 @@ export interface PhoneSessionsOptions {
 }
 
 export class PhoneSessions {
+  /** The facts of each phone's last look, to work its card out again when the catalogue changes. */
+  private readonly facts = new WeakMap<DeviceEntry, DeviceFacts>();
+
   constructor(private readonly o: PhoneSessionsOptions) {}
 
   private isJobOver(jobId: string): boolean {
@@ -108,14 +111,37 @@ export class PhoneSessions {
 
   /** The bench card from one look at the phone. */
   private async lookAt(entry: DeviceEntry, session: FumoSession): Promise<void> {
-    const look = await lookAtPhone(session, {
-      nodes: nodesOf(entry.profile),
-      match: (facts) => this.o.match(facts),
+    const facts = await readBenchFacts(session, nodesOf(entry.profile));
+    this.facts.set(entry, facts);
+    await this.cardFor(entry, facts);
+  }
+
+  private async cardFor(entry: DeviceEntry, facts: DeviceFacts): Promise<void> {
+    const look = await cardFromFacts(facts, {
+      match: (f) => this.o.match(f),
       batteryThresholdPercent: this.o.batteryThresholdPercent(),
       catalogueEmpty: this.o.catalogueEmpty(),
     });
     const busy = entry.view.jobId !== null && !this.isJobOver(entry.view.jobId);
     this.o.registry.update(entry, { ...look, state: busy ? entry.view.state : (look.state ?? entry.view.state) });
+  }
+
+  /**
+   * The catalogue (or the battery threshold) changed: every attached phone without a running job
+   * gets its card worked out again from the facts last read, without a new session, so an
+   * imported bundle is offered at once and a removed one is no longer offered.
+   */
+  async reevaluate(): Promise<void> {
+    for (const entry of this.o.registry.all()) {
+      const facts = this.facts.get(entry);
+      if (!entry.attached || !facts) continue;
+      if (entry.view.jobId !== null && !this.isJobOver(entry.view.jobId)) continue;
+      try {
+        await this.cardFor(entry, facts);
+      } catch (e) {
+        this.markProblem(entry, e);
+      }
+    }
   }
 
   private markProblem(entry: DeviceEntry, e: unknown): void {
