@@ -102,6 +102,25 @@ async function runCase(guest: ReturnType<typeof ensureGuest>, accel: 'kvm' | 'tc
           await qmp.deviceDel('cable');
           await phone.unplug();
           return {};
+        case 'unplug-mid-download': {
+          // Pulled by what the phone has stored, not by the kiosk's progress (which may move in
+          // steps as large as the package): the first chunk that takes it past `from` of the
+          // package, which must still be below `to`.
+          const from = Number(request['from']);
+          const to = Number(request['to']);
+          const at = await new Promise<{ stored: number; size: number }>((resolveAt) => {
+            const onBytes = (e: { offset: number; bytes: number; size: number }): void => {
+              if (e.offset + e.bytes < from * e.size) return;
+              phone.device.off('package-bytes', onBytes);
+              resolveAt({ stored: e.offset + e.bytes, size: e.size });
+            };
+            phone.device.on('package-bytes', onBytes);
+          });
+          if (at.stored >= to * at.size) throw new Error(`the phone went from below ${from * 100} % to ${((at.stored / at.size) * 100).toFixed(0)} % in one chunk`);
+          await qmp.deviceDel('cable');
+          await phone.unplug();
+          return at;
+        }
         case 'plug': {
           const connected = phone.plug();
           await qmp.deviceAdd(usbSerial);
