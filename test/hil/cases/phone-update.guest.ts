@@ -242,10 +242,6 @@ main().then(
   },
   async (e: unknown) => {
     console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-    // A phone that ran in the guest left its log: the other half of what happened.
-    for (const log of ['/tmp/phone-acm.log', '/tmp/phone-usb.log']) {
-      if (existsSync(log)) console.error(`${log}:\n${readFileSync(log, 'utf8').split('\n').slice(-40).join('\n')}`);
-    }
     await host.close();
     process.exit(1);
   },
