@@ -25,13 +25,15 @@ function skip(reason: string): never {
   process.exit(0);
 }
 
-function toolsPresent(): boolean {
+/** The Debian package of the first tool the rig lacks, or undefined (under CI a missing tool throws, naming it). */
+function missingPackage(): string | undefined {
   const who = 'test:hil';
-  return (
-    haveTools(who, ['qemu-system-x86_64'], 'qemu-system-x86', ['--version']) &&
-    haveTools(who, ['mmdebstrap'], 'mmdebstrap', ['--version']) &&
-    haveTools(who, ['busybox'], 'busybox-static', ['--help'])
-  );
+  const tools: Array<[string, string, string[]]> = [
+    ['qemu-system-x86_64', 'qemu-system-x86', ['--version']],
+    ['mmdebstrap', 'mmdebstrap', ['--version']],
+    ['busybox', 'busybox-static', ['--help']],
+  ];
+  return tools.find(([command, pkg, probe]) => !haveTools(who, [command], pkg, probe))?.[1];
 }
 
 /** One guest boot: the in-guest program (test/hil/cases) and its environment. */
@@ -166,7 +168,8 @@ async function main(): Promise<void> {
   // let node drain its loop and exit 0.
   process.exitCode = 1;
   const t0 = Date.now();
-  if (!toolsPresent()) skip('qemu-system-x86, mmdebstrap or busybox-static is not installed');
+  const missing = missingPackage();
+  if (missing) skip(`the Debian package ${missing} is not installed`);
   let guest: ReturnType<typeof ensureGuest>;
   try {
     guest = ensureGuest(log);
