@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every tier in order (lint, typecheck, unit, integration, build, e2e in Chromium
-// against the web host, e2e in Electron where it can run), each step's outcome and time, and a
-// summary at the end. All steps run even when one fails, so one run shows everything.
+// against the web host, e2e in Electron where it can run, hardware in the loop in a QEMU guest),
+// each step's outcome and time, and a summary at the end. All steps run even when one fails, so one run shows everything.
 // Usage: node scripts/test-all.mjs [--only step,step] [--skip step,step]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ const steps = [
     args: ['scripts/e2e-electron.mjs'],
     needs: 'build',
   },
+  { name: 'hil', cmd: bin('tsx'), args: ['test/hil/run.ts'] },
 ];
 
 function list(flag) {

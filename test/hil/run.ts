@@ -25,13 +25,15 @@ function skip(reason: string): never {
   process.exit(0);
 }
 
-function toolsPresent(): boolean {
+/** The Debian package of the first tool the rig lacks, or undefined (under CI a missing tool throws, naming it). */
+function missingPackage(): string | undefined {
   const who = 'test:hil';
-  return (
-    haveTools(who, ['qemu-system-x86_64'], 'qemu-system-x86', ['--version']) &&
-    haveTools(who, ['mmdebstrap'], 'mmdebstrap', ['--version']) &&
-    haveTools(who, ['busybox'], 'busybox-static', ['--help'])
-  );
+  const tools: Array<[string, string, string[]]> = [
+    ['qemu-system-x86_64', 'qemu-system-x86', ['--version']],
+    ['mmdebstrap', 'mmdebstrap', ['--version']],
+    ['busybox', 'busybox-static', ['--help']],
+  ];
+  return tools.find(([command, pkg, probe]) => !haveTools(who, [command], pkg, probe))?.[1];
 }
 
 /** One guest boot: the in-guest program (test/hil/cases) and its environment. */
@@ -102,6 +104,25 @@ async function runCase(guest: ReturnType<typeof ensureGuest>, accel: 'kvm' | 'tc
           await qmp.deviceDel('cable');
           await phone.unplug();
           return {};
+        case 'unplug-mid-download': {
+          // Pulled by what the phone has stored, not by the kiosk's progress (which may move in
+          // steps as large as the package): the first chunk that takes it past `from` of the
+          // package, which must still be below `to`.
+          const from = Number(request['from']);
+          const to = Number(request['to']);
+          const at = await new Promise<{ stored: number; size: number }>((resolveAt) => {
+            const onBytes = (e: { offset: number; bytes: number; size: number }): void => {
+              if (e.offset + e.bytes < from * e.size) return;
+              phone.device.off('package-bytes', onBytes);
+              resolveAt({ stored: e.offset + e.bytes, size: e.size });
+            };
+            phone.device.on('package-bytes', onBytes);
+          });
+          if (at.stored >= to * at.size) throw new Error(`the phone went from below ${from * 100} % to ${((at.stored / at.size) * 100).toFixed(0)} % in one chunk`);
+          await qmp.deviceDel('cable');
+          await phone.unplug();
+          return at;
+        }
         case 'plug': {
           const connected = phone.plug();
           await qmp.deviceAdd(usbSerial);
@@ -147,7 +168,8 @@ async function main(): Promise<void> {
   // let node drain its loop and exit 0.
   process.exitCode = 1;
   const t0 = Date.now();
-  if (!toolsPresent()) skip('qemu-system-x86, mmdebstrap or busybox-static is not installed');
+  const missing = missingPackage();
+  if (missing) skip(`the Debian package ${missing} is not installed`);
   let guest: ReturnType<typeof ensureGuest>;
   try {
     guest = ensureGuest(log);

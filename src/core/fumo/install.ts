@@ -55,7 +55,17 @@ export class InstallPhase {
     if (!install) throw new KioskError('INTERNAL', { detail: 'install without correlator' });
     // Journaled before the Exec: a restart knows an install may be under way with this correlator.
     await this.job.record({ install: { ...install, execStatus: 0 } });
-    const status = await session.exec(uri, { correlator: install.correlator });
+    let status: number;
+    try {
+      status = await session.exec(uri, { correlator: install.correlator });
+    } catch (e) {
+      if (!isDisconnect(e)) throw e;
+      // The link went during the Exec: the phone may have taken it and be installing, and it
+      // reboots whatever the kiosk does. Wait for it; the new session brings the 1226, or the
+      // phone is asked where it stands (and the Exec sent again if it never arrived).
+      await this.awaitResult(install.correlator, this.job.requireFacts(), { linkLost: true });
+      return;
+    }
     await this.job.record({ install: { ...install, execStatus: status } });
     if (status !== 202 && status !== 200) {
       throw new KioskError('INSTALL_FAILED', { detail: `Exec answered ${status}` });
@@ -73,14 +83,18 @@ export class InstallPhase {
   }
 
   /** Wait for the Generic Alert 1226 with our Correlator, across the device's reboot (a new session from the same DevId). */
-  private async awaitResult(correlator: string, facts: DeviceFacts): Promise<void> {
+  private async awaitResult(correlator: string, facts: DeviceFacts, o: { linkLost?: boolean } = {}): Promise<void> {
     const deadline = this.job.ports.clock.now() + this.job.settings.installTimeoutMs;
     const offer = this.job.requireOffer();
     let alert: GenericAlert | undefined;
-    let waitedInSession = false;
+    let waitedInSession = o.linkLost === true;
     // Restarted with the Exec possibly sent, the result may have gone to the old process.
     let askDevice = this.continuing;
     this.continuing = false;
+    if (o.linkLost) {
+      await this.job.awaitDevice('reboot', this.job.settings.installTimeoutMs, new KioskError('REBOOT_TIMEOUT', { detail: facts.devId }));
+      askDevice = true;
+    }
     while (!alert) {
       const session = this.job.requireSession();
       const pred = (a: GenericAlert): boolean => this.isResultFor(a, correlator);

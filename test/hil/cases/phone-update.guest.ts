@@ -4,9 +4,9 @@
  * CDC ACM interface, a gadget on dummy_hcd (the phone runs in the guest, acm-phone.ts).
  * The kiosk service's own scanner (SerialPort.list through udev) finds the port, the profile
  * comes from VID:PID, the operator consents, the update runs to the end and the phone reports
- * the new firmware version. With HIL_UNPLUG=1 the cable is pulled at about half of the
- * download (QMP device_del) and plugged back (device_add): the kiosk must show CABLE_UNPLUGGED
- * within a second, keep its CPU use low, close the port, find the phone again by serial number
+ * the new firmware version. With HIL_UNPLUG=1 the cable is pulled in mid-download (once the
+ * phone has stored 30-70 % of the package, QMP device_del) and plugged back (device_add): the
+ * kiosk must show CABLE_UNPLUGGED within a second, keep its CPU use low, close the port, find the phone again by serial number
  * and finish the download from where it stopped.
  */
 import { closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs';
@@ -173,29 +173,22 @@ async function main(): Promise<void> {
   report('identified', { seconds: (Date.now() - t0) / 1000, model: before.model, from: before.fwVersion, to: before.targetVersion });
 
   const jobId = await service.startUpdate({ portId: cable.portId, consentMode: 'operator', schedule: 'now' });
-  let pulledAt = 0;
-  let unplugShown: Promise<number> | undefined;
   if (unplugCase) {
-    await new Promise<void>((resolve) => {
-      service.runner.on((e) => {
-        if (e.type === 'job-progress' && e.progress.jobId === jobId && !pulledAt && e.progress.bytesSent >= e.progress.totalBytes / 2) {
-          pulledAt = e.progress.bytesSent;
-          resolve();
-        }
-      });
-    });
-    const fromPull = Date.now();
-    unplugShown = new Promise<number>((resolve) => {
+    // The host pulls the cable once the phone has stored between 30 % and 70 % of the package
+    // (QMP device_del) and answers when it has: the kiosk's 1 s counts from the answer.
+    const shownAt = new Promise<number>((resolve) => {
       const look = (): void => {
         const job = service.runner.get(jobId);
-        if (job?.error?.code === 'CABLE_UNPLUGGED' || job?.outcome?.code === 'CABLE_UNPLUGGED') resolve(Date.now() - fromPull);
+        if (job?.error?.code === 'CABLE_UNPLUGGED' || job?.outcome?.code === 'CABLE_UNPLUGGED') resolve(Date.now());
       };
       service.runner.on(look);
       service.on('device:detached', look);
-      look();
     });
-    await host.ask('unplug');
-    const shownMs = await unplugShown;
+    const at = await host.ask('unplug-mid-download', { from: 0.3, to: 0.7 });
+    const fromPull = Date.now();
+    const pulledAt = Number(at['stored']);
+    check(service.runner.get(jobId)?.state === 'downloading', `the cable pulled during the download (job in ${service.runner.get(jobId)?.state})`);
+    const shownMs = Math.max(0, (await shownAt) - fromPull);
     check(shownMs <= 1000, `CABLE_UNPLUGGED within 1 s of the pull (took ${shownMs} ms)`);
     // Stay unplugged for two seconds: the process must not spin on the hung-up tty (serialport's
     // reader retrying zero-byte reads takes a whole core, about 100 %). The whole kiosk waiting
@@ -204,7 +197,7 @@ async function main(): Promise<void> {
     const wall0 = Date.now();
     await new Promise((r) => setTimeout(r, 2000));
     const cpuShare = (cpuTicks() - cpu0) / 100 / ((Date.now() - wall0) / 1000);
-    report('unplugged', { atBytes: pulledAt, shownMs, cpuShare: Number(cpuShare.toFixed(3)) });
+    report('unplugged', { atBytes: pulledAt, ofBytes: Number(at['size']), shownMs, cpuShare: Number(cpuShare.toFixed(3)) });
     check(cpuShare < 0.5, `CPU use while unplugged below 50 % (was ${(cpuShare * 100).toFixed(0)} %)`);
     check(openTtyUsb().length === 0, `no ${wire.prefix}* left open (held: ${openTtyUsb().join(', ')})`);
     await host.ask('plug');
@@ -249,10 +242,6 @@ main().then(
   },
   async (e: unknown) => {
     console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-    // A phone that ran in the guest left its log: the other half of what happened.
-    for (const log of ['/tmp/phone-acm.log', '/tmp/phone-usb.log']) {
-      if (existsSync(log)) console.error(`${log}:\n${readFileSync(log, 'utf8').split('\n').slice(-40).join('\n')}`);
-    }
     await host.close();
     process.exit(1);
   },

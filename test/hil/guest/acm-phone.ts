@@ -3,7 +3,7 @@
  * on dummy_hcd, set up by acm-setup.sh): the phone's side of the link is /dev/ttyGS0, the
  * kiosk's side the /dev/ttyACM* the host stack makes of it. Powering on binds the gadget to the
  * UDC (the USB device appears), a reboot unbinds it (the device goes away and re-enumerates),
- * as a real phone's USB interface does. Runs as root; logs to standard output; writes its
+ * as a real phone's USB interface does. Runs as root; logs to standard output (the console); writes its
  * firmware version to /tmp/phone-version-acm after each reboot for the case to read.
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -27,10 +27,15 @@ async function main(): Promise<void> {
   const profile = loadProfiles().find((p) => p.id === 'reference-acm');
   if (!profile || !gadget || !udc) throw new Error('acm-phone: needs the reference-acm profile, HIL_GADGET and HIL_UDC');
   const factory: LinkFactory = async (device) => {
-    bind(true);
+    // The function's tty exists from the gadget's making. It is opened before the gadget is bound,
+    // as a phone's serial function is up before it shows on the bus: opening configures the tty
+    // and throws away what it holds (serialport's tcflush), and opened after the bind, a CONNECT
+    // the kiosk sent the moment the device appeared (the gadget starts taking host data at open)
+    // could be thrown away with it, leaving the kiosk waiting for an answer to it.
     while (!existsSync(TTY)) await new Promise((r) => setTimeout(r, 50));
     // Raw mode, no echo: serialport configures the gadget tty as it does the kiosk's port.
     const stream = await openSerialByteStream(TTY, profile, { io: 'serialport' });
+    bind(true);
     const link = createObexDmLink(stream, { role: device.profile.obexRole, kind: 'serial', id: `acm-${device.devId}-${device.boots}` });
     const conn: DeviceConnection = {
       link,

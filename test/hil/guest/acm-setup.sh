@@ -25,5 +25,6 @@ echo "DM over OBEX" > "$G/configs/c.1/strings/0x409/configuration"
 mkdir -p "$G/functions/acm.phone"
 ln -s "$G/functions/acm.phone" "$G/configs/c.1/"
 cd /hil/src
-HIL_GADGET="$G" HIL_UDC="$UDC" node /hil/bundle/acm-phone.mjs > /tmp/phone-acm.log 2>&1 &
+# The phone's log goes to the console, beside the kiosk's lines, and to /tmp/phone-acm.log.
+HIL_GADGET="$G" HIL_UDC="$UDC" node /hil/bundle/acm-phone.mjs 2>&1 | tee /tmp/phone-acm.log &
 echo "acm-setup: gadget ready on $UDC"

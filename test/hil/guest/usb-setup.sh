@@ -26,5 +26,6 @@ ln -s "$G/functions/ffs.phone" "$G/configs/c.1/"
 mkdir -p /dev/ffs-phone
 mount -t functionfs phone /dev/ffs-phone
 cd /hil/src
-HIL_GADGET="$G" HIL_UDC="$UDC" node /hil/bundle/usb-phone.mjs > /tmp/phone-usb.log 2>&1 &
+# The phone's log goes to the console, beside the kiosk's lines, and to /tmp/phone-usb.log.
+HIL_GADGET="$G" HIL_UDC="$UDC" node /hil/bundle/usb-phone.mjs 2>&1 | tee /tmp/phone-usb.log &
 echo "usb-setup: gadget ready on $UDC"

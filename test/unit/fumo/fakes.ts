@@ -53,6 +53,11 @@ export interface PhoneOptions {
   disconnectAtBytes?: number;
   /** The phone supports continuing a transfer at an offset. */
   resume?: boolean;
+  /**
+   * Pull the cable during the Exec: 'after-taken' once the phone has taken it (it installs and
+   * reboots, the 202 never arrives), 'before-taken' before it reaches the phone (nothing installs).
+   */
+  disconnectAtExec?: 'after-taken' | 'before-taken';
   /** Refuse DMAcc Add with this status. */
   refuseBootstrap?: number;
   /** FUMO not at a profile location: discoverable only with ?prop=Type. */
@@ -71,6 +76,7 @@ export class FakePhone {
   confirmAnswer: ConfirmAnswer;
   installResult: number;
   disconnectAtBytes: number | undefined;
+  disconnectAtExec: 'after-taken' | 'before-taken' | undefined;
   resume: boolean;
   refuseBootstrap: number | undefined;
   fumoRoot: string;
@@ -104,6 +110,7 @@ export class FakePhone {
     this.confirmAnswer = o.confirm ?? 'yes';
     this.installResult = o.installResult ?? 200;
     this.disconnectAtBytes = o.disconnectAtBytes;
+    this.disconnectAtExec = o.disconnectAtExec;
     this.resume = o.resume ?? false;
     this.refuseBootstrap = o.refuseBootstrap;
     this.fumoRoot = o.fumoRoot ?? FUMO;
@@ -255,6 +262,12 @@ export class FakeSession implements FumoSession {
   async exec(uri: string, options: { correlator?: string } = {}): Promise<number> {
     this.check();
     const p = this.phone;
+    const pull = p.disconnectAtExec;
+    p.disconnectAtExec = undefined;
+    if (pull === 'before-taken') {
+      this.dead = true;
+      throw new KioskError('CABLE_UNPLUGGED');
+    }
     p.execs.push({ uri, correlator: options.correlator });
     p.log.push(`Exec ${uri}`);
     if (p.journal) p.journalAtExec.push(p.journal.last(options.correlator)?.state ?? 'none');
@@ -262,6 +275,10 @@ export class FakeSession implements FumoSession {
     p.lastCorrelator = options.correlator;
     p.pendingTarget = p.installTarget;
     p.fumoState = 60;
+    if (pull === 'after-taken') {
+      this.dead = true;
+      throw new KioskError('CABLE_UNPLUGGED');
+    }
     return 202;
   }
 

@@ -239,6 +239,30 @@ describe('FumoJob', () => {
     expect(h.phone.bytesReceived).toBe(10_000);
   });
 
+  it('cable pulled during the Exec the phone has taken: the job waits for its reboot and the 1226 in a new session, never parks', async () => {
+    const h = harness({ disconnectAtExec: 'after-taken' });
+    const snap = await newJob(h).run(h.phone.session());
+    expect(snap.state).toBe('done');
+    expect(snap.parked).toBeFalsy();
+    expect(snap.finalVersion).toBe('2.0.0');
+    // One Exec only: the phone installed the first one, the kiosk did not send it again.
+    expect(h.phone.execs).toHaveLength(1);
+    expect(h.sessions.calls).toEqual([{ devId: h.phone.devId, reason: 'reboot' }]);
+    expect(snap.install?.resultCode).toBe(200);
+    expect(h.audit.completed[0]).toMatchObject({ state: 'done', fumoResultCode: 200, finalVersion: '2.0.0' });
+  });
+
+  it('cable pulled before the Exec reached the phone: the phone back without a result is asked, and the Exec sent again', async () => {
+    const h = harness({ disconnectAtExec: 'before-taken' });
+    const snap = await newJob(h).run(h.phone.session());
+    expect(snap.state).toBe('done');
+    expect(h.phone.fw).toBe('2.0.0');
+    // The phone never saw the first Exec; the second one, with a new correlator, installed.
+    expect(h.phone.execs).toHaveLength(1);
+    expect(h.phone.log.filter((l) => l.startsWith('Get') && l.endsWith('/State')).length).toBeGreaterThan(0);
+    expect(h.sessions.calls.map((c) => c.reason)).toEqual(['reboot', 'reboot']);
+  });
+
   it('schedule later: downloads now, installs in a later session', async () => {
     const h = harness();
     h.consent.answer = { accepted: true, by: 'customer', schedule: 'later' };
