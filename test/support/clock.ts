@@ -47,3 +47,15 @@ export function counterRandom(): RandomSource {
     },
   };
 }
+
+/** Deterministic pseudo-random bytes from a seed (a linear congruential generator). */
+export function seededRandom(seed = 1): RandomSource {
+  let x = seed;
+  return {
+    bytes: (n) =>
+      Uint8Array.from({ length: n }, () => {
+        x = (x * 1103515245 + 12345) >>> 0;
+        return x >>> 24;
+      }),
+  };
+}

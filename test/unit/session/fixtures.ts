@@ -1,52 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { Clock, RandomSource } from '../../../src/core/clock';
+import { FakeClock as SupportFakeClock, seededRandom } from '../../support/clock';
 import type { AuthAccount } from '../../../src/core/dm/auth';
 import type { ItemData, MetInf } from '../../../src/core/dm/model';
 import type { GenericAlert } from '../../../src/core/session/api';
 import type { ClientHandler, CommandReply, LargeObjectSink, UserInteraction, UserInteractionReply } from '../../../src/core/session/client-api';
 
-/** Deterministic RandomSource for tests. */
-export function seededRandom(seed = 1): RandomSource {
-  let x = seed;
-  return {
-    bytes: (n) =>
-      Uint8Array.from({ length: n }, () => {
-        x = (x * 1103515245 + 12345) >>> 0;
-        return x >>> 24;
-      }),
-  };
+/** The tests' one fake clock, started at 0 for the session tests. */
+export class FakeClock extends SupportFakeClock {
+  constructor() {
+    super(0);
+  }
 }
 
-/** A clock the test advances by hand. */
-export class FakeClock implements Clock {
-  private t = 0;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private next = 1;
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== handle);
-  }
-  get pending(): number {
-    return this.timers.length;
-  }
-  /** Is a timer due within `ms` from now? */
-  dueWithin(ms: number): boolean {
-    return this.timers.some((t) => t.at <= this.t + ms);
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    const due = this.timers.filter((t) => t.at <= this.t).sort((a, b) => a.at - b.at);
-    this.timers = this.timers.filter((t) => t.at > this.t);
-    for (const t of due) t.fn();
-  }
-}
+export { seededRandom };
 
 export function account(overrides: Partial<AuthAccount> = {}): AuthAccount {
   return {
