@@ -250,6 +250,26 @@ function withDmListen(listen: DmListenAddress[] | undefined): { dmListen?: DmLis
   return listen ? { dmListen: listen } : {};
 }
 
+/** Resolves once a parked job runs again or has ended, or after `ms`. */
+function untilResumed(service: KioskService, jobId: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): boolean => {
+      const s = service.getJob(jobId);
+      return !s || isTerminal(s.state) || !s.parked;
+    };
+    if (done()) return resolve();
+    const finish = (): void => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(finish, ms);
+    const off = service.onJobEvent(() => {
+      if (done()) finish();
+    });
+  });
+}
+
 function outcomeOf(s: JobSnapshot): string {
   if (s.state === 'done') return `updated to ${s.finalVersion ?? s.offer?.targetVersion ?? '?'}`;
   if (s.state === 'up-to-date') return `up to date (${s.facts?.fwVersion ?? '?'})`;
@@ -359,6 +379,11 @@ export const updateCommand: CliCommand = {
           // A job this kiosk found unfinished (restart) and already continues, or that ended while
           // the kiosk started: follow it, never start a second update for the same phone.
           const full = service.fullDevId(d.portId);
+          // A restarted kiosk may list the phone while it is still rebooting into the firmware the
+          // killed kiosk installed: its restored job is parked until the phone calls back. Wait for
+          // that (up to --reconnect-wait) instead of asking a phone that is not there yet.
+          const parked = restored.map((j) => service.getJob(j.jobId)).find((j) => j !== undefined && j.devId === full && !isTerminal(j.state) && j.parked);
+          if (parked) await untilResumed(service, parked.jobId, p.reconnectWaitS * 1000);
           const resumed = restored.map((j) => service.getJob(j.jobId)).find((j) => j !== undefined && j.devId === full && (isTerminal(j.state) || !j.parked));
           const running = service.activeJobOn(d.portId);
           const jobId = resumed ? resumed.jobId : running && !running.parked ? running.jobId : await service.startUpdate({
