@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePackage0, encodePackage0 } from '../../src/core/dm/pkg0';
 import { DecodeError } from '../../src/core/errors';
-
-/** xorshift32 with a fixed seed: the same inputs on every run. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+import { xorshift32 as rng } from '../support/clock';
 
 describe('package 0 decoder fuzz', () => {
   it('100,000 random and mutated inputs: only DecodeError comes out', () => {

@@ -59,3 +59,16 @@ export function seededRandom(seed = 1): RandomSource {
       }),
   };
 }
+
+/** xorshift32 with a fixed seed: the same numbers (unsigned 32-bit) on every run, for fuzz inputs. */
+export function xorshift32(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
