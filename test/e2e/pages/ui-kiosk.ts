@@ -39,7 +39,10 @@ export class BenchPage {
     await this.card(portId).getByTestId(`action-${action}`).click();
   }
   async nav(view: 'bench' | 'catalog' | 'trust' | 'settings' | 'history'): Promise<void> {
-    await this.page.getByTestId(`nav-${view}`).click();
+    // The administrator's screens are tabs under "Administration" in the menu.
+    const tab = this.page.getByTestId(`nav-${view}`);
+    if (!(await tab.isVisible())) await this.page.getByTestId('nav-admin').click();
+    await tab.click();
     await expect(this.page.getByTestId(`screen-${view}`)).toBeVisible();
   }
 }

@@ -20,6 +20,7 @@ test.describe('technician and customer', () => {
     await shoot(bench.page, 'tech-bench-empty', testInfo);
     // A technician sees no administrator screens.
     await expect(bench.page.getByTestId('nav-catalog')).toHaveCount(0);
+    await expect(bench.page.getByTestId('nav-admin')).toHaveCount(0);
     expect(backend.calls.filter((c) => c.method === 'auth.login')).toHaveLength(2);
   });
 

@@ -5,7 +5,7 @@
  * Finish button free; typed PIN digits after a click on Clear are kept; removing a bundle asks
  * first and can be undone before it is sent. Screenshots: test-results/screens/<project>/steady-*.png.
  */
-import type { Locator } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { describeError } from '../../../src/shared/errors';
 import { LOW_BATTERY, UP_TO_DATE, uiDevice } from '../pages/ui-backend';
 import { expect, shoot, test } from '../pages/ui-kiosk';
@@ -16,7 +16,43 @@ async function top(l: Locator): Promise<number> {
   return Math.round(box.y);
 }
 
+/** The header's items share one row, inside the window: nothing is cut off or needs a sideways scroll. */
+async function expectOneRowHeader(page: Page): Promise<void> {
+  const header = page.locator('.tech-header');
+  const headerBox = (await header.boundingBox())!;
+  const width = page.viewportSize()!.width;
+  for (const item of await header.locator(':scope > *').all()) {
+    const box = await item.boundingBox();
+    if (!box) continue;
+    expect(box.y + box.height, 'header item in the first row').toBeLessThanOrEqual(headerBox.y + headerBox.height);
+    expect(box.x + box.width, `header item ${await item.getAttribute('class')} inside the window`).toBeLessThanOrEqual(width);
+  }
+  expect(headerBox.height).toBeLessThan(80);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth), 'no sideways scroll').toBeLessThanOrEqual(width);
+}
+
 test.describe('a steady bench', () => {
+  test('an administrator sees every screen in the menu and the header still fits one row', async ({ bench, page }, testInfo) => {
+    await bench.loginAsAdmin();
+    for (const view of ['bench', 'history', 'admin'] as const) await expect(page.getByTestId(`nav-${view}`)).toBeVisible();
+    await expectOneRowHeader(page);
+    await page.getByTestId('nav-admin').click();
+    for (const view of ['catalog', 'trust', 'settings'] as const) await expect(page.getByTestId(`nav-${view}`)).toBeVisible();
+    await expect(page.getByTestId('screen-catalog')).toBeVisible();
+    await expect(page.getByTestId('nav-admin')).toHaveAttribute('aria-current', 'page');
+    // The longest labels: German and Spanish fit as well.
+    for (const lng of ['de', 'es'] as const) {
+      await page.getByTestId(`lang-${lng}`).click();
+      await expect(page.locator('html')).toHaveAttribute('lang', lng);
+      await expectOneRowHeader(page);
+      await shoot(page, `steady-admin-header-${lng}`, testInfo);
+    }
+    await page.getByTestId('lang-en').click();
+    await expect(page.getByTestId('logout')).toBeInViewport({ ratio: 1 });
+    await expect(page.getByTestId('lang-de')).toHaveAccessibleName('Deutsch');
+    await shoot(page, 'steady-admin-header', testInfo);
+  });
+
   test('six phones: the header is one row and every card’s main action is in view without scrolling', async ({ bench, backend, page }, testInfo) => {
     await bench.login();
     for (let n = 1; n <= 4; n++) backend.attach(uiDevice(n));
@@ -25,14 +61,7 @@ test.describe('a steady bench', () => {
     await expect(bench.cards()).toHaveCount(6);
     const viewport = page.viewportSize()!;
 
-    // The header's items share one row.
-    const header = page.locator('.tech-header');
-    const headerBox = (await header.boundingBox())!;
-    for (const item of await header.locator(':scope > *').all()) {
-      const box = await item.boundingBox();
-      if (box) expect(box.y + box.height, 'header item in the first row').toBeLessThanOrEqual(headerBox.y + headerBox.height);
-    }
-    expect(headerBox.height).toBeLessThan(80);
+    await expectOneRowHeader(page);
 
     // Every card's action row (with its main action) is inside the first screen.
     for (const card of await bench.cards().all()) {

@@ -46,6 +46,7 @@ export const de: Messages = {
     trust: 'Vertrauenswürdige Schlüssel',
     settings: 'Einstellungen',
     history: 'Verlauf',
+    admin: 'Verwaltung',
     logout: 'Abmelden',
     signedInAs: 'Angemeldet als {{role}}',
     mainMenu: 'Hauptmenü',

@@ -47,6 +47,7 @@ export const en = {
     trust: 'Trusted keys',
     settings: 'Settings',
     history: 'History',
+    admin: 'Administration',
     logout: 'Log out',
     signedInAs: 'Signed in as {{role}}',
     mainMenu: 'Main menu',

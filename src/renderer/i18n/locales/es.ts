@@ -46,6 +46,7 @@ export const es: Messages = {
     trust: 'Claves de confianza',
     settings: 'Ajustes',
     history: 'Historial',
+    admin: 'Administración',
     logout: 'Cerrar sesión',
     signedInAs: 'Sesión iniciada como {{role}}',
     mainMenu: 'Menú principal',

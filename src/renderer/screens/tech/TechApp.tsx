@@ -23,7 +23,9 @@ import {
 import { LoginScreen } from './LoginScreen';
 
 type View = 'bench' | 'catalog' | 'trust' | 'settings' | 'history';
-const ADMIN_VIEWS: View[] = ['catalog', 'trust', 'settings', 'history'];
+/** An administrator's screens: one "Administration" entry in the menu, then a tab for each. */
+const ADMIN_VIEWS: View[] = ['catalog', 'trust', 'settings'];
+type MenuEntry = View | 'admin';
 
 /** The technician area (route /tech): login, then the bench; administrators also see the admin screens. */
 export function TechApp(_props: { path?: string }) {
@@ -56,8 +58,12 @@ export function TechApp(_props: { path?: string }) {
     );
   const isAdmin = session.user.role === 'admin';
   // A technician may look at the history; catalogue, trust and settings are an administrator's.
-  const views: View[] = isAdmin ? ['bench', ...ADMIN_VIEWS] : ['bench', 'history'];
+  const views: View[] = isAdmin ? ['bench', 'history', ...ADMIN_VIEWS] : ['bench', 'history'];
   const current = views.includes(view) ? view : 'bench';
+  const inAdmin = ADMIN_VIEWS.includes(current);
+  const menu: MenuEntry[] = isAdmin ? ['bench', 'history', 'admin'] : ['bench', 'history'];
+  const menuCurrent: MenuEntry = inAdmin ? 'admin' : current;
+  const open = (entry: MenuEntry): void => setView(entry === 'admin' ? (inAdmin ? current : ADMIN_VIEWS[0]!) : entry);
 
   return (
     <div className="tech" data-testid="tech-area">
@@ -68,13 +74,13 @@ export function TechApp(_props: { path?: string }) {
         <span className="brand">{t('app.name')}</span>
         <nav className="tech-nav" aria-label={t('nav.mainMenu')}>
           <ul>
-            {views.map((v) => (
+            {menu.map((v) => (
               <li key={v}>
                 <button
                   type="button"
                   className="btn btn-quiet"
-                  aria-current={current === v ? 'page' : undefined}
-                  onClick={() => setView(v)}
+                  aria-current={menuCurrent === v ? 'page' : undefined}
+                  onClick={() => open(v)}
                   data-testid={`nav-${v}`}
                 >
                   {t(`nav.${v}`)}
@@ -89,16 +95,36 @@ export function TechApp(_props: { path?: string }) {
           value={i18n.language}
           onChange={(lng) => void i18n.changeLanguage(lng)}
           label={t('common.language')}
+          compact
         />
-        <span className="who" data-testid="signed-in-as">
+        <span className="who" data-testid="signed-in-as" title={t('nav.signedInAs', { role: t(`roles.${session.user.role}`) })}>
           <strong>{session.user.name}</strong>
-          <small className="muted">{t('nav.signedInAs', { role: t(`roles.${session.user.role}`) })}</small>
+          <small className="muted">{t(`roles.${session.user.role}`)}</small>
         </span>
         <button type="button" className="btn btn-secondary" onClick={() => void kioskActions.logout()} data-testid="logout">
           {t('nav.logout')}
         </button>
       </header>
       <main className="tech-main" id="main">
+        {inAdmin ? (
+          <nav className="admin-tabs" aria-label={t('nav.admin')}>
+            <ul>
+              {ADMIN_VIEWS.map((v) => (
+                <li key={v}>
+                  <button
+                    type="button"
+                    className="btn btn-quiet"
+                    aria-current={current === v ? 'page' : undefined}
+                    onClick={() => setView(v)}
+                    data-testid={`nav-${v}`}
+                  >
+                    {t(`nav.${v}`)}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        ) : null}
         {current === 'bench' ? <BenchScreen onHandedOver={onHandedOver} /> : null}
         {current === 'catalog' ? <CatalogScreen /> : null}
         {current === 'trust' ? <TrustScreen /> : null}
