@@ -73,21 +73,7 @@ export function TechApp(_props: { path?: string }) {
       <header className="tech-header">
         <span className="brand">{t('app.name')}</span>
         <nav className="tech-nav" aria-label={t('nav.mainMenu')}>
-          <ul>
-            {menu.map((v) => (
-              <li key={v}>
-                <button
-                  type="button"
-                  className="btn btn-quiet"
-                  aria-current={menuCurrent === v ? 'page' : undefined}
-                  onClick={() => open(v)}
-                  data-testid={`nav-${v}`}
-                >
-                  {t(`nav.${v}`)}
-                </button>
-              </li>
-            ))}
-          </ul>
+          <ViewButtons entries={menu} current={menuCurrent} onOpen={open} />
         </nav>
         <span className="spacer" />
         <LanguagePicker
@@ -108,21 +94,7 @@ export function TechApp(_props: { path?: string }) {
       <main className="tech-main" id="main">
         {inAdmin ? (
           <nav className="admin-tabs" aria-label={t('nav.admin')}>
-            <ul>
-              {ADMIN_VIEWS.map((v) => (
-                <li key={v}>
-                  <button
-                    type="button"
-                    className="btn btn-quiet"
-                    aria-current={current === v ? 'page' : undefined}
-                    onClick={() => setView(v)}
-                    data-testid={`nav-${v}`}
-                  >
-                    {t(`nav.${v}`)}
-                  </button>
-                </li>
-              ))}
-            </ul>
+            <ViewButtons entries={ADMIN_VIEWS} current={current} onOpen={setView} />
           </nav>
         ) : null}
         {current === 'bench' ? <BenchScreen onHandedOver={onHandedOver} /> : null}
@@ -132,6 +104,28 @@ export function TechApp(_props: { path?: string }) {
         {current === 'history' ? <HistoryScreen /> : null}
       </main>
     </div>
+  );
+}
+
+/** A row of screen buttons (the menu, the admin tabs); the current one is marked for screen readers too. */
+function ViewButtons<E extends MenuEntry>({ entries, current, onOpen }: { entries: readonly E[]; current: E; onOpen: (entry: E) => void }) {
+  const { t } = useTranslation();
+  return (
+    <ul>
+      {entries.map((v) => (
+        <li key={v}>
+          <button
+            type="button"
+            className="btn btn-quiet"
+            aria-current={current === v ? 'page' : undefined}
+            onClick={() => onOpen(v)}
+            data-testid={`nav-${v}`}
+          >
+            {t(`nav.${v}`)}
+          </button>
+        </li>
+      ))}
+    </ul>
   );
 }
 
