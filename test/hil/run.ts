@@ -182,12 +182,6 @@ async function main(): Promise<void> {
   }
   const accel = await chooseAccel(guest, checkout, log);
   log(`guest ${guest.dir} (kernel ${guest.kernelVersion}), accel ${accel}`);
-  // Opt-in (named on the command line only): the CDC ACM phone stalled after its reboot in a CI
-  // run (the kiosk saw no re-attach of /dev/ttyACM0 and heard no 1226 for over a minute), cause
-  // not yet found; two-phones uses the same ACM phone. ftdi-unplug: on an idle machine the
-  // download's chunks grow to the line's speed and one chunk went from below 30 % to 75 %, past
-  // the window the case pulls the cable in.
-  const OPT_IN = new Set(['ftdi-unplug', 'acm-update', 'two-phones']);
   const all: HilCase[] = [
     { name: 'ftdi-update', file: 'phone-update.guest.ts', env: {}, cable: 'ftdi' },
     // A phone that takes 32 KiB messages: no download chunk is more than 11 % of the 300 kB package,
@@ -202,9 +196,7 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((w) => !all.some((c) => c.name === w));
   if (unknown.length > 0) throw new Error(`no HIL case ${unknown.join(', ')} (cases: ${all.map((c) => c.name).join(', ')})`);
-  const cases = wanted.length > 0 ? all.filter((c) => wanted.includes(c.name)) : all.filter((c) => !OPT_IN.has(c.name));
-  const left = all.filter((c) => !cases.includes(c)).map((c) => c.name);
-  if (wanted.length === 0 && left.length > 0) log(`opt-in cases not run (name them to run them): ${left.join(', ')}`);
+  const cases = wanted.length > 0 ? all.filter((c) => wanted.includes(c.name)) : all;
   const results: CaseResult[] = [];
   for (const c of cases) results.push(await runCase(guest, accel, c));
   for (const r of results) log(`${r.name}: ${r.status === 0 ? 'passed' : `FAILED (status ${String(r.status)})`} in ${r.seconds.toFixed(1)} s`);
