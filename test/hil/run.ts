@@ -47,6 +47,8 @@ interface HilCase {
    * 'usb': the phone runs in the guest behind a FunctionFS vendor gadget (guest/usb-setup.sh, usb-phone.ts).
    */
   cable: 'ftdi' | 'acm' | 'usb' | 'acm,usb';
+  /** The MaxMsgSize the host's phone states ('ftdi'), where the case needs download chunks smaller than its profile's. */
+  phoneMaxMsgSize?: number;
 }
 
 interface CaseResult {
@@ -66,7 +68,7 @@ const bundleOptions = {
 } as const;
 
 async function runCase(guest: ReturnType<typeof ensureGuest>, accel: 'kvm' | 'tcg', c: HilCase): Promise<CaseResult> {
-  const { name, env, file, cable } = c;
+  const { name, env, file, cable, phoneMaxMsgSize } = c;
   const work = mkdtempSync(join(tmpdir(), 'fumo-hil-'));
   const bundleDir = join(work, 'bundle');
   const runDir = join(work, 'run');
@@ -152,7 +154,7 @@ async function runCase(guest: ReturnType<typeof ensureGuest>, accel: 'kvm' | 'tc
       timeoutMs: 480_000,
       onConsole: (line) => console.log(`  ${name} | ${line}`),
     });
-    const phone = cable === 'ftdi' ? await startCablePhone(phoneSocket, { stateDir: join(work, 'phone'), log: (line) => log(`${name} phone: ${line}`) }) : undefined;
+    const phone = cable === 'ftdi' ? await startCablePhone(phoneSocket, { stateDir: join(work, 'phone'), ...(phoneMaxMsgSize ? { maxMsgSize: phoneMaxMsgSize } : {}), log: (line) => log(`${name} phone: ${line}`) }) : undefined;
     if (phone) rig.phone = phone;
     const r = await booted;
     await phone?.stop().catch(() => undefined);
@@ -180,15 +182,18 @@ async function main(): Promise<void> {
   }
   const accel = await chooseAccel(guest, checkout, log);
   log(`guest ${guest.dir} (kernel ${guest.kernelVersion}), accel ${accel}`);
-  // Opt-in (named on the command line only): the CDC ACM phone stalled after its reboot in a CI
-  // run (the kiosk saw no re-attach of /dev/ttyACM0 and heard no 1226 for over a minute), cause
-  // not yet found; two-phones uses the same ACM phone. ftdi-unplug: on an idle machine the
-  // download's chunks grow to the line's speed and one chunk went from below 30 % to 75 %, past
-  // the window the case pulls the cable in.
-  const OPT_IN = new Set(['ftdi-unplug', 'acm-update', 'two-phones']);
+  // Opt-in (named on the command line only): ftdi-unplug. No chunk jumps past its pull point any
+  // more (32 KiB messages, pulled near half the package), but the guest's kiosk process failed
+  // twice in eight runs on a 2-core machine at load 10-14: once killed by SIGSEGV the moment the
+  // cable was pulled (job status 139), once with no kiosk line at all after the replug (no detach
+  // or attach, no job step) until the rig's 480 s limit. Cause not yet found; init.sh prints the
+  // kernel's fault lines when a job dies of a signal.
+  const OPT_IN = new Set(['ftdi-unplug']);
   const all: HilCase[] = [
     { name: 'ftdi-update', file: 'phone-update.guest.ts', env: {}, cable: 'ftdi' },
-    { name: 'ftdi-unplug', file: 'phone-update.guest.ts', env: { HIL_UNPLUG: '1' }, cable: 'ftdi' },
+    // A phone that takes 32 KiB messages: no download chunk is more than 11 % of the 300 kB package,
+    // so the first one past 45 % stops short of 57 % (the profile's 256 KiB let one chunk jump from below 30 % to 75 %).
+    { name: 'ftdi-unplug', file: 'phone-update.guest.ts', env: { HIL_UNPLUG: '1' }, cable: 'ftdi', phoneMaxMsgSize: 32_768 },
     { name: 'ftdi-hangup', file: 'ftdi-hangup.guest.ts', env: {}, cable: 'ftdi' },
     { name: 'acm-update', file: 'phone-update.guest.ts', env: {}, cable: 'acm' },
     { name: 'usb-update', file: 'phone-update.guest.ts', env: {}, cable: 'usb' },

@@ -157,22 +157,37 @@ export class PhoneSessions {
     if (this.o.closed()) return;
     const entry = this.o.registry.attachedWith(devId);
     if (!entry) return;
-    if (reason === 'reconnect') {
-      this.o.track(this.reconnectInPlace(entry, devId));
-      return;
+    this.o.track(reason === 'reconnect' ? this.reconnectInPlace(entry, devId) : this.listenThroughReboot(entry, devId));
+  }
+
+  /**
+   * Listen for the phone's own session (its install result) while the job waits for it after
+   * the Exec. A phone that reboots ends the link it was on and re-enumerates; when it is back
+   * under the same port name before the next scan, the scanner sees neither the detach nor the
+   * attach, so nothing else would open the port again. So while this attach stands and the job
+   * waits, listen again on a freshly opened port, a little later each time while the port is not
+   * back yet; the job's own wait bounds it, and a real attach (new generation) takes over.
+   */
+  private async listenThroughReboot(entry: DeviceEntry, devId: string): Promise<void> {
+    const generation = entry.generation;
+    const stands = (): boolean =>
+      !this.o.closed() && entry.attached && entry.generation === generation && this.o.runner.expectedDevices().get(devId) === 'reboot';
+    // The job's last session still holds the link: wait for it to give the link back.
+    const release = await this.o.registry.lease(entry);
+    release();
+    for (let attempt = 0; stands(); attempt++) {
+      if (attempt > 0) {
+        await new Promise<void>((r) => this.o.clock.setTimeout(r, 500 * 2 ** Math.min(attempt - 1, 3)));
+        if (!stands()) return;
+      }
+      try {
+        this.route(entry, await this.o.registry.open(entry, { listenMs: this.o.installTimeoutMs() ?? 600_000 }));
+        return;
+      } catch (e) {
+        // The phone rebooted (this link ended): it comes back on this port or, through an attach, on a new one.
+        this.o.log(`${entry.d.portId}: no session on this link, listening again once the port is back (${e instanceof Error ? e.message : String(e)})`);
+      }
     }
-    this.o.track(
-      (async () => {
-        const release = await this.o.registry.lease(entry);
-        release();
-        if (!entry.attached || !this.o.runner.expectedDevices().has(devId)) return;
-        try {
-          this.route(entry, await this.o.registry.open(entry, { listenMs: this.o.installTimeoutMs() ?? 600_000 }));
-        } catch {
-          // The phone rebooted (this link ended): it comes back on a new link.
-        }
-      })(),
-    );
   }
 
   /**

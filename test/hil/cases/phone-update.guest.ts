@@ -4,8 +4,9 @@
  * CDC ACM interface, a gadget on dummy_hcd (the phone runs in the guest, acm-phone.ts).
  * The kiosk service's own scanner (SerialPort.list through udev) finds the port, the profile
  * comes from VID:PID, the operator consents, the update runs to the end and the phone reports
- * the new firmware version. With HIL_UNPLUG=1 the cable is pulled in mid-download (once the
- * phone has stored 30-70 % of the package, QMP device_del) and plugged back (device_add): the
+ * the new firmware version. With HIL_UNPLUG=1 the cable is pulled in mid-download (at the first
+ * chunk that takes what the phone has stored past 45 % of the package, which must stay below 70 %;
+ * the phone's 32 KiB messages keep each chunk near 11 %; QMP device_del) and plugged back (device_add): the
  * kiosk must show CABLE_UNPLUGGED within a second, keep its CPU use low, close the port, find the phone again by serial number
  * and finish the download from where it stopped.
  */
@@ -174,8 +175,9 @@ async function main(): Promise<void> {
 
   const jobId = await service.startUpdate({ portId: cable.portId, consentMode: 'operator', schedule: 'now' });
   if (unplugCase) {
-    // The host pulls the cable once the phone has stored between 30 % and 70 % of the package
-    // (QMP device_del) and answers when it has: the kiosk's 1 s counts from the answer.
+    // The host pulls the cable at about half the package: the first chunk the phone stores past
+    // 45 % (it fails if that is already 70 % or more), with QMP device_del, and answers when it
+    // has: the kiosk's 1 s counts from the answer.
     const shownAt = new Promise<number>((resolve) => {
       const look = (): void => {
         const job = service.runner.get(jobId);
@@ -184,7 +186,7 @@ async function main(): Promise<void> {
       service.runner.on(look);
       service.on('device:detached', look);
     });
-    const at = await host.ask('unplug-mid-download', { from: 0.3, to: 0.7 });
+    const at = await host.ask('unplug-mid-download', { from: 0.45, to: 0.7 });
     const fromPull = Date.now();
     const pulledAt = Number(at['stored']);
     check(service.runner.get(jobId)?.state === 'downloading', `the cable pulled during the download (job in ${service.runner.get(jobId)?.state})`);

@@ -36,6 +36,9 @@ if [ "$rc" -eq 0 ]; then
   rc=$?
 fi
 echo "hil-guest: job exit status $rc"
+# A job killed by a signal (128 + n, e.g. 139 for SIGSEGV): the kernel's own lines about it name
+# the program and the library the fault was in.
+[ "$rc" -gt 128 ] && dmesg | grep -iE 'segfault|general protection|trap|killed process' | tail -n 5 | sed 's/^/hil-guest: kernel: /'
 [ "$rc" -gt 127 ] && rc=127
 printf "\\$(printf %03o "$rc")" | dd of=/dev/port bs=1 seek=244 count=1 conv=notrunc status=none
 echo o > /proc/sysrq-trigger

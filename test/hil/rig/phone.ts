@@ -28,7 +28,15 @@ function connectSocket(path: string): Promise<Socket> {
   });
 }
 
-export async function startCablePhone(socketPath: string, options: { stateDir: string; fwVersion?: string; log?: (line: string) => void }): Promise<CablePhone> {
+export interface CablePhoneOptions {
+  stateDir: string;
+  fwVersion?: string;
+  /** The MaxMsgSize the phone states (default: its profile's): it bounds each download chunk the kiosk sends. */
+  maxMsgSize?: number;
+  log?: (line: string) => void;
+}
+
+export async function startCablePhone(socketPath: string, options: CablePhoneOptions): Promise<CablePhone> {
   let plugged = true;
   let stopped = false;
   let socket: Socket | undefined;
@@ -66,7 +74,7 @@ export async function startCablePhone(socketPath: string, options: { stateDir: s
   // A phone fresh from the factory for this kiosk: no DM account yet, so the kiosk provisions one
   // over the cable (bootstrap) before it may manage the phone, as for a customer's phone.
   const simulation = await startSimulation({
-    devices: [{ serverAccount: null, profile: { cableBootstrap: 'allow' }, ...(options.fwVersion ? { fwVersion: options.fwVersion } : {}) }],
+    devices: [{ serverAccount: null, profile: { cableBootstrap: 'allow', ...(options.maxMsgSize ? { maxMsgSize: options.maxMsgSize } : {}) }, ...(options.fwVersion ? { fwVersion: options.fwVersion } : {}) }],
     link: 'serial',
     stateDir: options.stateDir,
     linkFactory: () => factory,
