@@ -41,8 +41,8 @@ export class ObexDmClient extends ObexDmLinkBase {
   /** Wire size of the response nextResponse returned last. */
   private lastResponseLength = 0;
   private inboxWaiter: Waiter<Uint8Array> | undefined;
-  /** The waiter above is for the first answer to a GET (which an abort may still withdraw). */
-  private waitingFirstAnswer = false;
+  /** The waiter above is for the first answer to an idle GET (which an abort may still withdraw). */
+  private idleGetWaiting = false;
   private dmType: string;
 
   constructor(stream: ByteStream, options: ObexDmRoleOptions = {}) {
@@ -64,7 +64,8 @@ export class ObexDmClient extends ObexDmLinkBase {
   }
 
   protected async beforeClose(): Promise<void> {
-    if (!this.connected || this.fatal) return;
+    // An idle GET still unanswered would hold a DISCONNECT behind it: the stream just closes.
+    if (!this.connected || this.fatal || this.idleGetWaiting) return;
     try {
       await this.serialise(async () => {
         const headers: ObexHeader[] = this.connectionId !== undefined ? [{ id: OBEX_HDR.CONNECTION_ID, value: this.connectionId }] : [];
@@ -182,55 +183,57 @@ export class ObexDmClient extends ObexDmLinkBase {
 
   private async clientGet(options: ReceiveOptions): Promise<DmPayload> {
     await this.clientConnect();
+    const idle = options.idle === true;
     // Withdrawn before it was asked: nothing went out, the link stays as it was.
-    if (options.signal?.aborted) throw new KioskError('CANCELLED');
+    if (idle && options.signal?.aborted) throw new KioskError('CANCELLED');
     const headers: ObexHeader[] = [...this.connectionHeader(), { id: OBEX_HDR.TYPE, value: this.dmType }];
     if (this.srm) headers.push({ id: OBEX_HDR.SRM, value: OBEX_SRM.ENABLE });
     await this.writePacket({ type: 'request', opcode: OBEX_OP.GET, final: true, headers });
     const collector = new ObjectCollector(this.maxMessageBytes);
     this.lastGetSrm = false;
-    // The first answer waits for the peer to produce its reply: the caller's timeout applies.
-    const first = await this.firstAnswer(options);
-    if (first === 'withdrawn') {
+    if (idle) {
+      // The first answer waits for the peer to produce its reply: the caller's timeout applies.
+      const first = await this.firstIdleAnswer(options);
+      if (first !== 'withdrawn') return this.collectGet(collector, first);
       const late = await this.withdrawGet();
       if (late) return late;
       throw new KioskError('CANCELLED');
     }
     // An abort mid-exchange leaves the OBEX operation half done: the link cannot be reused.
     const onAbort = () => this.fail(new KioskError('CANCELLED'));
+    if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.collectGet(collector, first);
+      return await this.collectGet(collector, await this.nextResponse(OBEX_OP.GET, options.timeoutMs));
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
   }
 
   /**
-   * The peer's first answer to a GET, or 'withdrawn' when the caller gives up before any of it
-   * has arrived: that much can be undone cleanly (see withdrawGet), so the link stays usable.
+   * The peer's first answer to an idle GET, or 'withdrawn' when the caller gives up before any
+   * of it has arrived: that much can be undone cleanly (see withdrawGet).
    */
-  private firstAnswer(options: ReceiveOptions): Promise<ObexResponse | 'withdrawn'> {
+  private firstIdleAnswer(options: ReceiveOptions): Promise<ObexResponse | 'withdrawn'> {
     const signal = options.signal;
-    if (!signal) return this.nextResponse(OBEX_OP.GET, options.timeoutMs);
     return new Promise<ObexResponse | 'withdrawn'>((resolve, reject) => {
       const onAbort = (): void => {
         const w = this.inboxWaiter;
-        if (!w || !this.waitingFirstAnswer) return;
+        if (!w || !this.idleGetWaiting) return;
         this.inboxWaiter = undefined;
-        this.waitingFirstAnswer = false;
+        this.idleGetWaiting = false;
         this.settle(w, () => resolve('withdrawn'));
       };
-      this.waitingFirstAnswer = true;
+      this.idleGetWaiting = true;
       this.nextResponse(OBEX_OP.GET, options.timeoutMs)
         .then(resolve, reject)
         .finally(() => {
-          this.waitingFirstAnswer = false;
-          signal.removeEventListener('abort', onAbort);
+          this.idleGetWaiting = false;
+          signal?.removeEventListener('abort', onAbort);
         });
       // The GET went out while the caller may already have given up.
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

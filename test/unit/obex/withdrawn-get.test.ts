@@ -45,7 +45,7 @@ describe('a GET withdrawn before the phone answers', () => {
     it(`an abort while the phone is silent is CANCELLED and leaves the link clean (srm ${srm})`, async () => {
       const { client, server, requests } = pair(srm);
       const ac = new AbortController();
-      const idle = client.receive({ timeoutMs: 0, signal: ac.signal });
+      const idle = client.receive({ timeoutMs: 0, signal: ac.signal, idle: true });
       await expect.poll(() => opcodes(requests).includes(OBEX_OP.GET)).toBe(true);
       ac.abort();
       const err: unknown = await idle.catch((e: unknown) => e);
@@ -67,7 +67,7 @@ describe('a GET withdrawn before the phone answers', () => {
   it('a reply the phone began in single response mode before the ABORT is returned whole, not lost', async () => {
     const { client, server, requests } = pair(true, 1024);
     const ac = new AbortController();
-    const idle = client.receive({ timeoutMs: 0, signal: ac.signal });
+    const idle = client.receive({ timeoutMs: 0, signal: ac.signal, idle: true });
     await expect.poll(() => client.info.connected).toBe(true);
     // Let the GET reach the phone before it answers.
     await new Promise<void>((r) => setImmediate(r));
@@ -86,7 +86,7 @@ describe('a GET withdrawn before the phone answers', () => {
   it('a reply begun one packet at a time is dropped by the phone on ABORT and comes whole on the next GET', async () => {
     const { client, server, requests } = pair(false, 1024);
     const ac = new AbortController();
-    const idle = client.receive({ timeoutMs: 0, signal: ac.signal });
+    const idle = client.receive({ timeoutMs: 0, signal: ac.signal, idle: true });
     await expect.poll(() => client.info.connected).toBe(true);
     await new Promise<void>((r) => setImmediate(r));
     const reply = bytes(20_000, 5);
@@ -103,7 +103,7 @@ describe('a GET withdrawn before the phone answers', () => {
     const { client, requests } = pair(true);
     const ac = new AbortController();
     ac.abort();
-    await expect(client.receive({ signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(client.receive({ signal: ac.signal, idle: true })).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(opcodes(requests)).not.toContain(OBEX_OP.GET);
     expect(opcodes(requests)).not.toContain(OBEX_OP.ABORT & 0x7f);
   });
