@@ -24,6 +24,7 @@ function setup(opts: { failures: number }) {
   const session = { hello: { devId: DEV, genericAlerts: [], initiator: 'server' }, genericAlerts: [], end: async () => undefined } as unknown as FumoSession;
   const registry = {
     attachedWith: (devId: string) => (devId === DEV && entry.attached ? entry : undefined),
+    listenWhenIdle: () => undefined,
     open: async () => {
       opened.push(clock.now());
       if (failures-- > 0) throw new KioskError('CABLE_UNPLUGGED');
