@@ -11,7 +11,7 @@
 import { KioskError, isKioskError } from '../../core/errors';
 import type { Clock } from '../../core/clock';
 import { KIOSK_RECEIVE_CEILING_BYTES } from '../../core/dm/limits';
-import type { UiMode } from '../../core/dm/pkg0';
+import { PACKAGE0_CONTENT_TYPE, type UiMode } from '../../core/dm/pkg0';
 import type { FumoSession } from '../../core/fumo/ports';
 import type { DmPayload, Link } from '../../core/link';
 import type { DmSession } from '../../core/session/api';
@@ -134,6 +134,11 @@ export class DeviceRegistry {
   /** The attached entry of a DevId. */
   attachedWith(devId: string): DeviceEntry | undefined {
     return this.all().find((e) => e.attached && e.devId === devId);
+  }
+
+  /** The attached cable (serial or USB) of a DevId: the same phone may be on the DM endpoint too. */
+  cableOf(devId: string): DeviceEntry | undefined {
+    return this.all().find((e) => e.attached && e.d.linkKind !== 'http' && (e.devId === devId || e.d.devIdHint === devId));
   }
 
   /** The unmasked DevId of the device on a port, once known. */
@@ -320,6 +325,25 @@ export class DeviceRegistry {
           : {}),
       }),
     );
+  }
+
+  /**
+   * Package 0 alone over the entry's cable (under a lease): for a phone that answers it on
+   * another link, such as DM over HTTP.
+   */
+  async sendPackage0(entry: DeviceEntry, body: Uint8Array): Promise<void> {
+    const release = await this.lease(entry);
+    try {
+      const link = await this.linkOf(entry);
+      try {
+        await link.send({ body, contentType: PACKAGE0_CONTENT_TYPE });
+      } catch (e) {
+        await this.dropLink(entry, link);
+        throw e;
+      }
+    } finally {
+      release();
+    }
   }
 
   /** Wait for the phone to open a session by itself (after its install and reboot). */
