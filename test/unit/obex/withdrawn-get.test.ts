@@ -99,6 +99,32 @@ describe('a GET withdrawn before the phone answers', () => {
     await answered;
   });
 
+  it('an abort after the reply began does not cut it: the reply is read to its end and the link goes on', async () => {
+    const { client, server, requests } = pair(false, 1024);
+    const ac = new AbortController();
+    const idle = client.receive({ timeoutMs: 0, signal: ac.signal, idle: true });
+    await expect.poll(() => client.info.connected).toBe(true);
+    const reply = bytes(20_000, 6);
+    const answered = server.send({ body: reply, contentType: WB });
+    // The first packet of the reply is in: from here the read cannot be taken back.
+    await expect.poll(() => opcodes(requests).filter((o) => o === OBEX_OP.GET).length).toBeGreaterThan(1);
+    ac.abort();
+    expect((await idle).body).toEqual(reply);
+    expect(opcodes(requests)).not.toContain(OBEX_OP.ABORT & 0x7f);
+    await answered;
+    const got = server.receive();
+    await client.send({ body: bytes(100, 7), contentType: WB });
+    expect((await got).body).toEqual(bytes(100, 7));
+  });
+
+  it('closing the link during an unanswered idle read does not wait for the phone', async () => {
+    const { client } = pair(true);
+    const idle = client.receive({ timeoutMs: 0, idle: true });
+    await expect.poll(() => client.info.connected).toBe(true);
+    await client.close();
+    await expect(idle).rejects.toMatchObject({ code: 'LINK_CLOSED' });
+  });
+
   it('an abort given before the GET is sent sends nothing', async () => {
     const { client, requests } = pair(true);
     const ac = new AbortController();
