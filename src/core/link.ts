@@ -15,6 +15,13 @@ export type LinkKind = 'serial' | 'usb' | 'http' | 'memory';
 export interface ReceiveOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * A read on an idle link, where nothing is expected yet: an abort before the peer begins its
+   * message takes the read back and leaves the link usable (CANCELLED); an abort after that is
+   * ignored and the message is read to its end, so nothing the peer sent is lost. Without it an
+   * abort may leave the link unusable.
+   */
+  idle?: boolean;
 }
 
 export interface Link {

@@ -193,7 +193,7 @@ export interface SessionRecord {
 }
 
 /** Events: 'connected' (address), 'disconnected' (reason), 'session-start' (SessionRecord), 'session-end' (SessionRecord),
- * 'session-abandoned' ({reason}), 'notification' ({accepted, reason?}), 'package-bytes' ({offset, bytes, size}: a PkgData chunk
+ * 'session-abandoned' ({reason}), 'notification' ({accepted, reason?}), 'partial-packet-dropped' ({bytes}: the start of a packet whose rest never came), 'package-bytes' ({offset, bytes, size}: a PkgData chunk
  * stored), 'exec' ({uri, status, correlator?}), 'rebooting', 'rebooted' ({fwVersion, result}), 'install-failed' ({result}), 'stopped'. */
 export class SimulatedDevice extends EventEmitter {
   readonly devId: string;

@@ -3,6 +3,7 @@
  * mode and the integration tests all come through here.
  */
 import { listenForPush, type PushListener } from './links/push-listener';
+import { openNotificationCable } from './links/notification-cable';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { PublicKeyLike } from '../core/catalog/bundle';
@@ -80,6 +81,11 @@ export interface SimulationOptions {
    * 127.0.0.1, the first phone on this port, the next one up, and so on (a real phone: 2948).
    */
   pushPort?: number;
+  /**
+   * --link http: each phone also has a cable (a pty pair) on which it hears package 0 and then
+   * calls over HTTP; the handle's `notificationCable` is the path the kiosk opens.
+   */
+  notificationCable?: boolean;
   profile?: Partial<SimulatorProfile>;
   manufacturerPublicKey?: PublicKeyLike;
   /** The DM account every phone carries; default {@link defaultServerAccount}. */
@@ -96,6 +102,8 @@ export interface SimulatedDeviceHandle {
   devId: string;
   label?: string;
   device: SimulatedDevice;
+  /** The pty path of its notification cable (see SimulationOptions.notificationCable). */
+  notificationCable?: string;
   /** Where the kiosk finds it now (pty path, URL, stand-in id); undefined while rebooting. */
   readonly address: string | undefined;
 }
@@ -168,12 +176,19 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
         const listener = await listenForPush({ host: '127.0.0.1', port: options.pushPort + index, onPackage0: (body) => void device.pushNotification(body), ...(options.log ? { log: options.log } : {}) });
         listeners.push(listener);
       }
+      let cablePath: string | undefined;
+      if (options.link === 'http' && options.notificationCable) {
+        const cable = await openNotificationCable({ devId, onPackage0: (body) => void device.pushNotification(body), ...(options.log ? { log: options.log } : {}) });
+        listeners.push({ port: 0, close: () => cable.close() });
+        cablePath = cable.path;
+      }
       await device.attach(factory);
       handles.push({
         index,
         devId,
         ...(spec.label !== undefined ? { label: spec.label } : {}),
         device,
+        ...(cablePath !== undefined ? { notificationCable: cablePath } : {}),
         get address() {
           return device.address;
         },

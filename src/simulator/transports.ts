@@ -120,6 +120,9 @@ export function openPtyByteStream(path: string, throttleBaud?: number): ByteStre
   return throttleBaud ? throttledByteStream(stream, throttleBaud) : stream;
 }
 
+/** How long the phone waits for the rest of a packet begun before it drops what it has. */
+export const PARTIAL_PACKET_TIMEOUT_MS = 3000;
+
 /** Serial over a fresh pty pair per connection (so a reboot re-enumerates under a new path). */
 export function serialLinkFactory(options: TransportOptions = {}): LinkFactory {
   const registry = options.registry ?? sharedSimRegistry;
@@ -144,7 +147,14 @@ export function serialLinkFactory(options: TransportOptions = {}): LinkFactory {
       await pty.close();
       throw e;
     }
-    const link = createObexDmLink(stream, { role: device.profile.obexRole, kind: 'serial', id: `sim-${device.devId}-${device.boots}` });
+    const link = createObexDmLink(stream, {
+      role: device.profile.obexRole,
+      kind: 'serial',
+      id: `sim-${device.devId}-${device.boots}`,
+      // A kiosk killed mid-packet never sends the rest: drop it, so the next kiosk's CONNECT is heard.
+      partialPacketTimeoutMs: PARTIAL_PACKET_TIMEOUT_MS,
+      onPartialPacketDropped: (bytes) => void device.emit('partial-packet-dropped', { bytes }),
+    });
     const entry: SimRegistryEntry = { id: registryIdFor(device.devId), devId: device.devId, path: pty.hostPath, linkKind: 'serial', profileId: device.profile.id };
     await registry.announce(entry);
     options.log?.(`${device.devId}: serial ${pty.hostPath}`);

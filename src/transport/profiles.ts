@@ -58,10 +58,17 @@ export const deviceProfileSchema = z.object({
    */
   /**
    * How the kiosk asks a phone on DM over HTTP to open a session: OMA push of package 0 over UDP
-   * (WSP connectionless push) to the phone's address on the interface it called from. Without
-   * it the kiosk waits for the phone's next call (see connectInstruction).
+   * (WSP connectionless push) to the phone's address on the interface it called from, or
+   * package 0 over the phone's OBEX cable when it is plugged in as well (found by its DevId).
+   * Without it, or when that cannot be sent, the kiosk waits for the phone's next call (see
+   * connectInstruction).
    */
-  notification: z.object({ channel: z.literal('udp-push'), port: z.number().int().min(1).max(65535).default(2948) }).optional(),
+  notification: z
+    .discriminatedUnion('channel', [
+      z.object({ channel: z.literal('udp-push'), port: z.number().int().min(1).max(65535).default(2948) }),
+      z.object({ channel: z.literal('cable') }),
+    ])
+    .optional(),
   connectInstruction: z.object({ en: z.string().min(1).max(300), de: z.string().min(1).max(300), es: z.string().min(1).max(300) }).optional(),
   batteryNode: z.string().optional(),
   externalPowerNode: z.string().optional(),

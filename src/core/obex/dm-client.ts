@@ -41,6 +41,8 @@ export class ObexDmClient extends ObexDmLinkBase {
   /** Wire size of the response nextResponse returned last. */
   private lastResponseLength = 0;
   private inboxWaiter: Waiter<Uint8Array> | undefined;
+  /** The waiter above is for the first answer to an idle GET (which an abort may still withdraw). */
+  private idleGetWaiting = false;
   private dmType: string;
 
   constructor(stream: ByteStream, options: ObexDmRoleOptions = {}) {
@@ -62,7 +64,8 @@ export class ObexDmClient extends ObexDmLinkBase {
   }
 
   protected async beforeClose(): Promise<void> {
-    if (!this.connected || this.fatal) return;
+    // An idle GET still unanswered would hold a DISCONNECT behind it: the stream just closes.
+    if (!this.connected || this.fatal || this.idleGetWaiting) return;
     try {
       await this.serialise(async () => {
         const headers: ObexHeader[] = this.connectionId !== undefined ? [{ id: OBEX_HDR.CONNECTION_ID, value: this.connectionId }] : [];
@@ -96,7 +99,7 @@ export class ObexDmClient extends ObexDmLinkBase {
   }
 
   /** The next response packet; a timeout or abort leaves the exchange broken, so the link fails. */
-  private async nextResponse(requestOpcode: number, timeoutMs?: number, signal?: AbortSignal): Promise<ObexResponse> {
+  private async nextResponse(requestOpcode: number, timeoutMs?: number): Promise<ObexResponse> {
     const raw = await new Promise<Uint8Array>((resolve, reject) => {
       if (this.fatal) return reject(this.fatal);
       const queued = this.inbox.shift();
@@ -107,7 +110,6 @@ export class ObexDmClient extends ObexDmLinkBase {
       const w: Waiter<Uint8Array> = { resolve, reject };
       const ms = timeoutMs ?? this.responseTimeoutMs;
       if (ms > 0 && Number.isFinite(ms)) w.timer = this.clock.setTimeout(() => this.fail(new KioskError('LINK_TIMEOUT')), ms);
-      if (signal?.aborted) return reject(new KioskError('CANCELLED'));
       this.inboxWaiter = w;
     });
     try {
@@ -181,27 +183,100 @@ export class ObexDmClient extends ObexDmLinkBase {
 
   private async clientGet(options: ReceiveOptions): Promise<DmPayload> {
     await this.clientConnect();
+    const idle = options.idle === true;
+    // Withdrawn before it was asked: nothing went out, the link stays as it was.
+    if (idle && options.signal?.aborted) throw new KioskError('CANCELLED');
     const headers: ObexHeader[] = [...this.connectionHeader(), { id: OBEX_HDR.TYPE, value: this.dmType }];
     if (this.srm) headers.push({ id: OBEX_HDR.SRM, value: OBEX_SRM.ENABLE });
     await this.writePacket({ type: 'request', opcode: OBEX_OP.GET, final: true, headers });
     const collector = new ObjectCollector(this.maxMessageBytes);
     this.lastGetSrm = false;
+    if (idle) {
+      // The first answer waits for the peer to produce its reply: the caller's timeout applies.
+      const first = await this.firstIdleAnswer(options);
+      if (first !== 'withdrawn') return this.collectGet(collector, first);
+      const late = await this.withdrawGet();
+      if (late) return late;
+      throw new KioskError('CANCELLED');
+    }
     // An abort mid-exchange leaves the OBEX operation half done: the link cannot be reused.
     const onAbort = () => this.fail(new KioskError('CANCELLED'));
+    if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.collectGet(collector, options);
+      return await this.collectGet(collector, await this.nextResponse(OBEX_OP.GET, options.timeoutMs));
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  private async collectGet(collector: ObjectCollector, options: ReceiveOptions): Promise<DmPayload> {
+  /**
+   * The peer's first answer to an idle GET, or 'withdrawn' when the caller gives up before any
+   * of it has arrived: that much can be undone cleanly (see withdrawGet).
+   */
+  private firstIdleAnswer(options: ReceiveOptions): Promise<ObexResponse | 'withdrawn'> {
+    const signal = options.signal;
+    return new Promise<ObexResponse | 'withdrawn'>((resolve, reject) => {
+      const onAbort = (): void => {
+        const w = this.inboxWaiter;
+        if (!w || !this.idleGetWaiting) return;
+        this.inboxWaiter = undefined;
+        this.idleGetWaiting = false;
+        this.settle(w, () => resolve('withdrawn'));
+      };
+      this.idleGetWaiting = true;
+      this.nextResponse(OBEX_OP.GET, options.timeoutMs)
+        .then(resolve, reject)
+        .finally(() => {
+          this.idleGetWaiting = false;
+          signal?.removeEventListener('abort', onAbort);
+        });
+      // The GET went out while the caller may already have given up.
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Take back a GET the peer has not begun to answer: OBEX ABORT, then its answer. A peer that
+   * began its reply just before the ABORT reached it either finished it (single response mode
+   * streams the whole object first: it is returned, not lost) or drops it and sends it again on
+   * the next GET (one packet at a time: the part received is discarded). Either way the next
+   * operation starts on a clean link.
+   */
+  private async withdrawGet(): Promise<DmPayload | undefined> {
+    await this.writePacket({ type: 'request', opcode: OBEX_OP.ABORT, final: true, headers: this.connectionHeader() });
+    const collector = new ObjectCollector(this.maxMessageBytes);
+    let begun = false;
+    let srm = false;
+    for (;;) {
+      const rsp = await this.nextResponse(OBEX_OP.GET);
+      const body = rsp.headers.some((h) => h.id === OBEX_HDR.BODY || h.id === OBEX_HDR.END_OF_BODY);
+      if (!begun && !body && rsp.code === OBEX_RSP.SUCCESS) return undefined; // the ABORT's answer
+      if (!begun) srm = this.srm && findHeader(rsp.headers, OBEX_HDR.SRM) === OBEX_SRM.ENABLE;
+      begun = true;
+      try {
+        collector.add(rsp.headers, this.lastResponseLength);
+      } catch (e) {
+        throw isKioskError(e) ? this.overflow(e) : e;
+      }
+      if (rsp.code === OBEX_RSP.SUCCESS) {
+        await this.nextResponse(OBEX_OP.ABORT); // the ABORT's answer follows the whole reply
+        return collector.payload(this.dmType);
+      }
+      if (rsp.code !== OBEX_RSP.CONTINUE) throw this.failWith(protocolError(`OBEX GET answered ${rspName(rsp.code)}`));
+      if (!srm) {
+        await this.nextResponse(OBEX_OP.ABORT); // the peer took the ABORT instead of our next GET
+        return undefined;
+      }
+    }
+  }
+
+  private async collectGet(collector: ObjectCollector, firstAnswer: ObexResponse): Promise<DmPayload> {
     let srmActive = false;
     let first = true;
     for (;;) {
-      // The first answer waits for the peer to produce its reply: the caller's timeout applies.
-      const rsp = await this.nextResponse(OBEX_OP.GET, first ? options.timeoutMs : undefined, options.signal);
+      const rsp = first ? firstAnswer : await this.nextResponse(OBEX_OP.GET);
       try {
         collector.add(rsp.headers, this.lastResponseLength);
       } catch (e) {

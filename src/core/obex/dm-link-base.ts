@@ -53,6 +53,14 @@ export interface ObexDmLinkOptions {
    * MaxMsgSize, or a ceiling for large-object chunks. Default: the codecs' limit (64 MiB).
    */
   maxMessageBytes?: number;
+  /**
+   * Drop the start of a packet when no byte of it has come for this long (off when absent): a
+   * peer killed in the middle of writing a packet never sends its rest, and without this the
+   * first bytes of whoever speaks next (a restarted kiosk's CONNECT) would be read as that rest.
+   */
+  partialPacketTimeoutMs?: number;
+  /** Told when a partial packet was dropped, with how many bytes it held. */
+  onPartialPacketDropped?(bytes: number): void;
 }
 
 /** The options of one role: the role itself is given by the class. */
@@ -110,6 +118,9 @@ export abstract class ObexDmLinkBase implements Link {
   protected multiPacketOps = 0;
   protected srmOps = 0;
   private opChain: Promise<unknown> = Promise.resolve();
+  private readonly partialPacketTimeoutMs: number | undefined;
+  private readonly onPartialPacketDropped: ((bytes: number) => void) | undefined;
+  private partialTimer: unknown;
 
   constructor(
     protected readonly stream: ByteStream,
@@ -125,6 +136,8 @@ export abstract class ObexDmLinkBase implements Link {
     this.maxMessageBytes = Math.max(0, Math.floor(options.maxMessageBytes ?? DM_LIMITS.maxMessageBytes));
     // Incoming packets may be as large as we announced, no larger: refused when the length arrives.
     this.framer = new ObexFramer(this.localMax);
+    this.partialPacketTimeoutMs = options.partialPacketTimeoutMs;
+    this.onPartialPacketDropped = options.onPartialPacketDropped;
     // ByteStreamEvents never calls back from inside onData/onClose (what came earlier is handed
     // over on a microtask), so the role's own fields are set before its first packet or close.
     stream.onData((chunk) => this.onData(chunk));
@@ -198,6 +211,8 @@ export abstract class ObexDmLinkBase implements Link {
     if (this.fatal) return;
     this.fatal = error;
     this.connected = false;
+    if (this.partialTimer !== undefined) this.clock.clearTimeout(this.partialTimer);
+    this.partialTimer = undefined;
     this.rejectWaiting(error);
   }
 
@@ -225,10 +240,27 @@ export abstract class ObexDmLinkBase implements Link {
       }
       return;
     }
+    this.watchPartialPacket();
     for (const p of packets) {
       if (this.fatal) return;
       this.onPacket(p);
     }
+  }
+
+  /** (Re)start the wait for the rest of a packet begun; nothing to wait for when none is begun. */
+  private watchPartialPacket(): void {
+    const ms = this.partialPacketTimeoutMs;
+    if (ms === undefined) return;
+    if (this.partialTimer !== undefined) this.clock.clearTimeout(this.partialTimer);
+    this.partialTimer = undefined;
+    if (this.framer.pending === 0 || this.fatal) return;
+    this.partialTimer = this.clock.setTimeout(() => {
+      this.partialTimer = undefined;
+      const dropped = this.framer.pending;
+      if (dropped === 0 || this.fatal) return;
+      this.framer.reset();
+      this.onPartialPacketDropped?.(dropped);
+    }, ms);
   }
 
   /** The peer sent more than allowed: fail the link and close the stream so it stops. */

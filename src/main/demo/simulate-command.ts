@@ -35,6 +35,9 @@ Options:
   --public-key FILE    manufacturer Ed25519 public key (PEM) the phones trust
   --fumo-path PATH     where the FUMO object sits (default ./FUMO/FwUpdate)
   --reboot-ms MS       how long a reboot takes (default 1500)
+  --ask-after SECONDS  each phone's user asks for an update SECONDS after the phones start:
+                       the phone opens a session by itself (Alert 1201 with the user-request
+                       Generic Alert), with no package 0 from the kiosk before it
   --max-msg-size N     the MaxMsgSize the phones state, in bytes (default: the reference
                        profile's)
   --smart-card FILE    bootstrap the DM account from a "smart card" JSON:
@@ -73,6 +76,8 @@ export interface SimulateArgs {
   userChosen: boolean;
   /** --trace: print the phones' events as JSON lines. */
   trace?: boolean;
+  /** --ask-after: seconds after the start when each phone's user asks for an update. */
+  askAfterSeconds?: number;
 }
 
 function checkSmartCard(v: unknown, file: string): SmartCardData {
@@ -182,6 +187,12 @@ export function parseSimulateArgs(args: string[]): SimulateArgs {
       case '--trace':
         out.trace = true;
         break;
+      case '--ask-after': {
+        const v = value();
+        if (!/^\d+(\.\d+)?$/.test(v) || Number(v) > 86_400) throw new UsageError('--ask-after takes a number of seconds, at most 86400');
+        out.askAfterSeconds = Number(v);
+        break;
+      }
       case '--interactive':
         out.interactive = true;
         out.userChosen = true;
@@ -240,7 +251,20 @@ export async function startFromArgs(parsed: SimulateArgs, io: CliIo): Promise<Si
     d.on('rebooting', () => io.stdout.write(`${h.devId} rebooting\n`));
     if (parsed.trace) traceDevice(d, h.devId, io);
   }
-  return sim;
+  if (parsed.askAfterSeconds === undefined) return sim;
+  const askAt = setTimeout(() => {
+    for (const h of sim.devices) {
+      io.stdout.write(`${h.devId} asks for an update\n`);
+      h.device.requestUpdate('user');
+    }
+  }, parsed.askAfterSeconds * 1000);
+  return {
+    devices: sim.devices,
+    stop: async () => {
+      clearTimeout(askAt);
+      await sim.stop();
+    },
+  };
 }
 
 /** --trace: what the phone receives and does, one JSON object a line (tests count re-sent bytes with it). */

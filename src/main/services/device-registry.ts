@@ -2,15 +2,20 @@
  * The phones on the bench: one entry per port with its profile, its link (opened once, shared
  * by one session at a time through a lease) and its card (the DeviceView). Sessions are let in
  * through core/session/admission: package 0 and accept, or listen for the phone's own call.
+ *
+ * A cable phone once identified is listened to while nothing else uses its link: a read stays
+ * open on the idle link (the receive limits of the link bound it), a phone that opens a session
+ * by itself there is handed on (`onPhoneCall`), and anyone asking for a lease withdraws that read
+ * first, so a job always gets the link clean, with nothing half read and no second reader.
  */
-import { KioskError } from '../../core/errors';
+import { KioskError, isKioskError } from '../../core/errors';
 import type { Clock } from '../../core/clock';
 import { KIOSK_RECEIVE_CEILING_BYTES } from '../../core/dm/limits';
-import type { UiMode } from '../../core/dm/pkg0';
+import { PACKAGE0_CONTENT_TYPE, type UiMode } from '../../core/dm/pkg0';
 import type { FumoSession } from '../../core/fumo/ports';
-import type { Link } from '../../core/link';
+import type { DmPayload, Link } from '../../core/link';
 import type { DmSession } from '../../core/session/api';
-import { alertAndAccept, listenAndAccept } from '../../core/session/admission';
+import { alertAndAccept, listenAndAccept, replaying } from '../../core/session/admission';
 import type { ServerSessionOptions } from '../../core/session/server';
 import { maskDevId } from '../../shared/api';
 import type { DeviceView } from '../../shared/schemas';
@@ -34,7 +39,18 @@ export interface DeviceEntry {
   /** The link being opened, so two users of the port never open it twice. */
   opening: Promise<Link> | undefined;
   identified: Promise<void> | undefined;
+  /** Sessions holding the link or queued for it. */
+  leases: number;
+  /** Listen on the idle link (set once the phone on this cable has been identified). */
+  listensWhenIdle: boolean;
+  /** The read kept open on the idle link; aborting it withdraws the read and frees the link. */
+  idleRead: AbortController | undefined;
+  /** Idle reads in a row that ended in a failure (the next one waits longer; at the limit listening stops). */
+  idleFailures: number;
 }
+
+/** Idle reads in a row that may fail (port busy, garbage on the line) before the kiosk stops listening on that link. */
+const IDLE_READ_FAILURES_ALLOWED = 5;
 
 export interface DeviceRegistryOptions {
   clock: Clock;
@@ -55,6 +71,9 @@ export interface DeviceRegistryOptions {
   onGone(portId: string): void;
   /** A phone with an unfinished job keeps its entry when it goes away (it comes back after a reboot). */
   keepsEntry(devId: string): boolean;
+  /** A phone opened a session by itself on its idle cable; the session gives the link back when it ends. */
+  onPhoneCall?(entry: DeviceEntry, session: FumoSession): void;
+  log?(line: string): void;
 }
 
 /** The card of a phone just attached: nothing known yet but how it is connected. */
@@ -84,6 +103,7 @@ function freshView(d: DiscoveredDevice, now: number): DeviceView {
 
 export class DeviceRegistry {
   private readonly entries = new Map<string, DeviceEntry>();
+  private closing = false;
 
   constructor(private readonly o: DeviceRegistryOptions) {}
 
@@ -116,6 +136,11 @@ export class DeviceRegistry {
     return this.all().find((e) => e.attached && e.devId === devId);
   }
 
+  /** The attached cable (serial or USB) of a DevId: the same phone may be on the DM endpoint too. */
+  cableOf(devId: string): DeviceEntry | undefined {
+    return this.all().find((e) => e.attached && e.d.linkKind !== 'http' && (e.devId === devId || e.d.devIdHint === devId));
+  }
+
   /** The unmasked DevId of the device on a port, once known. */
   fullDevId(portId: string): string | undefined {
     const e = this.entries.get(portId);
@@ -132,6 +157,7 @@ export class DeviceRegistry {
   async attach(d: DiscoveredDevice, profile: DeviceProfile): Promise<DeviceEntry> {
     const existing = this.entries.get(d.portId);
     if (existing) {
+      existing.idleFailures = 0;
       await existing.link?.close().catch(() => undefined);
       existing.d = d;
       existing.profile = profile;
@@ -155,6 +181,10 @@ export class DeviceRegistry {
       generation: 0,
       opening: undefined,
       identified: undefined,
+      leases: 0,
+      listensWhenIdle: false,
+      idleRead: undefined,
+      idleFailures: 0,
       view: freshView(d, this.o.clock.now()),
     };
     this.entries.set(d.portId, entry);
@@ -186,6 +216,7 @@ export class DeviceRegistry {
   }
 
   async closeAll(): Promise<void> {
+    this.closing = true;
     for (const e of this.entries.values()) await e.link?.close().catch(() => undefined);
   }
 
@@ -231,6 +262,30 @@ export class DeviceRegistry {
    * never read the same link at once.
    */
   async lease(entry: DeviceEntry): Promise<() => void> {
+    entry.leases++;
+    // The idle read gives way at once; it resumes when the last lease is given back.
+    entry.idleRead?.abort();
+    let release: () => void;
+    try {
+      release = await this.takeLink(entry);
+    } catch (e) {
+      entry.leases--;
+      throw e;
+    }
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      entry.leases--;
+      // A session that used the link gives idle listening a fresh start.
+      entry.idleFailures = 0;
+      release();
+      this.listenIdle(entry);
+    };
+  }
+
+  /** The link's turn: the lock chain of the current attach. */
+  private async takeLink(entry: DeviceEntry): Promise<() => void> {
     for (;;) {
       const generation = entry.generation;
       const previous = entry.lock;
@@ -272,6 +327,25 @@ export class DeviceRegistry {
     );
   }
 
+  /**
+   * Package 0 alone over the entry's cable (under a lease): for a phone that answers it on
+   * another link, such as DM over HTTP.
+   */
+  async sendPackage0(entry: DeviceEntry, body: Uint8Array): Promise<void> {
+    const release = await this.lease(entry);
+    try {
+      const link = await this.linkOf(entry);
+      try {
+        await link.send({ body, contentType: PACKAGE0_CONTENT_TYPE });
+      } catch (e) {
+        await this.dropLink(entry, link);
+        throw e;
+      }
+    } finally {
+      release();
+    }
+  }
+
   /** Wait for the phone to open a session by itself (after its install and reboot). */
   listen(entry: DeviceEntry, timeoutMs: number): Promise<DmSession> {
     return this.admitted(entry, (link) => listenAndAccept(link, this.o.sessionOptions(timeoutMs)));
@@ -287,6 +361,85 @@ export class DeviceRegistry {
       release();
       throw e;
     }
+  }
+
+  // ------------------------------------------------------------------ idle listening
+
+  /** From now on this cable phone is listened to whenever no session holds its link. */
+  listenWhenIdle(entry: DeviceEntry): void {
+    if (entry.d.linkKind === 'http' || !this.o.onPhoneCall) return;
+    entry.listensWhenIdle = true;
+    this.listenIdle(entry);
+  }
+
+  /** Open the idle read if the link is free and nobody waits for it. */
+  private listenIdle(entry: DeviceEntry): void {
+    if (!entry.listensWhenIdle || !entry.attached || entry.leases > 0 || entry.idleRead || this.closing) return;
+    if (entry.idleFailures >= IDLE_READ_FAILURES_ALLOWED) return;
+    const read = new AbortController();
+    entry.idleRead = read;
+    void this.readIdle(entry, read);
+  }
+
+  /**
+   * One idle read: the phone's own package 1 becomes a session handed to `onPhoneCall`; a lease
+   * asked for meanwhile withdraws the read and takes the link. A failed read closes the link
+   * (the next read opens the port again, a little later each time); a pulled cable ends
+   * listening on this attach, and the scanner's detach and attach follow as for any cable.
+   */
+  private async readIdle(entry: DeviceEntry, read: AbortController): Promise<void> {
+    const generation = entry.generation;
+    const release = await this.takeLink(entry);
+    let handedOn = false;
+    let link: Link | undefined;
+    try {
+      if (read.signal.aborted || entry.generation !== generation) return;
+      link = await this.linkOf(entry);
+      if (read.signal.aborted) return;
+      let first: DmPayload;
+      try {
+        first = await link.receive({ timeoutMs: 0, signal: read.signal, idle: true });
+      } catch (e) {
+        // Withdrawn for a lease: the link is clean and the lease has it next.
+        if (read.signal.aborted && isKioskError(e) && e.code === 'CANCELLED') return;
+        throw e;
+      }
+      // From here the phone's session holds the link: a lease waits for it to end.
+      if (entry.idleRead === read) entry.idleRead = undefined;
+      const session = await listenAndAccept(replaying(link, first), this.o.sessionOptions());
+      this.learn(entry, session);
+      entry.idleFailures = 0;
+      handedOn = true;
+      this.o.log?.(`${entry.d.portId}: the phone opened a session by itself`);
+      this.o.onPhoneCall?.(
+        entry,
+        leased(session, () => {
+          release();
+          this.listenIdle(entry);
+        }),
+      );
+    } catch (e) {
+      const pulled = isKioskError(e) && (e.code === 'CABLE_UNPLUGGED' || e.code === 'LINK_CLOSED');
+      // A later attach starts counting afresh.
+      if (entry.generation === generation) entry.idleFailures = pulled ? IDLE_READ_FAILURES_ALLOWED : entry.idleFailures + 1;
+      this.o.log?.(`${entry.d.portId}: ${pulled ? 'the idle link ended' : 'dropped what came on the idle link'} (${e instanceof Error ? e.message : String(e)})`);
+      if (link) await this.dropLink(entry, link);
+    } finally {
+      if (entry.idleRead === read) entry.idleRead = undefined;
+      if (!handedOn) {
+        release();
+        this.idleAgain(entry, generation);
+      }
+    }
+  }
+
+  /** The next idle read after one that ended: at once after a withdrawal, later after failures. */
+  private idleAgain(entry: DeviceEntry, generation: number): void {
+    if (entry.idleFailures === 0) return this.listenIdle(entry);
+    if (entry.idleFailures >= IDLE_READ_FAILURES_ALLOWED) return;
+    this.o.clock.setTimeout(() => {
+      if (entry.generation === generation) this.listenIdle(entry);
+    }, 500 * 2 ** (entry.idleFailures - 1));
   }
 
   private learn(entry: DeviceEntry, session: DmSession): void {

@@ -1,8 +1,8 @@
 /**
  * How a job reaches a phone on the DM endpoint (DM over HTTP). Where its device profile names a
- * notification channel (OMA push over UDP) and the kiosk knows the phone's address on the
- * interface it called from, the kiosk pushes package 0 there and takes the session the phone
- * opens. Otherwise (or when the push cannot be sent) the bench card says the kiosk is waiting for
+ * notification channel, the kiosk sends package 0 there and takes the session the phone opens:
+ * OMA push over UDP to the phone's address on the interface it called from, or the phone's own
+ * OBEX cable when that is plugged in too. Otherwise (or when the push cannot be sent) the bench card says the kiosk is waiting for
  * the phone to connect, with the profile's instruction for the technician, until the phone calls.
  */
 import { RESYNC_NONCE } from '../../core/dm/auth';
@@ -52,19 +52,41 @@ export class HttpPhoneCaller {
 
   private async push(entry: DeviceEntry, devId: string): Promise<boolean> {
     const channel = entry.profile.notification;
+    if (!channel) return false;
+    if (channel.channel === 'cable') return this.overCable(entry, devId);
     const host = this.addresses.get(devId);
-    if (!channel || !host) return false;
+    if (!host) return false;
     try {
-      const body = encodePackage0(
-        { uiMode: 'background', initiator: 'server', sessionId: newSessionId(this.o.random), serverId: this.o.serverId },
-        { password: await this.o.package0Password(devId), nonce: RESYNC_NONCE },
-      );
-      await (this.o.send ?? sendUdpPush)(host, channel.port, encodeWspPush(body));
+      await (this.o.send ?? sendUdpPush)(host, channel.port, encodeWspPush(await this.package0(devId)));
       this.o.log(`${entry.d.portId}: package 0 pushed to ${host}:${channel.port}`);
       return true;
     } catch (e) {
       this.o.log(`${entry.d.portId}: the push to ${host}:${channel.port} could not be sent (${e instanceof Error ? e.message : String(e)})`);
       return false;
     }
+  }
+
+  /** Package 0 on the OBEX cable of the same phone (found by its DevId), when one is plugged in. */
+  private async overCable(entry: DeviceEntry, devId: string): Promise<boolean> {
+    const cable = this.o.registry.cableOf(devId);
+    if (!cable) {
+      this.o.log(`${entry.d.portId}: no cable of ${devId} is plugged in to send package 0 on`);
+      return false;
+    }
+    try {
+      await this.o.registry.sendPackage0(cable, await this.package0(devId));
+      this.o.log(`${entry.d.portId}: package 0 sent over ${cable.d.portId}`);
+      return true;
+    } catch (e) {
+      this.o.log(`${entry.d.portId}: package 0 could not be sent over ${cable.d.portId} (${e instanceof Error ? e.message : String(e)})`);
+      return false;
+    }
+  }
+
+  private async package0(devId: string): Promise<Uint8Array> {
+    return encodePackage0(
+      { uiMode: 'background', initiator: 'server', sessionId: newSessionId(this.o.random), serverId: this.o.serverId },
+      { password: await this.o.package0Password(devId), nonce: RESYNC_NONCE },
+    );
   }
 }

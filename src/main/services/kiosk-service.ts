@@ -121,6 +121,9 @@ export class KioskService extends KioskEmitter implements KioskBackend {
       onView: (event, view) => emit(event, view),
       onGone: (portId) => emit('device:detached', { portId }),
       keepsEntry: (devId) => this.runner.activeFor(devId) !== undefined,
+      // A phone that opens a session by itself on its idle cable: as any session the phone opens.
+      onPhoneCall: (entry, session) => phones.route(entry, session),
+      log,
     }));
     const consents = (this.consents = new ConsentBroker({
       ...{ clock, random, timeoutMs: () => options.consentTimeoutMs ?? 10 * 60_000 },

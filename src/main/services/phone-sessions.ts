@@ -100,6 +100,8 @@ export class PhoneSessions {
   /** Open a session only to learn model, version and whether an update applies (nobody is prompted). */
   async identify(entry: DeviceEntry): Promise<void> {
     const session = await this.o.registry.open(entry);
+    // It answered: from now on its idle cable is listened to for a session it opens itself.
+    this.o.registry.listenWhenIdle(entry);
     // A phone with a job waiting for it (e.g. it came back on its own) goes to that job.
     if (this.offerToRunner(session) !== 'unclaimed') return;
     try {
@@ -226,6 +228,7 @@ export class PhoneSessions {
 
   /** Hand a phone's session to the runner; an unclaimed one is identified, or starts the customer's own request. */
   route(entry: DeviceEntry, session: FumoSession): void {
+    this.o.registry.listenWhenIdle(entry);
     if (this.offerToRunner(session) !== 'unclaimed') return;
     const request = updateRequestOf(session);
     if (request && session.hello.initiator === 'client') {

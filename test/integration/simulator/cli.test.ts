@@ -40,6 +40,25 @@ describe('fumo-kiosk simulate', () => {
     expect(listSimulatedDevices(registry)).toEqual([]);
   });
 
+  it('--ask-after: the phone opens a session by itself (client-initiated, with its user request) on its idle cable', async () => {
+    const registry = tempDir('sim-registry-');
+    process.env['FUMO_SIM_REGISTRY'] = registry;
+    const stdout = new PassThrough();
+    let printed = '';
+    stdout.on('data', (c: Buffer) => (printed += c.toString()));
+    const io = { stdout, stderr: new PassThrough(), stdin: new PassThrough() };
+    const sim = await startFromArgs(parseSimulateArgs(['--devices', '1', '--state', tempDir('sim-cli-'), '--ask-after', '0', '--user', 'yes']), io);
+    try {
+      const phone = sim.devices[0]!.device;
+      const started = await new Promise<{ initiator: string }>((resolve) => phone.once('session-start', resolve));
+      expect(started.initiator).toBe('client');
+      expect(printed).toContain(`${sim.devices[0]!.devId} asks for an update`);
+    } finally {
+      await sim.stop();
+      delete process.env['FUMO_SIM_REGISTRY'];
+    }
+  }, 60_000);
+
   it('demo mode: one up to date, one ready to update, one with a low battery', async () => {
     const registry = tempDir('sim-registry-');
     process.env['FUMO_SIM_REGISTRY'] = registry;

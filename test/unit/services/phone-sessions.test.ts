@@ -32,6 +32,7 @@ function setup(opts: { failures: number; reason?: 'reboot' | 'reconnect' }) {
   const registry = {
     lease: async () => () => undefined,
     attachedWith: (devId: string) => (devId === DEV && entry.attached ? entry : undefined),
+    listenWhenIdle: () => undefined,
     open: async (_entry: DeviceEntry, how: { listenMs?: number } = {}) => {
       opened.push(clock.now());
       listened.push(how.listenMs);

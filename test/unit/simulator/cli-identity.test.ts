@@ -40,6 +40,13 @@ describe('fumo-kiosk simulate arguments', () => {
     ]);
   });
 
+  it('parses --ask-after as seconds and refuses anything else', () => {
+    expect(parseSimulateArgs(['--ask-after', '2.5']).askAfterSeconds).toBe(2.5);
+    expect(parseSimulateArgs([]).askAfterSeconds).toBeUndefined();
+    expect(() => parseSimulateArgs(['--ask-after', 'soon'])).toThrow(/--ask-after takes a number of seconds/);
+    expect(() => parseSimulateArgs(['--ask-after', '-1'])).toThrow(UsageError);
+  });
+
   it('refuses bad input with a usage error', () => {
     expect(() => parseSimulateArgs(['--devices', '0'])).toThrow(UsageError);
     expect(() => parseSimulateArgs(['--link', 'carrier-pigeon'])).toThrow(/serial, http or usb-standin/);
