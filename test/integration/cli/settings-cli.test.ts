@@ -7,12 +7,14 @@
  *   address beyond loopback without the cable mark stops the start (exit 2, plain message).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/main/store';
 import { cliChildren, type CliChildren } from '../../support/cli-children';
+import { makeTestCa } from '../../support/test-ca';
+import { haveTools } from '../../support/tools';
 import { cupsToolsPresent, startPrivateCups, type PrivateCups } from '../receipts/private-cups';
 import { seedKiosk } from '../receipts/seed';
 
@@ -152,4 +154,25 @@ describe('the DM endpoint from the settings', () => {
     expect(flag.code).toBe(2);
     expect(flag.stderr.replace(/fumo-kiosk update: /, '')).toBe(r.stderr.replace(/fumo-kiosk update: /, ''));
   }, SLOW);
+
+  it.skipIf(!haveTools('settings CLI HTTPS test', ['openssl'], 'openssl', ['version']))('stored certificate and key paths: HTTPS on the stored address; a key gone since refuses the start (exit 2)', async () => {
+    const ca = makeTestCa(mkdirAt(path.join(cli.root, 'ca')));
+    const key = path.join(cli.root, 'dm-key.pem');
+    copyFileSync(ca.key, key);
+    const set = await cli.run(['settings', 'set', 'dmListen', '127.0.0.4:0', 'dmCertFile', ca.cert, 'dmKeyFile', key, '--data', data('k5')]);
+    expect(set.code, set.stderr).toBe(0);
+    const served = await update(data('k5'));
+    expect(served.stderr).toMatch(/DM endpoint: https:\/\/127\.0\.0\.4:\d+\/dm/);
+    expect(served.code, served.stderr).toBe(5);
+    rmSync(key);
+    const gone = await update(data('k5'));
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toContain(`the DM endpoint's key ${key} cannot be read`);
+    expect(gone.stderr).not.toContain('DM endpoint: http');
+  }, SLOW);
 });
+
+function mkdirAt(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
