@@ -106,4 +106,18 @@ test.describe('receipt settings', () => {
     await page.getByTestId('settings-section-s-dm').scrollIntoViewIfNeeded();
     await shoot(page, 'admin-settings-dm', testInfo);
   });
+
+  test('with the print system stopped, the printer list says so in plain words, in German too, and the chosen printer stays', async ({ cups, service, bench }, testInfo) => {
+    service.store.settings.patch({ receiptPrinter: 'theke' });
+    await cups.stop();
+    await bench.login(ADMIN_PIN);
+    await bench.nav('settings');
+    const page = bench.page;
+    await expect(page.getByTestId('settings-printers-failed')).toContainText('The print system of this computer is not running, so its printers cannot be listed.');
+    await expect(page.getByLabel('Receipt printer')).toHaveValue('theke');
+    await expect(page.getByLabel('Receipt printer').locator('option:checked')).toHaveText('theke (not set up on this computer)');
+    await page.getByRole('button', { name: 'Deutsch' }).click();
+    await expect(page.getByTestId('settings-printers-failed')).toContainText('Das Drucksystem dieses Computers läuft nicht');
+    await shoot(page, 'admin-settings-print-system-down-de', testInfo);
+  });
 });

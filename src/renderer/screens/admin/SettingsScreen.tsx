@@ -220,14 +220,17 @@ function PrinterSetting({ printers, reload, value, onChange }: { printers: Print
           {t('settings.printersReload')}
         </button>
       </div>
-      <span id="s-printer-hint" className="hint">
-        {printers.state === 'loading' ? t('settings.printersLoading') : printers.state === 'ready' && queues.length === 0 ? t('settings.printersNone') : t('settings.receiptPrinterHint')}
-      </span>
       {printers.state === 'failed' ? (
-        <Notice tone="warning" testId="settings-printers-failed">
-          <p>{printers.error.code === 'PRINT_SYSTEM_DOWN' ? t('settings.printSystemDown') : t('settings.printersFailed', { message: printers.error.message })}</p>
-        </Notice>
-      ) : null}
+        <div id="s-printer-hint">
+          <Notice tone="warning" testId="settings-printers-failed">
+            <p>{printers.error.code === 'PRINT_SYSTEM_DOWN' ? t('settings.printSystemDown') : t('settings.printersFailed', { message: printers.error.message })}</p>
+          </Notice>
+        </div>
+      ) : (
+        <span id="s-printer-hint" className="hint">
+          {printers.state === 'loading' ? t('settings.printersLoading') : queues.length === 0 ? t('settings.printersNone') : t('settings.receiptPrinterHint')}
+        </span>
+      )}
     </div>
   );
 }
