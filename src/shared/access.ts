@@ -39,6 +39,7 @@ export const METHOD_ACCESS: Readonly<Record<KioskMethod, Access>> = {
   'trust.remove': 'admin',
   'settings.get': 'public',
   'settings.set': 'admin',
+  'settings.printers': 'admin',
   'history.list': 'technician',
   'history.get': 'technician',
   'history.export': 'admin',
@@ -55,6 +56,7 @@ const ADMIN_ACTS: Partial<Record<KioskMethod, string>> = {
   'trust.add': 'trust a signing key',
   'trust.remove': 'remove a trusted key',
   'settings.set': 'change settings',
+  'settings.printers': 'list the printers to choose the receipt printer',
   'history.export': 'export the history with full device ids',
 };
 

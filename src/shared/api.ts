@@ -45,6 +45,7 @@ import type {
   SessionView,
   Settings,
   SettingsPatch,
+  PrinterQueue,
   Snapshot,
   StartJobParams,
   TrustAddParams,
@@ -151,6 +152,8 @@ export interface KioskApi {
   settings: {
     get: Call0<Settings>;
     set: Call<SettingsPatch, Settings>;
+    /** The print queues of the kiosk computer's print system, to choose the receipt printer from. */
+    printers: Call0<PrinterQueue[]>;
   };
   history: {
     list: (filter?: HistoryFilter) => Promise<Result<HistoryPage>>;

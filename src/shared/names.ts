@@ -25,6 +25,7 @@ export const KIOSK_METHODS = [
   'trust.remove',
   'settings.get',
   'settings.set',
+  'settings.printers',
   'history.list',
   'history.get',
   'history.export',

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { ERROR_MESSAGES, type ErrorCode } from './errors';
 import type { KioskEventName, KioskMethod } from './names';
+import { parseDmListenSpec } from './dm-listen';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -242,6 +243,17 @@ export const TrustedKeySchema = z.object({
   addedAt: Epoch,
 });
 
+/** One address of the DM endpoint: HOST:PORT, HOST an IP address or a network interface's name (./dm-listen). */
+const DmListenText = z
+  .string()
+  .max(200)
+  .superRefine((text, ctx) => {
+    const parsed = parseDmListenSpec(text);
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+  });
+
+export const ReceiptPaperSchema = z.enum(['a4', '80mm']);
+
 export const SettingsSchema = z.object({
   /** Devices updated at the same time. */
   concurrency: z.number().int().min(1).max(32),
@@ -257,6 +269,23 @@ export const SettingsSchema = z.object({
   allowNonLoopback: z.boolean(),
   /** A technician's or administrator's login ends after this many seconds without use. */
   sessionIdleSeconds: z.number().int().min(60).max(86_400),
+  /** The shop printed at the top of the customer's receipt ('' = none). */
+  shopName: z.string().max(120),
+  /** The shop's address under its name, one line per line. */
+  shopAddress: z.string().max(400),
+  /** The print queue receipts go to ('' = this computer's default printer). */
+  receiptPrinter: z.string().max(200),
+  receiptPaper: ReceiptPaperSchema,
+  /**
+   * Where the DM endpoint listens ([] = 127.0.0.1 on a free port): HTTPS with dmCertFile and
+   * dmKeyFile; without them plain HTTP, which the endpoint allows on loopback only. Read at start.
+   */
+  dmListen: z.array(DmListenText).max(16),
+  /** Addresses an administrator marks as a phone cable's own network interface: served over plain HTTP. */
+  dmCable: z.array(DmListenText).max(16),
+  /** PEM certificate (chain) and key of the DM endpoint's HTTPS ('' = none; both or neither). */
+  dmCertFile: z.string().max(4096),
+  dmKeyFile: z.string().max(4096),
 });
 
 export const HistoryRecordSchema = z.object({
@@ -401,6 +430,8 @@ export const ReceiptParamsSchema = z
   .object({ id: Id, language: z.string().min(2).max(20).optional() })
   .strict();
 export const ImportReportSchema = z.object({ bundle: BundleViewSchema, accepted: z.boolean() });
+/** A print queue of this computer's print system; isDefault: the system's default printer. */
+export const PrinterQueueSchema = z.object({ name: z.string(), isDefault: z.boolean() });
 
 /**
  * Every KioskApi method: its argument schema (the one argument, or undefined) and its value
@@ -427,6 +458,7 @@ export const METHOD_SCHEMAS = {
   'trust.remove': { params: KeyRefSchema, result: z.null() },
   'settings.get': { params: NoParams, result: SettingsSchema },
   'settings.set': { params: SettingsPatchSchema, result: SettingsSchema },
+  'settings.printers': { params: NoParams, result: z.array(PrinterQueueSchema) },
   'history.list': { params: HistoryFilterSchema.strict().optional(), result: HistoryPageSchema },
   'history.get': { params: HistoryRefSchema, result: HistoryRecordSchema },
   'history.export': { params: HistoryExportParamsSchema, result: ExportFileSchema },
@@ -488,6 +520,8 @@ export type Verdict = z.infer<typeof VerdictSchema>;
 export type BundleView = z.infer<typeof BundleViewSchema>;
 export type TrustedKey = z.infer<typeof TrustedKeySchema>;
 export type Settings = z.infer<typeof SettingsSchema>;
+export type ReceiptPaper = z.infer<typeof ReceiptPaperSchema>;
+export type PrinterQueue = z.infer<typeof PrinterQueueSchema>;
 export type HistoryRecord = z.infer<typeof HistoryRecordSchema>;
 export type HistoryFilter = z.infer<typeof HistoryFilterSchema>;
 export type HistoryPage = z.infer<typeof HistoryPageSchema>;
@@ -523,4 +557,12 @@ export const DEFAULT_SETTINGS: Settings = {
   idleTimeoutSeconds: 120,
   allowNonLoopback: false,
   sessionIdleSeconds: 900,
+  shopName: '',
+  shopAddress: '',
+  receiptPrinter: '',
+  receiptPaper: 'a4',
+  dmListen: [],
+  dmCable: [],
+  dmCertFile: '',
+  dmKeyFile: '',
 };

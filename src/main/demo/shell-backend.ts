@@ -473,6 +473,13 @@ export class ScriptedBackend extends EventEmitter implements KioskBackend {
       this.setSettings(patch);
       return ok(this.settingsValue);
     },
+    printers: async () => {
+      this.rec('settings.printers', undefined);
+      return ok([
+        { name: 'receipts', isDefault: true },
+        { name: 'office-a4', isDefault: false },
+      ]);
+    },
   };
 
   history = {

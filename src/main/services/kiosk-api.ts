@@ -32,10 +32,12 @@ import type {
   SettingsPatch,
   StartJobParams,
 } from '../../shared/schemas';
+import { SettingsSchema } from '../../shared/schemas';
 import { type Actor, type KioskStore } from '../store';
 import { toBundleView, toHistoryRecord, toTrustedKey } from './store-views';
 import { printReceipt, receiptCode, receiptErrorForScreens, receiptHtml, type Printer } from '../receipts';
 import type { ConsentBroker } from './consent-broker';
+import { changeSettings } from './settings-change';
 import type { DeviceRegistry } from './device-registry';
 import type { JobViews } from './job-views';
 
@@ -63,17 +65,12 @@ export interface KioskApiParts {
   catalogChanged?(): Promise<void>;
 }
 
+/** The settings the KioskApi shows: every key of SettingsSchema, none of the store's own (PIN guard). */
 export function settingsView(store: KioskStore): Settings {
   const all = store.settings.getAll();
-  return {
-    concurrency: all.concurrency,
-    batteryThresholdPercent: all.batteryThresholdPercent,
-    kioskMode: all.kioskMode,
-    languages: all.languages,
-    idleTimeoutSeconds: all.idleTimeoutSeconds,
-    allowNonLoopback: all.allowNonLoopback,
-    sessionIdleSeconds: all.sessionIdleSeconds,
-  };
+  const view: Record<string, unknown> = {};
+  for (const key of Object.keys(SettingsSchema.shape)) view[key] = all[key as keyof Settings];
+  return view as Settings;
 }
 
 export function historyRecords(store: KioskStore, filter: HistoryFilter = {}): { records: HistoryRecord[]; total: number } {
@@ -312,11 +309,19 @@ export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench
       get: () => toResult(() => settingsView(p.store)),
       set: (patch: SettingsPatch) =>
         toResult(() => {
-          p.store.settings.patch(patch);
+          changeSettings(p.store.settings, patch);
           if (patch.concurrency !== undefined) p.runner.setConcurrency(patch.concurrency);
           const s = settingsView(p.store);
           p.emit('settings:changed', s);
           return s;
+        }),
+      printers: () =>
+        toResult(async () => {
+          try {
+            return await p.printer.listQueues();
+          } catch (e) {
+            throw receiptErrorForScreens(e);
+          }
         }),
     },
 

@@ -26,7 +26,7 @@ import { ConsentBroker, type ConsentResponder } from './consent-broker';
 import { consentContext } from './consent-context';
 import { DeviceRegistry, type DeviceEntry } from './device-registry';
 import { noSimulatedPhones, type DeviceTrust } from './device-trust';
-import { DmEndpoint } from './dm-endpoint';
+import { DmEndpoint, dmListenFromSettings, type DmListenAddress } from './dm-endpoint';
 import { HistoryAnnouncer } from './history-announcer';
 import { HttpAdmission } from './http-admission';
 import { HttpSessionWaiters } from './http-session-waiters';
@@ -166,7 +166,8 @@ export class KioskService extends KioskEmitter implements KioskBackend {
     const awaited = (devId: string): boolean => runner.expectedDevices().has(devId);
     const route = (entry: DeviceEntry, session: FumoSession): void => phones.route(entry, session);
     const http = new HttpAdmission({ waiters: httpWaiters, trust, accounts: ownership, registry, endpointUrl, awaited, offerToRunner, route, log });
-    const listen = options.dmListen ?? [{ host: '127.0.0.1', port: 0 }];
+    // The flags (options.dmListen) win over the settings; neither: 127.0.0.1 on a free port.
+    const listen = (): DmListenAddress[] => options.dmListen ?? dmListenFromSettings(store.settings.getAll()) ?? [{ host: '127.0.0.1', port: 0 }];
     this.dmEndpoint = new DmEndpoint({ listen, sessionOptions: () => sessionOptions(), onSession: (session, remoteAddress) => {
       httpCaller.seen(session.hello.devId, remoteAddress);
       this.track(http.admit(session));
@@ -177,6 +178,8 @@ export class KioskService extends KioskEmitter implements KioskBackend {
 
   /** Start: import the demo catalogue and phones (demo), resume or report unfinished jobs, start the sources. */
   async start(): Promise<void> {
+    // A DM endpoint address that may not be served stops the start before anything else happens.
+    this.dmEndpoint.plan();
     const restored = await this.runner.restore();
     for (const s of restored.resumable) this.views.infoFor(s.jobId, s.portId ?? `dev:${s.devId ?? '?'}`, 'customer');
     for (const url of await this.dmEndpoint.start()) this.log(`DM endpoint: ${url}`);
@@ -294,6 +297,12 @@ export class KioskService extends KioskEmitter implements KioskBackend {
 /** Create and start the kiosk service. */
 export async function createKioskService(options: KioskServiceOptions): Promise<KioskService> {
   const service = new KioskService(options);
-  await service.start();
+  try {
+    await service.start();
+  } catch (e) {
+    // Refused to start (a bad DM endpoint setting, a port in use): nothing stays open.
+    await service.close().catch(() => undefined);
+    throw e;
+  }
   return service;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KioskError } from '../../core/errors';
-import { DEFAULT_SETTINGS, SettingsSchema } from '../../shared/schemas';
+import { DEFAULT_SETTINGS, SettingsSchema, type Settings } from '../../shared/schemas';
 import { dbError, type StoreContext } from './context';
 
 /**
@@ -8,14 +8,8 @@ import { dbError, type StoreContext } from './context';
  * guard settings. (The consent texts' version is not a setting: it names the texts in
  * src/core/fumo/consent-text.ts and changes only with them.)
  */
-/** What the customer's receipt needs: the shop printed on it, the printer queue and paper ('' = none / the system's default queue). */
-export const ReceiptSettingsSchema = z.object({
-  shopName: z.string().max(120),
-  shopAddress: z.string().max(400),
-  receiptPrinter: z.string().max(200),
-  receiptPaper: z.enum(['a4', '80mm']),
-});
-export type ReceiptSettings = z.infer<typeof ReceiptSettingsSchema>;
+/** What the customer's receipt needs of the settings: the shop printed on it, the printer queue and paper. */
+export type ReceiptSettings = Pick<Settings, 'shopName' | 'shopAddress' | 'receiptPrinter' | 'receiptPaper'>;
 
 const KioskSettingsSchema = SettingsSchema.extend({
   /** Wrong PINs in a row that lock logging in. */
@@ -24,7 +18,7 @@ const KioskSettingsSchema = SettingsSchema.extend({
   pinLockoutMs: z.number().int().min(1000).max(24 * 3_600_000),
   /** The wait after the first wrong PIN; it doubles with each further one. */
   pinBaseDelayMs: z.number().int().min(0).max(600_000),
-}).extend(ReceiptSettingsSchema.shape);
+});
 
 export type KioskSettings = z.infer<typeof KioskSettingsSchema>;
 
@@ -33,10 +27,6 @@ export const DEFAULT_KIOSK_SETTINGS: KioskSettings = {
   pinMaxFailures: 5,
   pinLockoutMs: 300_000,
   pinBaseDelayMs: 1000,
-  shopName: '',
-  shopAddress: '',
-  receiptPrinter: '',
-  receiptPaper: 'a4',
 };
 
 export class SettingsStore {
@@ -67,17 +57,24 @@ export class SettingsStore {
     return this.patch({ [key]: value } as Partial<KioskSettings>);
   }
 
-  /** Validate and store several settings in one transaction; returns the new settings. */
-  patch(patch: Partial<KioskSettings>): KioskSettings {
+  /** The patch as its schema reads it, or INVALID_REQUEST naming the setting and what is wrong. */
+  validate(patch: Partial<KioskSettings>): Partial<KioskSettings> {
     const parsed = KioskSettingsSchema.partial().strict().safeParse(patch);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new KioskError('INVALID_REQUEST', { detail: `setting ${issue?.path.join('.') || '?'}: ${issue?.message ?? 'invalid'}` });
+      const key = issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : String(issue?.path[0] ?? '?');
+      throw new KioskError('INVALID_REQUEST', { detail: `setting ${key}: ${issue?.code === 'unrecognized_keys' ? 'there is no such setting' : (issue?.message ?? 'invalid')}` });
     }
+    return parsed.data;
+  }
+
+  /** Validate and store several settings in one transaction; returns the new settings. */
+  patch(patch: Partial<KioskSettings>): KioskSettings {
+    const data = this.validate(patch);
     const stmt = this.ctx.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     try {
       this.ctx.db.transaction(() => {
-        for (const [k, v] of Object.entries(parsed.data)) if (v !== undefined) stmt.run(k, JSON.stringify(v));
+        for (const [k, v] of Object.entries(data)) if (v !== undefined) stmt.run(k, JSON.stringify(v));
       })();
     } catch (e) {
       throw dbError(this.ctx, e);

@@ -56,6 +56,8 @@ export const kioskActions = {
   addKey: (name: string, publicKey: string) => kioskApi().trust.add({ name, publicKey }),
   removeKey: (keyId: string) => kioskApi().trust.remove({ keyId }),
   saveSettings: (patch: SettingsPatch) => kioskApi().settings.set(patch),
+  /** The print queues of the kiosk computer, to choose the receipt printer from. */
+  listPrinters: () => kioskApi().settings.printers(),
   listHistory: (filter: HistoryFilter) => kioskApi().history.list(filter),
   exportHistory: (format: 'csv' | 'json', filter: HistoryFilter) => {
     const { limit: _l, offset: _o, ...rest } = filter;

@@ -7,30 +7,20 @@
 process.env['TZ'] = 'Europe/Berlin';
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CupsPrinter, verifyReceiptPayload, loadOrCreateReceiptKey, receiptKeyPath } from '../../../src/main/receipts';
 import { createKioskService, type KioskService } from '../../../src/main/services/kiosk-service';
 import type { KioskConnection } from '../../../src/shared/api';
-import { haveTools, toolMissing } from '../../support/tools';
-import { cupsTool, startPrivateCups, type PrivateCups } from './private-cups';
+import { cupsToolsPresent, startPrivateCups, type PrivateCups } from './private-cups';
 import { seedKiosk } from './seed';
 
 const PIN = '4711';
+const ADMIN_PIN = '471147';
 
-function toolsPresent(): boolean {
-  const who = 'receipt printing test';
-  const missing = (p: string): boolean => spawnSync(p, ['-h'], { stdio: 'ignore' }).error !== undefined;
-  if (missing(cupsTool('cupsd'))) return toolMissing(who, 'cupsd not found', 'cups-daemon');
-  if (missing(cupsTool('lpadmin')) || missing(cupsTool('cupsreject'))) return toolMissing(who, 'lpadmin or cupsreject not found', 'cups-client');
-  if (!haveTools(who, ['lp', 'lpstat'], 'cups-client')) return false;
-  if (!existsSync('/usr/lib/cups/filter/pdftopdf')) return toolMissing(who, 'the CUPS filter pdftopdf not found', 'cups-filters');
-  return haveTools(who, ['pdftotext'], 'poppler-utils', ['-v']);
-}
-
-const present = toolsPresent();
+const present = cupsToolsPresent('receipt printing test');
 
 describe.skipIf(!present)('printing a receipt from the screens through CUPS (history.print)', () => {
   let dir: string;
@@ -159,6 +149,13 @@ describe.skipIf(!present)('printing a receipt from the screens through CUPS (his
       expect(!r.ok && r.error.code).toBe('PRINT_SYSTEM_DOWN');
       expect(!r.ok && r.error.message).toContain('nobody.sock');
       screen.close();
+      // The settings screen's list of printers says the same.
+      await stopped.ensurePin('anna', 'admin', ADMIN_PIN);
+      const settings = stopped.connect('bench');
+      expect((await settings.auth.login({ pin: ADMIN_PIN })).ok).toBe(true);
+      const queues = await settings.settings.printers();
+      expect(!queues.ok && queues.error.code).toBe('PRINT_SYSTEM_DOWN');
+      settings.close();
     } finally {
       await stopped.close();
     }
@@ -174,6 +171,20 @@ describe.skipIf(!present)('printing a receipt from the screens through CUPS (his
     } finally {
       customer.close();
     }
+  });
+
+  it('lists the print queues for an administrator on the settings screen, the system default marked', async () => {
+    expect((await bench.settings.printers()).ok).toBe(false);
+    await service.ensurePin('anna', 'admin', ADMIN_PIN);
+    const admin = service.connect('bench');
+    expect((await admin.auth.login({ pin: ADMIN_PIN })).ok).toBe(true);
+    const before = await admin.settings.printers();
+    if (!before.ok) throw new Error(before.error.message);
+    expect(before.value).toEqual([{ name: cups.queue, isDefault: false }]);
+    cups.run('lpadmin', ['-d', cups.queue]);
+    const after = await admin.settings.printers();
+    expect(after.ok && after.value).toEqual([{ name: cups.queue, isDefault: true }]);
+    admin.close();
   });
 
   it('answers RECORD_NOT_FOUND for an unknown record', async () => {

@@ -10,6 +10,17 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { haveTools, toolMissing } from '../../support/tools';
+
+/** Whether this machine has what a private scheduler and reading its PDF back need; says what is missing. */
+export function cupsToolsPresent(who: string): boolean {
+  const missing = (p: string): boolean => spawnSync(p, ['-h'], { stdio: 'ignore' }).error !== undefined;
+  if (missing(cupsTool('cupsd'))) return toolMissing(who, 'cupsd not found', 'cups-daemon');
+  if (missing(cupsTool('lpadmin')) || missing(cupsTool('cupsreject'))) return toolMissing(who, 'lpadmin or cupsreject not found', 'cups-client');
+  if (!haveTools(who, ['lp', 'lpstat'], 'cups-client')) return false;
+  if (!existsSync('/usr/lib/cups/filter/pdftopdf')) return toolMissing(who, 'the CUPS filter pdftopdf not found', 'cups-filters');
+  return haveTools(who, ['pdftotext'], 'poppler-utils', ['-v']);
+}
 
 export const CUPS_TOOLS = { cupsd: 'cupsd', lpadmin: 'lpadmin', lpstat: 'lpstat', cupsreject: 'cupsreject', cupsaccept: 'cupsaccept' } as const;
 

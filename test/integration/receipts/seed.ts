@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openStore } from '../../../src/main/store';
 
-const root = path.resolve(__dirname, '../../..');
+// import.meta.url, not __dirname: the e2e tests load this file as an ES module too.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const demoBundle = path.join(root, 'resources/catalog/fk-demo-phone-1.0.0-to-1.1.0.fumo');
 const demoPub = path.join(root, 'resources/keys/demo-manufacturer.pub.pem');
 const admin = { name: 'anna', role: 'admin' as const };

@@ -16,7 +16,7 @@ const MAY: Record<Who, readonly KioskMethod[]> = {
   customer: ['getSnapshot', 'consent.pending', 'consent.answer', 'auth.logout', 'auth.session', 'settings.get', 'history.receiptCode', 'history.print'],
   bench: ['getSnapshot', 'auth.login', 'auth.logout', 'auth.session', 'settings.get'],
   technician: KIOSK_METHODS.filter(
-    (m) => !['catalog.import', 'catalog.remove', 'trust.add', 'trust.remove', 'settings.set', 'history.export'].includes(m),
+    (m) => !['catalog.import', 'catalog.remove', 'trust.add', 'trust.remove', 'settings.set', 'settings.printers', 'history.export'].includes(m),
   ),
   admin: KIOSK_METHODS,
 };

@@ -50,13 +50,16 @@ Options:
                       at once), results; each result has an "outcome" and, for a problem,
                       "error" with its code and the same plain-words message as the text
   --data DIR          the kiosk's data folder (default: ${defaultDataDir()})
-  --dm-listen HOST:PORT  where phones that speak DM over HTTP reach the kiosk (default
-                      127.0.0.1, a free port; repeatable; beyond loopback HTTPS only)
+  --dm-listen HOST:PORT  where phones that speak DM over HTTP reach the kiosk (default: the
+                      setting dmListen, else 127.0.0.1 on a free port; repeat for more; HOST is an
+                      IP address or a network interface's name, e.g. usb0:8443; beyond loopback
+                      HTTPS only)
   --dm-cert FILE, --dm-key FILE  PEM certificate and key: the DM endpoint speaks HTTPS
                       (TLS 1.2 or later) on every --dm-listen address
   --dm-cable HOST:PORT  plain HTTP on a phone cable's own network interface (an
                       administrator's mark that this address is a cable's; repeatable)
-  --scan-ms N         how long the ports must stay quiet before phones are picked (default 1500)
+                      Any --dm-* flag replaces the stored DM endpoint settings for this run
+                      (fumo-kiosk settings --help)
   --serial-port PATH  a serial port with a phone whose cable no device profile names
                       (repeatable); only known phone cables and these ports are opened
 
@@ -67,7 +70,7 @@ Options:
 Exit codes (when phones end differently, the first of 1, 4, 3 that applies):
   0  every phone was updated, was already up to date, or is scheduled to install later
   1  at least one phone failed
-  2  bad arguments
+  2  bad arguments, or a DM endpoint address (flag or setting) it may not serve
   3  declined: the customer (or the phone) declined and nothing failed
   4  disconnected: a phone's cable was pulled (or it stopped answering) and it did not come
      back in time; nothing failed, and the next update run continues where it stopped

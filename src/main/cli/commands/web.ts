@@ -29,17 +29,22 @@ Options:
   --reset         with --demo: start from a fresh demo data folder (removes only a folder the
                   demo made), so the demo can be replayed
   --demo-shell    sample data only, no kiosk service behind the screens
-  --dm-listen HOST:PORT  where phones that speak DM over HTTP reach the kiosk (default
-                  127.0.0.1 on a free port; repeat for more; beyond loopback HTTPS only)
+  --dm-listen HOST:PORT  where phones that speak DM over HTTP reach the kiosk (default: the
+                  setting dmListen, else 127.0.0.1 on a free port; repeat for more; HOST is an
+                  IP address or a network interface's name, e.g. usb0:8443; beyond loopback
+                  HTTPS only)
   --dm-cert FILE, --dm-key FILE  PEM certificate and key: the DM endpoint speaks HTTPS
                   (TLS 1.2 or later) on every --dm-listen address
   --dm-cable HOST:PORT  plain HTTP on a phone cable's own network interface (an
                   administrator's mark that this address is a cable's; repeatable)
+                  Any --dm-* flag replaces the stored DM endpoint settings for this run
+                  (fumo-kiosk settings --help)
   --serial-port PATH  a serial port with a phone whose cable no device profile names
                   (repeatable); only known phone cables and these ports are opened
   --renderer DIR  built screens (default: dist/renderer of this installation)
 
-Stops on Ctrl+C. Exit codes: 0 stopped, 1 could not start, 2 bad arguments.
+Stops on Ctrl+C. Exit codes: 0 stopped, 1 could not start, 2 bad arguments or a DM endpoint
+address (flag or setting) it may not serve.
 `;
 
 interface WebArgs {
