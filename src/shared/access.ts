@@ -39,6 +39,9 @@ export const METHOD_ACCESS: Readonly<Record<KioskMethod, Access>> = {
   'trust.remove': 'admin',
   'settings.get': 'public',
   'settings.set': 'admin',
+  'ports.list': 'technician',
+  'ports.assign': 'admin',
+  'ports.unassign': 'admin',
   'history.list': 'technician',
   'history.get': 'technician',
   'history.export': 'admin',
@@ -55,6 +58,8 @@ const ADMIN_ACTS: Partial<Record<KioskMethod, string>> = {
   'trust.add': 'trust a signing key',
   'trust.remove': 'remove a trusted key',
   'settings.set': 'change settings',
+  'ports.assign': 'assign ports to bench slots',
+  'ports.unassign': 'assign ports to bench slots',
   'history.export': 'export the history with full device ids',
 };
 

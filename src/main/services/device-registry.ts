@@ -55,10 +55,12 @@ export interface DeviceRegistryOptions {
   onGone(portId: string): void;
   /** A phone with an unfinished job keeps its entry when it goes away (it comes back after a reboot). */
   keepsEntry(devId: string): boolean;
+  /** The port's setup (bench-ports.ts): the profile an administrator or a flag chose for it, and its slot name. */
+  portSetup?(d: DiscoveredDevice): { profileId: string | undefined; slot: string | null };
 }
 
 /** The card of a phone just attached: nothing known yet but how it is connected. */
-function freshView(d: DiscoveredDevice, now: number): DeviceView {
+function freshView(d: DiscoveredDevice, now: number, slot: string | null): DeviceView {
   return {
     portId: d.portId,
     linkKind: d.linkKind,
@@ -77,7 +79,7 @@ function freshView(d: DiscoveredDevice, now: number): DeviceView {
     jobId: null,
     problems: [],
     attachedAt: now,
-    slot: null,
+    slot,
     portLabel: d.path || null,
   };
 }
@@ -123,7 +125,8 @@ export class DeviceRegistry {
   }
 
   profileFor(d: DiscoveredDevice): DeviceProfile {
-    const p = profileById(d.profileId, this.o.profiles) ?? findProfile(d.vid, d.pid, this.o.profiles) ?? profileById(GENERIC_SERIAL_PROFILE_ID, this.o.profiles);
+    const chosen = this.o.portSetup?.(d).profileId;
+    const p = (chosen !== undefined ? profileById(chosen, this.o.profiles) : undefined) ?? profileById(d.profileId, this.o.profiles) ?? findProfile(d.vid, d.pid, this.o.profiles) ?? profileById(GENERIC_SERIAL_PROFILE_ID, this.o.profiles);
     if (!p) throw new KioskError('INTERNAL', { detail: `no device profile for ${d.portId}` });
     return p;
   }
@@ -142,6 +145,7 @@ export class DeviceRegistry {
       existing.lock = Promise.resolve();
       existing.generation++;
       if (d.devIdHint) existing.devId = d.devIdHint;
+      existing.view = { ...existing.view, slot: this.slotOf(d), portLabel: d.path || null };
       this.o.onView('device:updated', existing.view);
       return existing;
     }
@@ -155,7 +159,7 @@ export class DeviceRegistry {
       generation: 0,
       opening: undefined,
       identified: undefined,
-      view: freshView(d, this.o.clock.now()),
+      view: freshView(d, this.o.clock.now(), this.slotOf(d)),
     };
     this.entries.set(d.portId, entry);
     this.o.onView('device:attached', entry.view);
@@ -172,6 +176,18 @@ export class DeviceRegistry {
     if (entry.devId && this.o.keepsEntry(entry.devId)) return;
     this.entries.delete(portId);
     this.o.onGone(portId);
+  }
+
+  /** The slot names changed (an administrator renamed a port): every card whose name changed is told at once. */
+  relabel(): void {
+    for (const e of this.entries.values()) {
+      const slot = this.slotOf(e.d);
+      if (slot !== (e.view.slot ?? null)) this.update(e, { slot });
+    }
+  }
+
+  private slotOf(d: DiscoveredDevice): string | null {
+    return this.o.portSetup?.(d).slot ?? null;
   }
 
   /** Change a card and tell the screens. */
