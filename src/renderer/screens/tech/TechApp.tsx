@@ -5,6 +5,7 @@ import '../../styles/base.css';
 import '../../styles/tech.css';
 import { LanguagePicker } from '../../components/LanguagePicker';
 import { setDocumentLanguage, SUPPORTED_LANGUAGES } from '../../i18n';
+import { BenchSlotsScreen } from '../admin/BenchSlotsScreen';
 import { CatalogScreen } from '../admin/CatalogScreen';
 import { HistoryScreen } from '../admin/HistoryScreen';
 import { SettingsScreen } from '../admin/SettingsScreen';
@@ -22,8 +23,8 @@ import {
 } from './handover';
 import { LoginScreen } from './LoginScreen';
 
-type View = 'bench' | 'catalog' | 'trust' | 'settings' | 'history';
-const ADMIN_VIEWS: View[] = ['catalog', 'trust', 'settings', 'history'];
+type View = 'bench' | 'catalog' | 'trust' | 'slots' | 'settings' | 'history';
+const ADMIN_VIEWS: View[] = ['catalog', 'trust', 'slots', 'settings', 'history'];
 
 /** The technician area (route /tech): login, then the bench; administrators also see the admin screens. */
 export function TechApp(_props: { path?: string }) {
@@ -55,7 +56,7 @@ export function TechApp(_props: { path?: string }) {
       </div>
     );
   const isAdmin = session.user.role === 'admin';
-  // A technician may look at the history; catalogue, trust and settings are an administrator's.
+  // A technician may look at the history; catalogue, trust, bench slots and settings are an administrator's.
   const views: View[] = isAdmin ? ['bench', ...ADMIN_VIEWS] : ['bench', 'history'];
   const current = views.includes(view) ? view : 'bench';
 
@@ -102,6 +103,7 @@ export function TechApp(_props: { path?: string }) {
         {current === 'bench' ? <BenchScreen onHandedOver={onHandedOver} /> : null}
         {current === 'catalog' ? <CatalogScreen /> : null}
         {current === 'trust' ? <TrustScreen /> : null}
+        {current === 'slots' ? <BenchSlotsScreen /> : null}
         {current === 'settings' ? <SettingsScreen /> : null}
         {current === 'history' ? <HistoryScreen /> : null}
       </main>
