@@ -22,3 +22,5 @@ import { pinCommand } from './pin';
 commands.push(pinCommand);
 import { accountsCommand } from './accounts';
 commands.push(accountsCommand);
+import { portsCommand } from './ports';
+commands.push(portsCommand);
