@@ -179,6 +179,14 @@ export const ConsentRequestSchema = z.object({
   requestId: Id,
   jobId: Id,
   portId: Id,
+  /**
+   * Where the phone is and which it is, for the customer to check against the phone in hand (the
+   * customer display sees no device cards): its bench slot's name and its port's path when the
+   * request was made, and its DevId masked but for the last 4 characters. Optional.
+   */
+  slot: z.string().nullable().optional(),
+  portLabel: z.string().nullable().optional(),
+  devId: z.string().nullable().optional(),
   model: z.string().nullable(),
   fromVersion: z.string().nullable(),
   targetVersion: z.string(),

@@ -44,7 +44,7 @@ export const de: Messages = {
     bench: 'Arbeitsplatz',
     catalog: 'Katalog',
     trust: 'Vertrauenswürdige Schlüssel',
-    slots: 'Anschlussplätze',
+    slots: 'Plätze',
     settings: 'Einstellungen',
     history: 'Verlauf',
     logout: 'Abmelden',

@@ -45,7 +45,7 @@ export const en = {
     bench: 'Bench',
     catalog: 'Catalogue',
     trust: 'Trusted keys',
-    slots: 'Bench slots',
+    slots: 'Slots',
     settings: 'Settings',
     history: 'History',
     logout: 'Log out',

@@ -44,7 +44,7 @@ export const es: Messages = {
     bench: 'Puesto de trabajo',
     catalog: 'Catálogo',
     trust: 'Claves de confianza',
-    slots: 'Puestos de conexión',
+    slots: 'Puestos',
     settings: 'Ajustes',
     history: 'Historial',
     logout: 'Cerrar sesión',

@@ -41,6 +41,10 @@ export function BenchSlotsScreen() {
     <section className="stack" aria-labelledby="slots-title" data-testid="screen-slots">
       <h1 id="slots-title">{t('slots.title')}</h1>
       <p className="muted">{t('slots.intro')}</p>
+      <ul className="muted slot-hints">
+        <li id="slots-name-hint">{t('slots.slotHint', { max: SLOT_NAME_MAX_LENGTH })}</li>
+        <li id="slots-profile-hint">{t('slots.profileHint')}</li>
+      </ul>
       <ErrorNotice error={error} />
       {list === null ? (
         <p>{t('common.loading')}</p>
@@ -70,6 +74,9 @@ function PortRow({ port, profiles, onSaved }: { port: PortView; profiles: Profil
   const choices = profiles.filter((p) => port.linkKind === null || p.linkKind === port.linkKind);
   const changed = slot.trim() !== (port.slot ?? '') || profileId !== (port.assignedProfileId ?? '');
   const assigned = port.slot !== null || port.assignedProfileId !== null;
+  const facts = [port.path && port.path !== port.port ? port.path : null, port.vidPid, port.serialNumber ? t('slots.serialNumber', { sn: port.serialNumber }) : null].filter(
+    (f): f is string => Boolean(f),
+  );
 
   const run = async (call: () => Promise<Result<PortList>>, outcome: 'saved' | 'removed') => {
     setBusy(true);
@@ -86,16 +93,12 @@ function PortRow({ port, profiles, onSaved }: { port: PortView; profiles: Profil
   };
 
   return (
-    <li className="card slot-row" data-testid="slot-row" data-port={port.port}>
+    <li className="card slot-row" data-testid="slot-row" data-port={port.port} data-port-id={port.portId ?? undefined}>
       <div className="slot-port">
         <h2 className="code" id={`${id}-name`}>
           {port.port}
         </h2>
-        <p className="muted slot-facts">
-          {[port.path && port.path !== port.port ? port.path : null, port.vidPid, port.serialNumber ? t('slots.serialNumber', { sn: port.serialNumber }) : null]
-            .filter(Boolean)
-            .join(' · ')}
-        </p>
+        {facts.length > 0 ? <p className="muted slot-facts">{facts.join(' · ')}</p> : null}
         <p className="slot-status" data-testid="slot-status">
           {statusText(port, profiles, t)}
         </p>
@@ -113,36 +116,33 @@ function PortRow({ port, profiles, onSaved }: { port: PortView; profiles: Profil
               setSlot(e.target.value);
               setDone(null);
             }}
-            aria-describedby={`${id}-slot-hint`}
+            aria-describedby="slots-name-hint"
             data-testid="slot-name"
           />
-          <span id={`${id}-slot-hint`} className="hint">
-            {t('slots.slotHint', { max: SLOT_NAME_MAX_LENGTH })}
-          </span>
         </div>
-        <div className="field">
-          <label htmlFor={`${id}-profile`}>{t('slots.profile')}</label>
-          <select
-            id={`${id}-profile`}
-            value={profileId}
-            onChange={(e) => {
-              setProfileId(e.target.value);
-              setDone(null);
-            }}
-            aria-describedby={`${id}-profile-hint`}
-            data-testid="slot-profile"
-          >
-            <option value="">{t('slots.profileAuto')}</option>
-            {choices.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-          <span id={`${id}-profile-hint`} className="hint">
-            {t('slots.profileHint')}
-          </span>
-        </div>
+        {/* A simulated phone brings its own profile: there is nothing to choose. */}
+        {port.profileSource === 'simulated' ? null : (
+          <div className="field">
+            <label htmlFor={`${id}-profile`}>{t('slots.profile')}</label>
+            <select
+              id={`${id}-profile`}
+              value={profileId}
+              onChange={(e) => {
+                setProfileId(e.target.value);
+                setDone(null);
+              }}
+              aria-describedby="slots-profile-hint"
+              data-testid="slot-profile"
+            >
+              <option value="">{t('slots.profileAuto')}</option>
+              {choices.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         <div className="row slot-actions">
           <button type="submit" className="btn btn-primary" disabled={busy || !changed} data-testid="slot-save">
             {t('common.save')}
