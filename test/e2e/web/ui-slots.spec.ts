@@ -39,6 +39,11 @@ test.describe('bench slots with the kiosk service', () => {
     await expect(bench.page.getByTestId('slot-row').filter({ hasText: 'a simulated phone' })).toHaveCount(3);
     await shoot(bench.page, 'slots-screen', testInfo);
     await expectAccessible(bench.page, 'bench slots');
+    // Touch targets: every field and button of the screen at least 44 px high.
+    for (const control of await bench.page.locator('[data-testid="screen-slots"] :is(input, select, button)').all()) {
+      const box = await control.boundingBox();
+      expect(box?.height ?? 0, `height of ${await control.getAttribute('data-testid')}`).toBeGreaterThanOrEqual(44);
+    }
 
     // Too long a name is refused by the field itself (40 characters at most).
     await row.getByTestId('slot-name').fill('x'.repeat(60));

@@ -198,7 +198,7 @@ export function HistoryScreen() {
                       </button>
                     </td>
                     <td>{rec.model ?? t('common.unknown')}</td>
-                    <td data-testid="history-slot">{recordPlace(rec)}</td>
+                    <td className="history-slot" data-testid="history-slot">{recordPlace(rec)}</td>
                     <td className="num">{maskDevId(rec.devId)}</td>
                     <td className="num">
                       {rec.fromVersion ?? '–'} → {rec.finalVersion ?? rec.targetVersion ?? '–'}
