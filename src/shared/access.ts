@@ -40,6 +40,9 @@ export const METHOD_ACCESS: Readonly<Record<KioskMethod, Access>> = {
   'settings.get': 'public',
   'settings.set': 'admin',
   'settings.printers': 'admin',
+  'ports.list': 'technician',
+  'ports.assign': 'admin',
+  'ports.unassign': 'admin',
   'history.list': 'technician',
   'history.get': 'technician',
   'history.export': 'admin',
@@ -57,6 +60,8 @@ const ADMIN_ACTS: Partial<Record<KioskMethod, string>> = {
   'trust.remove': 'remove a trusted key',
   'settings.set': 'change settings',
   'settings.printers': 'list the printers to choose the receipt printer',
+  'ports.assign': 'assign ports to bench slots',
+  'ports.unassign': 'assign ports to bench slots',
   'history.export': 'export the history with full device ids',
 };
 

@@ -38,6 +38,9 @@ import type {
   JobView,
   KeyRef,
   LoginParams,
+  PortAssignParams,
+  PortList,
+  PortRef,
   Receipt,
   ReceiptCode,
   ReceiptParams,
@@ -154,6 +157,13 @@ export interface KioskApi {
     set: Call<SettingsPatch, Settings>;
     /** The print queues of the kiosk computer's print system, to choose the receipt printer from. */
     printers: Call0<PrinterQueue[]>;
+  };
+  ports: {
+    /** The bench's ports: those attached now (what the scanner sees) and those assigned but not attached. */
+    list: Call0<PortList>;
+    /** Give a port a device profile and a slot name (administrator); the cards show the name at once. */
+    assign: Call<PortAssignParams, PortList>;
+    unassign: Call<PortRef, PortList>;
   };
   history: {
     list: (filter?: HistoryFilter) => Promise<Result<HistoryPage>>;

@@ -65,6 +65,9 @@ export const ERROR_MESSAGES = {
   PRINTER_NOT_FOUND: 'The receipt printer {detail} is not set up on this computer (it has: {known}). Set that printer up again or choose one of these, then print the receipt again.',
   PRINT_SYSTEM_DOWN: 'The print system of this computer is not running ({detail}). Start it (on Linux and macOS: the CUPS service), then print the receipt again.',
   PRINT_REFUSED: 'The printer did not accept the receipt ({detail}). Check that it is switched on, has paper and accepts jobs, then print the receipt again.',
+  SLOT_NAME_INVALID: 'A slot name is 1 to {required} characters on one line; this one has {measured}. Shorten it and save again.',
+  PORT_NAME_INVALID: 'The kiosk does not know a port called {detail}. Pick the port from the list of ports, or give a serial device path (/dev/ttyUSB0) or a USB port path (1-3.4).',
+  PROFILE_NOT_FOUND: 'No device profile {detail} is installed on this kiosk. Choose one of the listed profiles and save again.',
   HOST_DISCONNECTED: 'The screen lost its connection to the kiosk service. It reconnects by itself; if this stays, restart the kiosk.',
 } as const;
 

@@ -9,6 +9,7 @@
  * second (5-second sliding average); MB = 10^6 bytes when shown. `null` means "not known (yet)".
  */
 import { z } from 'zod';
+import { SLOT_NAME_MAX_LENGTH } from './bench-ports';
 import { ERROR_MESSAGES, type ErrorCode } from './errors';
 import type { KioskEventName, KioskMethod } from './names';
 import { parseDmListenSpec } from './dm-listen';
@@ -179,6 +180,14 @@ export const ConsentRequestSchema = z.object({
   requestId: Id,
   jobId: Id,
   portId: Id,
+  /**
+   * Where the phone is and which it is, for the customer to check against the phone in hand (the
+   * customer display sees no device cards): its bench slot's name and its port's path when the
+   * request was made, and its DevId masked but for the last 4 characters. Optional.
+   */
+  slot: z.string().nullable().optional(),
+  portLabel: z.string().nullable().optional(),
+  devId: z.string().nullable().optional(),
   model: z.string().nullable(),
   fromVersion: z.string().nullable(),
   targetVersion: z.string(),
@@ -288,10 +297,47 @@ export const SettingsSchema = z.object({
   dmKeyFile: z.string().max(4096),
 });
 
+/** Why a port is opened with the profile it is: a --serial-port flag, an administrator's assignment, its VID:PID, or a simulated phone's own. */
+export const ProfileSourceSchema = z.enum(['flag', 'assigned', 'vid-pid', 'simulated']);
+
+/** One port of the bench as the administrator's screen lists it: attached now, assigned, or both. */
+export const PortViewSchema = z.object({
+  /** The name to assign it by: its stable name where it has one (/dev/serial/by-id/..., sn:...), else its path. */
+  port: z.string().min(1).max(200),
+  /** The scanner's id of the port while something is attached to it (the key of the bench's cards); null otherwise. */
+  portId: z.string().nullable(),
+  linkKind: LinkKindSchema.nullable(),
+  /** The device path or USB port path the scanner sees. */
+  path: z.string().nullable(),
+  /** "0403:6001" */
+  vidPid: z.string().nullable(),
+  serialNumber: z.string().nullable(),
+  attached: z.boolean(),
+  /** A phone is on the bench on this port (its card is shown). */
+  onBench: z.boolean(),
+  /** The profile a phone on this port is (or would be) opened with; null: left alone (no profile names it). */
+  profileId: z.string().nullable(),
+  profileSource: ProfileSourceSchema.nullable(),
+  /** The administrator's choice, when there is one (the flag may overrule it). */
+  assignedProfileId: z.string().nullable(),
+  slot: z.string().max(SLOT_NAME_MAX_LENGTH).nullable(),
+  /** The model of the phone on it, once identified. */
+  model: z.string().nullable(),
+});
+
+/** A device profile an administrator can assign a port to. */
+export const ProfileChoiceSchema = z.object({ id: z.string(), name: z.string(), linkKind: LinkKindSchema });
+
+export const PortListSchema = z.object({ ports: z.array(PortViewSchema), profiles: z.array(ProfileChoiceSchema) });
+
 export const HistoryRecordSchema = z.object({
   id: Id,
   jobId: Id,
   portId: z.string(),
+  /** The bench slot the port had when the job began; null when unnamed. Optional: records from before slots have none. */
+  slot: z.string().nullable().optional(),
+  /** The port as people read it (device or USB port path) when the job began; optional as slot. */
+  portLabel: z.string().nullable().optional(),
   devId: z.string().nullable(),
   model: z.string().nullable(),
   bundleId: z.string().nullable(),
@@ -429,6 +475,17 @@ export const HistoryExportParamsSchema = z
 export const ReceiptParamsSchema = z
   .object({ id: Id, language: z.string().min(2).max(20).optional() })
   .strict();
+const PortName = z.string().trim().min(1).max(200);
+export const PortAssignParamsSchema = z
+  .object({
+    port: PortName,
+    /** The device profile a phone on this port is opened with; null or absent: the one its VID:PID picks. */
+    profileId: Id.nullable().optional(),
+    /** The slot name; null, absent or empty: none. */
+    slot: z.string().max(SLOT_NAME_MAX_LENGTH * 4).nullable().optional(),
+  })
+  .strict();
+export const PortRefSchema = z.object({ port: PortName }).strict();
 export const ImportReportSchema = z.object({ bundle: BundleViewSchema, accepted: z.boolean() });
 /** A print queue of this computer's print system; isDefault: the system's default printer. */
 export const PrinterQueueSchema = z.object({ name: z.string(), isDefault: z.boolean() });
@@ -459,6 +516,9 @@ export const METHOD_SCHEMAS = {
   'settings.get': { params: NoParams, result: SettingsSchema },
   'settings.set': { params: SettingsPatchSchema, result: SettingsSchema },
   'settings.printers': { params: NoParams, result: z.array(PrinterQueueSchema) },
+  'ports.list': { params: NoParams, result: PortListSchema },
+  'ports.assign': { params: PortAssignParamsSchema, result: PortListSchema },
+  'ports.unassign': { params: PortRefSchema, result: PortListSchema },
   'history.list': { params: HistoryFilterSchema.strict().optional(), result: HistoryPageSchema },
   'history.get': { params: HistoryRefSchema, result: HistoryRecordSchema },
   'history.export': { params: HistoryExportParamsSchema, result: ExportFileSchema },
@@ -523,6 +583,12 @@ export type Settings = z.infer<typeof SettingsSchema>;
 export type ReceiptPaper = z.infer<typeof ReceiptPaperSchema>;
 export type PrinterQueue = z.infer<typeof PrinterQueueSchema>;
 export type HistoryRecord = z.infer<typeof HistoryRecordSchema>;
+export type ProfileSource = z.infer<typeof ProfileSourceSchema>;
+export type PortView = z.infer<typeof PortViewSchema>;
+export type ProfileChoice = z.infer<typeof ProfileChoiceSchema>;
+export type PortList = z.infer<typeof PortListSchema>;
+export type PortAssignParams = z.infer<typeof PortAssignParamsSchema>;
+export type PortRef = z.infer<typeof PortRefSchema>;
 export type HistoryFilter = z.infer<typeof HistoryFilterSchema>;
 export type HistoryPage = z.infer<typeof HistoryPageSchema>;
 export type ExportFile = z.infer<typeof ExportFileSchema>;

@@ -27,6 +27,8 @@ import {
   type KioskEventName,
   type KioskEvents,
   type KioskMethod,
+  type PortAssignParams,
+  type PortList,
   type Result,
   type SessionView,
   type Settings,
@@ -479,6 +481,49 @@ export class ScriptedBackend extends EventEmitter implements KioskBackend {
         { name: 'receipts', isDefault: true },
         { name: 'office-a4', isDefault: false },
       ]);
+    },
+  };
+
+  /** The sample phones' ports, named by their labels; a slot name given here shows on the card at once. */
+  private portList(): PortList {
+    const ports = [...this.devs.values()].map((d) => ({
+      port: d.portLabel ?? d.portId,
+      portId: d.portId,
+      linkKind: d.linkKind,
+      path: d.portLabel ?? null,
+      vidPid: null,
+      serialNumber: null,
+      attached: true,
+      onBench: true,
+      profileId: 'generic-serial',
+      profileSource: 'vid-pid' as const,
+      assignedProfileId: null,
+      slot: d.slot ?? null,
+      model: d.model,
+    }));
+    return { ports, profiles: [{ id: 'generic-serial', name: 'Unknown phone on a USB serial cable', linkKind: 'serial' }] };
+  }
+
+  private renamePort(port: string, slot: string | null): void {
+    for (const d of this.devs.values()) {
+      if ((d.portLabel ?? d.portId) !== port && d.portId !== port) continue;
+      const next = { ...d, slot };
+      this.devs.set(d.portId, next);
+      this.send('device:updated', next);
+    }
+  }
+
+  ports = {
+    list: async () => ok(this.portList()),
+    assign: async (params: PortAssignParams) => {
+      this.rec('ports.assign', params);
+      this.renamePort(params.port, params.slot?.trim() || null);
+      return ok(this.portList());
+    },
+    unassign: async (params: { port: string }) => {
+      this.rec('ports.unassign', params);
+      this.renamePort(params.port, null);
+      return ok(this.portList());
     },
   };
 

@@ -15,6 +15,7 @@ export function sharedLoginConnection(api: KioskApi, capability: Capability, rol
     catalog: api.catalog,
     trust: api.trust,
     settings: api.settings,
+    ports: api.ports,
     history: api.history,
     access: () => ({ capability, role: capability === 'bench' ? role() : null }),
     sees: () => true,

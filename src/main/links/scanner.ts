@@ -24,6 +24,8 @@ export interface DiscoveredDevice {
   pid?: string;
   simulated?: boolean;
   serialNumber?: string;
+  /** A name of the port that stays when the adapter moves to another socket: /dev/serial/by-id/... */
+  stablePath?: string;
   /** A DevId known before any session (simulators announce theirs). */
   devIdHint?: string;
 }
@@ -94,7 +96,7 @@ export class DeviceScanner extends EventEmitter<DeviceScannerEvents> {
 }
 
 function sameDevice(a: DiscoveredDevice, b: DiscoveredDevice): boolean {
-  return a.path === b.path && a.profileId === b.profileId && a.vid === b.vid && a.pid === b.pid && a.serialNumber === b.serialNumber;
+  return a.path === b.path && a.profileId === b.profileId && a.vid === b.vid && a.pid === b.pid && a.serialNumber === b.serialNumber && a.stablePath === b.stablePath;
 }
 
 /** What SerialPort.list() returns, in the parts used here. */
@@ -103,6 +105,14 @@ export interface SerialPortListing {
   vendorId?: string;
   productId?: string;
   serialNumber?: string;
+  /** On Linux the name of the port's /dev/serial/by-id link. */
+  pnpId?: string;
+}
+
+/** The /dev/serial/by-id name of a Linux serial port, when it has one. */
+export function serialStablePath(p: Pick<SerialPortListing, 'path' | 'pnpId'>): string | undefined {
+  if (!p.pnpId || !p.path.startsWith('/dev/') || !/^[\w.:+@-]+$/.test(p.pnpId)) return undefined;
+  return `/dev/serial/by-id/${p.pnpId}`;
 }
 
 export interface SerialAdapterOptions {
@@ -119,11 +129,16 @@ export interface SerialAdapterOptions {
    * (a receipt printer, a payment terminal, a modem). An assigned port may be an on-board UART.
    */
   assignedPorts?: readonly string[];
+  /** Whether an administrator assigned this port to a device profile (asked at every scan, so a change needs no restart). */
+  isAssigned?: (port: SerialPortListing) => boolean;
+  /** Every serial port of each scan, reported or not (the administrator's list of ports). */
+  onListing?: (ports: readonly SerialPortListing[]) => void;
 }
 
 /**
  * Serial ports, polled: VID/PID picks the profile; a port no profile names is reported with
- * generic-serial only when an administrator assigned it; every other port is left alone.
+ * generic-serial only when an administrator assigned it (a flag, or an assignment the kiosk's
+ * registry turns into the assigned profile); every other port is left alone.
  */
 export function serialAdapter(options: SerialAdapterOptions = {}): ScannerAdapter {
   const clock = options.clock ?? systemClock;
@@ -140,19 +155,22 @@ export function serialAdapter(options: SerialAdapterOptions = {}): ScannerAdapte
     });
   const scan = async (sink: ScannerSink) => {
     const ports = await list();
+    options.onListing?.(ports);
     const seen = new Set<string>();
     for (const p of ports) {
       const vid = p.vendorId ? normaliseId(p.vendorId) : undefined;
       const pid = p.productId ? normaliseId(p.productId) : undefined;
       const profile = findProfile(vid, pid, options.profiles);
       if (profile && profile.linkKind !== 'serial') continue;
-      if (!profile && !assigned.has(p.path)) continue;
+      if (!profile && !assigned.has(p.path) && options.isAssigned?.(p) !== true) continue;
       const portId = `serial:${p.path}`;
       seen.add(portId);
       const d: DiscoveredDevice = { portId, linkKind: 'serial', path: p.path, profileId: profile?.id ?? GENERIC_SERIAL_PROFILE_ID };
       if (vid) d.vid = vid;
       if (pid) d.pid = pid;
       if (p.serialNumber) d.serialNumber = p.serialNumber;
+      const stable = serialStablePath(p);
+      if (stable) d.stablePath = stable;
       sink.attach(d);
     }
     for (const id of known) if (!seen.has(id)) sink.detach(id);

@@ -11,6 +11,7 @@ import { KioskError } from '../../core/errors';
 import { CONSENT_TEXT_VERSION, privacyTexts, warrantyTexts } from '../../core/fumo/consent-text';
 import type { CustomerConsentAnswer, CustomerConsentRequest } from '../../core/fumo/ports';
 import type { ConsentAnswer, ConsentMode, ConsentRequest } from '../../shared/schemas';
+import { maskDevId } from '../../shared/api';
 
 /** Who answers a customer consent request when no screen does (the CLI). */
 export type ConsentResponder = (request: CustomerConsentRequest, mode: ConsentMode) => Promise<CustomerConsentAnswer>;
@@ -30,6 +31,9 @@ export interface ConsentBrokerOptions {
   /** What the service knows of the job: its port, its consent mode and the offer's release notes. */
   jobContext(jobId: string): {
     portId?: string | undefined;
+    /** The port's bench slot name and path now. */
+    slot?: string | null | undefined;
+    portLabel?: string | null | undefined;
     consentMode?: ConsentMode | undefined;
     releaseNotes?: Record<string, string> | undefined;
     /** How long the update takes on this phone's link (download, install, reboot). */
@@ -81,6 +85,9 @@ export class ConsentBroker {
       requestId,
       jobId: r.jobId,
       portId: ctx.portId ?? r.devId,
+      slot: ctx.slot ?? null,
+      portLabel: ctx.portLabel ?? null,
+      devId: r.devId ? maskDevId(r.devId) : null,
       model: r.model,
       fromVersion: r.fromVersion,
       targetVersion: r.toVersion,

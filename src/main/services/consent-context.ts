@@ -1,5 +1,5 @@
 /**
- * What a consent request tells the customer beside the texts: the port, how consent is given,
+ * What a consent request tells the customer beside the texts: the port and its slot, how consent is given,
  * the release notes of the offered update, and how long the update is expected to take.
  */
 import type { JobRunner } from '../../core/fumo/runner';
@@ -20,6 +20,8 @@ export function consentContext(
   const entry = info ? registry.get(info.portId) : undefined;
   return {
     portId: info?.portId,
+    slot: entry?.view.slot ?? null,
+    portLabel: entry?.view.portLabel ?? null,
     consentMode: info?.consentMode,
     releaseNotes: offer?.releaseNotes,
     ...(entry && offer ? consentEstimate(updateTimes.estimateRange(entry.profile, offer.sizeBytes)) : {}),

@@ -74,10 +74,12 @@ export interface DeviceRegistryOptions {
   /** A phone opened a session by itself on its idle cable; the session gives the link back when it ends. */
   onPhoneCall?(entry: DeviceEntry, session: FumoSession): void;
   log?(line: string): void;
+  /** The port's setup (bench-ports.ts): the profile an administrator or a flag chose for it, and its slot name. */
+  portSetup?(d: DiscoveredDevice): { profileId: string | undefined; slot: string | null };
 }
 
 /** The card of a phone just attached: nothing known yet but how it is connected. */
-function freshView(d: DiscoveredDevice, now: number): DeviceView {
+function freshView(d: DiscoveredDevice, now: number, slot: string | null): DeviceView {
   return {
     portId: d.portId,
     linkKind: d.linkKind,
@@ -96,7 +98,7 @@ function freshView(d: DiscoveredDevice, now: number): DeviceView {
     jobId: null,
     problems: [],
     attachedAt: now,
-    slot: null,
+    slot,
     portLabel: d.path || null,
   };
 }
@@ -148,7 +150,8 @@ export class DeviceRegistry {
   }
 
   profileFor(d: DiscoveredDevice): DeviceProfile {
-    const p = profileById(d.profileId, this.o.profiles) ?? findProfile(d.vid, d.pid, this.o.profiles) ?? profileById(GENERIC_SERIAL_PROFILE_ID, this.o.profiles);
+    const chosen = this.o.portSetup?.(d).profileId;
+    const p = (chosen !== undefined ? profileById(chosen, this.o.profiles) : undefined) ?? profileById(d.profileId, this.o.profiles) ?? findProfile(d.vid, d.pid, this.o.profiles) ?? profileById(GENERIC_SERIAL_PROFILE_ID, this.o.profiles);
     if (!p) throw new KioskError('INTERNAL', { detail: `no device profile for ${d.portId}` });
     return p;
   }
@@ -168,6 +171,7 @@ export class DeviceRegistry {
       existing.lock = Promise.resolve();
       existing.generation++;
       if (d.devIdHint) existing.devId = d.devIdHint;
+      existing.view = { ...existing.view, slot: this.slotOf(d), portLabel: d.path || null };
       this.o.onView('device:updated', existing.view);
       return existing;
     }
@@ -185,7 +189,7 @@ export class DeviceRegistry {
       listensWhenIdle: false,
       idleRead: undefined,
       idleFailures: 0,
-      view: freshView(d, this.o.clock.now()),
+      view: freshView(d, this.o.clock.now(), this.slotOf(d)),
     };
     this.entries.set(d.portId, entry);
     this.o.onView('device:attached', entry.view);
@@ -202,6 +206,18 @@ export class DeviceRegistry {
     if (entry.devId && this.o.keepsEntry(entry.devId)) return;
     this.entries.delete(portId);
     this.o.onGone(portId);
+  }
+
+  /** The slot names changed (an administrator renamed a port): every card whose name changed is told at once. */
+  relabel(): void {
+    for (const e of this.entries.values()) {
+      const slot = this.slotOf(e.d);
+      if (slot !== (e.view.slot ?? null)) this.update(e, { slot });
+    }
+  }
+
+  private slotOf(d: DiscoveredDevice): string | null {
+    return this.o.portSetup?.(d).slot ?? null;
   }
 
   /** Change a card and tell the screens. */

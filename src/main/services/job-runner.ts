@@ -38,7 +38,7 @@ export function jobPorts(p: JobRunnerParts): JobRunnerOptions['ports'] {
     describeJob: (jobId) => {
       const info = p.views.get(jobId);
       const entry = info ? p.registry.get(info.portId) : undefined;
-      return { portId: info?.portId ?? '', linkKind: entry?.d.linkKind ?? 'unknown' };
+      return { portId: info?.portId ?? '', linkKind: entry?.d.linkKind ?? 'unknown', slot: entry?.view.slot ?? null, portLabel: entry?.view.portLabel ?? null };
     },
     consentTextVersion: () => CONSENT_TEXT_VERSION,
   });

@@ -27,6 +27,8 @@ import type {
   ConsentRequest,
   HistoryFilter,
   HistoryRecord,
+  PortAssignParams,
+  PortRef,
   SessionView,
   Settings,
   SettingsPatch,
@@ -36,6 +38,7 @@ import { SettingsSchema } from '../../shared/schemas';
 import { type Actor, type KioskStore } from '../store';
 import { toBundleView, toHistoryRecord, toTrustedKey } from './store-views';
 import { printReceipt, receiptCode, receiptErrorForScreens, receiptHtml, type Printer } from '../receipts';
+import type { BenchPorts } from './bench-ports';
 import type { ConsentBroker } from './consent-broker';
 import { changeSettings } from './settings-change';
 import type { DeviceRegistry } from './device-registry';
@@ -48,6 +51,8 @@ export interface KioskApiParts {
   devices: DeviceRegistry;
   views: JobViews;
   consents: ConsentBroker;
+  /** The bench's ports: profile and slot name per port. */
+  ports: BenchPorts;
   demo: boolean;
   emit<E extends KioskEventName>(event: E, payload: KioskEvents[E]): void;
   startUpdate(params: StartJobParams & { technician?: string | undefined }): Promise<string>;
@@ -323,6 +328,12 @@ export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench
             throw receiptErrorForScreens(e);
           }
         }),
+    },
+
+    ports: {
+      list: () => toResult(() => p.ports.list()),
+      assign: (params: PortAssignParams) => toResult(() => p.ports.assign(params, actor())),
+      unassign: (params: PortRef) => toResult(() => p.ports.unassign(params.port, actor())),
     },
 
     history: {

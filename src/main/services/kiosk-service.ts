@@ -14,13 +14,14 @@ import type { ServerSessionOptions } from '../../core/session/server';
 import type { Capability, KioskApi, KioskBackend, KioskConnection, KioskEventName, KioskEvents } from '../../shared/api';
 import type { DeviceView } from '../../shared/schemas';
 import type { DeviceProfile } from '../../transport/profiles';
-import type { DiscoveredDevice } from '../links/scanner';
+import type { DiscoveredDevice, SerialPortListing } from '../links/scanner';
 import { SIMULATED_SERIAL_PROFILE } from '../demo/sim-profile';
 import { openStore, type KioskStore } from '../store';
 import { createStorePorts } from '../store/fumo-ports';
 import { systemPrinter } from '../receipts';
 import { AccountOwnership } from './account-ownership';
 import { accountsPort, sessionAccounts } from './adapters';
+import { BenchPorts } from './bench-ports';
 import { CableAdmission } from './cable-admission';
 import { ConsentBroker, type ConsentResponder } from './consent-broker';
 import { consentContext } from './consent-context';
@@ -80,6 +81,7 @@ export class KioskService extends KioskEmitter implements KioskBackend {
   readonly catalog: KioskApi['catalog'];
   readonly trust: KioskApi['trust'];
   readonly settings: KioskApi['settings'];
+  readonly ports: KioskApi['ports'];
   readonly history: KioskApi['history'];
 
   constructor(options: KioskServiceOptions) {
@@ -101,6 +103,7 @@ export class KioskService extends KioskEmitter implements KioskBackend {
     const ownership = new AccountOwnership({ serverId, trust, stored: (d, s) => store.accounts.getSync(d, s), sessionAccounts: sessionAccountStore });
     const httpWaiters = new HttpSessionWaiters(clock);
     const updateTimes = new UpdateTimeEstimator();
+    const benchPorts: BenchPorts = new BenchPorts({ store, profiles, flaggedSerialPorts: options.serialPorts ?? [], entries: (): DeviceEntry[] => this.registry.all(), relabel: () => this.registry.relabel() });
 
     const registry = (this.registry = new DeviceRegistry({
       clock,
@@ -124,6 +127,7 @@ export class KioskService extends KioskEmitter implements KioskBackend {
       // A phone that opens a session by itself on its idle cable: as any session the phone opens.
       onPhoneCall: (entry, session) => phones.route(entry, session),
       log,
+      portSetup: (d) => benchPorts.setupFor(d),
     }));
     const consents = (this.consents = new ConsentBroker({
       ...{ clock, random, timeoutMs: () => options.consentTimeoutMs ?? 10 * 60_000 },
@@ -155,12 +159,12 @@ export class KioskService extends KioskEmitter implements KioskBackend {
 
     this.apiParts = {
       ...{ clock, sessionIdleMs: () => store.settings.get('sessionIdleSeconds') * 1000, store, runner, devices: registry, views: this.views, consents },
-      ...{ demo: options.demo === true, emit, startUpdate: (p) => this.startUpdate(p), retry: (jobId) => this.launcher.retry(jobId) },
+      ...{ demo: options.demo === true, emit, ports: benchPorts, startUpdate: (p) => this.startUpdate(p), retry: (jobId) => this.launcher.retry(jobId) },
       ...{ checkPin: (pin) => store.pins.verify({ pin }), printer: options.printer ?? systemPrinter(), recordSettled: (id) => history.settled(id), catalogChanged: () => phones.reevaluate() },
     };
     this.api = createKioskApi(this.apiParts, 'bench');
     ({ getSnapshot: this.getSnapshot, devices: this.devices, jobs: this.jobs, consent: this.consent, auth: this.auth } = this.api);
-    ({ catalog: this.catalog, trust: this.trust, settings: this.settings, history: this.history } = this.api);
+    ({ catalog: this.catalog, trust: this.trust, settings: this.settings, ports: this.ports, history: this.history } = this.api);
 
     const endpointUrl = (): string | undefined => this.dmEndpoint.urls[0];
     const awaited = (devId: string): boolean => runner.expectedDevices().has(devId);
@@ -173,7 +177,8 @@ export class KioskService extends KioskEmitter implements KioskBackend {
       this.track(http.admit(session));
     }, clock, random, log });
 
-    for (const s of options.sources ?? [defaultScanner(trust.name === 'demo' && options.watchSimRegistry === true, options.serialPorts ?? [])]) this.addDeviceSource(s);
+    const portAssignments = { isAssigned: (p: SerialPortListing) => benchPorts.assignsSerialPort(p), onListing: (ports: readonly SerialPortListing[]) => benchPorts.sawSerialPorts(ports) };
+    for (const s of options.sources ?? [defaultScanner(trust.name === 'demo' && options.watchSimRegistry === true, options.serialPorts ?? [], portAssignments)]) this.addDeviceSource(s);
   }
 
   /** Start: import the demo catalogue and phones (demo), resume or report unfinished jobs, start the sources. */

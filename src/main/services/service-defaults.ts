@@ -1,16 +1,17 @@
 /** What a kiosk uses unless told otherwise: its device scanner, its device profiles, its DM ServerID. */
 import { loadProfiles, type DeviceProfile } from '../../transport/profiles';
-import { DeviceScanner, serialAdapter, simulatedAdapter, usbAdapter } from '../links/scanner';
+import { DeviceScanner, serialAdapter, simulatedAdapter, usbAdapter, type SerialAdapterOptions } from '../links/scanner';
 import type { Actor } from '../store';
 import type { DeviceSource } from './kiosk-service-options';
 
 /**
- * The scanner a kiosk uses unless told otherwise: serial ports and USB. The machine's registry
+ * The scanner a kiosk uses unless told otherwise: serial ports and USB; serial ports an
+ * administrator assigned are reported too, and every scan's listing goes to `onListing`. The machine's registry
  * of simulated phones (a world-writable folder) is read only when asked for under the demo's
  * trust policy (the two-terminal demo); the demo's own phones come through their own source.
  */
-export function defaultScanner(watchSimRegistry: boolean, serialPorts: readonly string[]): DeviceSource {
-  const scanner = new DeviceScanner([serialAdapter({ assignedPorts: serialPorts }), usbAdapter(), ...(watchSimRegistry ? [simulatedAdapter()] : [])]);
+export function defaultScanner(watchSimRegistry: boolean, serialPorts: readonly string[], assignments: Pick<SerialAdapterOptions, 'isAssigned' | 'onListing'> = {}): DeviceSource {
+  const scanner = new DeviceScanner([serialAdapter({ assignedPorts: serialPorts, ...assignments }), usbAdapter(), ...(watchSimRegistry ? [simulatedAdapter()] : [])]);
   return scanner as unknown as DeviceSource;
 }
 

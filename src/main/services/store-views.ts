@@ -60,6 +60,8 @@ export function toHistoryRecord(r: AuditRecord): HistoryRecord {
     id: r.id,
     jobId: r.jobId,
     portId: r.portId,
+    slot: r.slot ?? null,
+    portLabel: r.portLabel ?? null,
     devId: maskDevId(r.devId),
     model: r.model,
     bundleId: r.bundleId,

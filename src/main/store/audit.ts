@@ -50,6 +50,10 @@ export interface AttemptStart {
   id?: string;
   jobId: string;
   portId: string;
+  /** The bench slot's name of the port, when an administrator named it. */
+  slot?: string | null;
+  /** The port as people read it (a device or USB port path). */
+  portLabel?: string | null;
   devId: string;
   manufacturer?: string | null;
   model: string | null;
@@ -89,6 +93,10 @@ export interface AuditRecord {
   status: 'open' | 'complete';
   jobId: string;
   portId: string;
+  /** The bench slot's name when the attempt began (absent on records from before slots). */
+  slot?: string | null;
+  /** The port's path when the attempt began (absent as slot). */
+  portLabel?: string | null;
   devId: string;
   manufacturer: string | null;
   model: string | null;
@@ -125,7 +133,7 @@ export interface AuditFilter {
 }
 
 /** Security-relevant acts recorded in the history beside the update attempts. */
-export type AuditEventType = 'pin-failed' | 'pin-locked' | 'pin-set' | 'pin-removed' | 'pins-migrated' | 'history-exported' | 'history-reanchored' | 'journal-set-aside' | 'accounts-imported';
+export type AuditEventType = 'pin-failed' | 'pin-locked' | 'pin-set' | 'pin-removed' | 'pins-migrated' | 'history-exported' | 'history-reanchored' | 'journal-set-aside' | 'accounts-imported' | 'port-assigned' | 'port-unassigned';
 
 export type AuditEventData = Record<string, string | number | boolean | null>;
 
@@ -237,6 +245,10 @@ const CSV_COLUMNS: { name: string; value: (r: AuditRecord) => string | number | 
   { name: 'outcomeCode', value: (r) => r.outcomeCode },
   { name: 'outcomeText', value: (r) => r.outcomeText },
   { name: 'phases', value: (r) => (Object.keys(r.phases).length ? canonicalJson(r.phases) : null) },
+  // Added with bench slots: at the end, so the columns before keep their places.
+  { name: 'portId', value: (r) => r.portId || null },
+  { name: 'port', value: (r) => r.portLabel ?? null },
+  { name: 'slot', value: (r) => r.slot ?? null },
 ];
 
 /** One CSV field (RFC 4180), with spreadsheet formula starts neutralised. */
@@ -413,6 +425,8 @@ export class AuditStore {
       status: 'open',
       jobId: start.jobId,
       portId: start.portId,
+      slot: start.slot ?? null,
+      portLabel: start.portLabel ?? null,
       devId: start.devId,
       manufacturer: start.manufacturer ?? null,
       model: start.model,

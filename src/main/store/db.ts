@@ -131,6 +131,17 @@ const MIGRATIONS: string[] = [
     created_at  INTEGER NOT NULL
   );
   `,
+  // 4: the bench's ports as an administrator assigned them: a device profile and a slot name per port.
+  `
+  CREATE TABLE port_assignments (
+    port        TEXT PRIMARY KEY,
+    profile_id  TEXT,
+    slot        TEXT,
+    updated_at  INTEGER NOT NULL,
+    updated_by  TEXT NOT NULL,
+    CHECK (profile_id IS NOT NULL OR slot IS NOT NULL)
+  );
+  `,
 ];
 
 /** How many schema versions this kiosk knows. */

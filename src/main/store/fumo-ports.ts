@@ -107,7 +107,7 @@ function resultOf(state: JobState): AttemptResult {
 
 export interface AuditPortOptions {
   /** Port and link kind of a job, when the service knows them. */
-  describeJob?(jobId: string): { portId?: string; linkKind?: string };
+  describeJob?(jobId: string): { portId?: string; linkKind?: string; slot?: string | null; portLabel?: string | null };
   /** Consent text version recorded when the job reports none. */
   consentTextVersion?(): string;
 }
@@ -131,6 +131,8 @@ export function storeAuditPort(store: KioskStore, options: AuditPortOptions = {}
       const r = store.audit.begin({
         jobId: b.jobId,
         portId: where.portId ?? '',
+        slot: where.slot ?? null,
+        portLabel: where.portLabel ?? null,
         devId: b.devId,
         manufacturer: b.manufacturer,
         model: b.model,

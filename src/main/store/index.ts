@@ -18,6 +18,7 @@ import { createPrivateFileIfMissing, ensurePrivateDir, tightenFileIfPresent } fr
 import { JobJournal } from './journal';
 import { fileSecretBox, type SecretBox } from './secrets';
 import { PinStore } from './pins';
+import { PortAssignmentStore } from './port-assignments';
 import { bundlesDir, databasePath } from './paths';
 import { SettingsStore } from './settings';
 import { TrustStore } from './trust';
@@ -39,6 +40,8 @@ export interface KioskStore {
   readonly accounts: AccountStore;
   /** Technician and administrator PINs (scrypt hashes) behind a guard against guessing. */
   readonly pins: PinStore;
+  /** The bench's ports: the profile and slot name an administrator gave each. */
+  readonly ports: PortAssignmentStore;
   close(): void;
 }
 
@@ -89,6 +92,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): KioskSto
     settings,
     pins,
     accounts,
+    ports: new PortAssignmentStore(ctx, audit),
     close() {
       if (closed) return;
       closed = true;
@@ -105,6 +109,8 @@ export { SET_ASIDE_STATE } from './journal';
 export { isStoreError, storeFailure, STORE_ERROR_CODES, type StoreErrorCode } from './errors';
 export type { AttemptStart, AttemptUpdate, AttemptCompletion, AuditRecord, AuditConsent, AuditFilter, ChainCheck, ChainEntry, AttemptResult, DeviceConsentValue, ConsentAnswerValue } from './audit';
 export type { KioskSettings } from './settings';
+export type { PortAssignment } from './port-assignments';
+export { checkPortName, checkSlotName } from './port-assignments';
 
 export type { PinRole, PinEntry, PinVerifyResult } from './pins';
 export { PIN_MIN_LENGTH, PIN_MAX_LENGTH, pinProblem } from './pins';

@@ -58,6 +58,10 @@ export const kioskActions = {
   saveSettings: (patch: SettingsPatch) => kioskApi().settings.set(patch),
   /** The print queues of the kiosk computer, to choose the receipt printer from. */
   listPrinters: () => kioskApi().settings.printers(),
+  listPorts: () => kioskApi().ports.list(),
+  /** Name a port's bench slot and choose its device profile (null: none, the VID:PID decides). */
+  assignPort: (port: string, profileId: string | null, slot: string | null) => kioskApi().ports.assign({ port, profileId, slot }),
+  unassignPort: (port: string) => kioskApi().ports.unassign({ port }),
   listHistory: (filter: HistoryFilter) => kioskApi().history.list(filter),
   exportHistory: (format: 'csv' | 'json', filter: HistoryFilter) => {
     const { limit: _l, offset: _o, ...rest } = filter;

@@ -197,6 +197,23 @@ describe('audit history', () => {
     expect(json.records.map((r) => r.id)).toEqual(['a4', 'a3', 'a2', 'a1']);
   });
 
+  it('keeps the slot and port of each attempt, in the record, the CSV and the JSON export', () => {
+    store.audit.begin(start({ id: 's1', slot: 'Slot 3', portLabel: '/dev/ttyUSB0' }));
+    store.audit.begin(start({ id: 's2', jobId: 'job-2', portId: 'usb:1-3.4', portLabel: '1-3.4' }));
+    expect(store.audit.get('s1')).toMatchObject({ portId: 'serial:/dev/ttyUSB0', slot: 'Slot 3', portLabel: '/dev/ttyUSB0' });
+    expect(store.audit.get('s2')).toMatchObject({ portId: 'usb:1-3.4', slot: null, portLabel: '1-3.4' });
+    const [head, ...rows] = store.audit.exportCsv().trimEnd().split('\r\n');
+    const cols = head!.split(',');
+    // New columns come last: the ones before keep their places.
+    expect(cols.slice(-3)).toEqual(['portId', 'port', 'slot']);
+    const cell = (id: string, name: string) => rows.find((r) => r.startsWith(`${id},`))!.split(',')[cols.indexOf(name)];
+    expect([cell('s1', 'portId'), cell('s1', 'port'), cell('s1', 'slot')]).toEqual(['serial:/dev/ttyUSB0', '/dev/ttyUSB0', 'Slot 3']);
+    expect([cell('s2', 'portId'), cell('s2', 'port'), cell('s2', 'slot')]).toEqual(['usb:1-3.4', '1-3.4', '']);
+    const json = JSON.parse(store.audit.exportJson()) as { records: { id: string; slot: string | null; portLabel: string | null }[] };
+    expect(json.records.find((r) => r.id === 's1')).toMatchObject({ slot: 'Slot 3', portLabel: '/dev/ttyUSB0' });
+    expect(store.audit.verify().ok).toBe(true);
+  });
+
   it('prints a receipt with the IMEI masked but for its last 4 digits, no script, inline CSS', () => {
     seed();
     const html = receiptHtml(store, 'a1', { language: 'en' });

@@ -16,7 +16,7 @@ const MAY: Record<Who, readonly KioskMethod[]> = {
   customer: ['getSnapshot', 'consent.pending', 'consent.answer', 'auth.logout', 'auth.session', 'settings.get', 'history.receiptCode', 'history.print'],
   bench: ['getSnapshot', 'auth.login', 'auth.logout', 'auth.session', 'settings.get'],
   technician: KIOSK_METHODS.filter(
-    (m) => !['catalog.import', 'catalog.remove', 'trust.add', 'trust.remove', 'settings.set', 'settings.printers', 'history.export'].includes(m),
+    (m) => !['catalog.import', 'catalog.remove', 'trust.add', 'trust.remove', 'settings.set', 'settings.printers', 'ports.assign', 'ports.unassign', 'history.export'].includes(m),
   ),
   admin: KIOSK_METHODS,
 };
@@ -66,5 +66,13 @@ describe('who may call what (dispatch against METHOD_ACCESS)', () => {
     const result = await dispatchRequest(recordingConnection(ACCESS.technician, []), 'history.export', { format: 'csv' });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error.message).toBe('Only an administrator may export the history with full device ids. Ask an administrator to do it.');
+  });
+
+  it('a technician may list the bench ports; naming a slot is an administrator\'s', async () => {
+    const ran: string[] = [];
+    expect((await dispatchRequest(recordingConnection(ACCESS.technician, ran), 'ports.list', undefined)).ok).toBe(true);
+    const result = await dispatchRequest(recordingConnection(ACCESS.technician, ran), 'ports.assign', { port: '/dev/ttyUSB0', slot: 'Slot 3' });
+    expect(!result.ok && result.error.message).toBe('Only an administrator may assign ports to bench slots. Ask an administrator to do it.');
+    expect(ran).toEqual(['ports.list']);
   });
 });

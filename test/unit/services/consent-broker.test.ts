@@ -17,7 +17,11 @@ const ask: CustomerConsentRequest = {
   schedules: ['now', 'later'],
 };
 
-function broker(timeoutMs = 60_000, estimate: { estimatedSeconds: number; estimatedSecondsLow?: number } = { estimatedSeconds: 420 }) {
+function broker(
+  timeoutMs = 60_000,
+  estimate: { estimatedSeconds: number; estimatedSecondsLow?: number } = { estimatedSeconds: 420 },
+  place: { slot?: string | null; portLabel?: string | null } = {},
+) {
   const clock = new FakeClock();
   const requested: ConsentRequest[] = [];
   const handovers: string[] = [];
@@ -25,7 +29,7 @@ function broker(timeoutMs = 60_000, estimate: { estimatedSeconds: number; estima
     clock,
     random: counterRandom(),
     timeoutMs: () => timeoutMs,
-    jobContext: () => ({ portId: 'sim:1', consentMode: 'customer', ...estimate }),
+    jobContext: () => ({ portId: 'sim:1', consentMode: 'customer', ...estimate, ...place }),
     onRequested: (r) => requested.push(r),
     onResolved: () => undefined,
     onHandover: (e) => handovers.push(e.requestId),
@@ -34,6 +38,15 @@ function broker(timeoutMs = 60_000, estimate: { estimatedSeconds: number; estima
 }
 
 describe('ConsentBroker', () => {
+  it('names the phone for the customer to check: its slot, its port and its DevId masked but for the last 4 digits', () => {
+    const named = broker(60_000, { estimatedSeconds: 420 }, { slot: 'Slot 3', portLabel: '/dev/ttyUSB0' });
+    void named.b.ask(ask, new AbortController().signal).catch(() => undefined);
+    expect(named.requested[0]).toMatchObject({ slot: 'Slot 3', portLabel: '/dev/ttyUSB0', devId: 'IMEI:•••••••••••2800', model: 'RP-1' });
+    const unnamed = broker();
+    void unnamed.b.ask(ask, new AbortController().signal).catch(() => undefined);
+    expect(unnamed.requested[0]).toMatchObject({ slot: null, portLabel: null, devId: 'IMEI:•••••••••••2800' });
+  });
+
   it('carries the low end of the time while it is a range, and drops one that is not below the estimate', () => {
     const ranged = broker(60_000, { estimatedSeconds: 75, estimatedSecondsLow: 25 });
     void ranged.b.ask(ask, new AbortController().signal).catch(() => undefined);

@@ -24,3 +24,5 @@ import { accountsCommand } from './accounts';
 commands.push(accountsCommand);
 import { settingsCommand } from './settings';
 commands.push(settingsCommand);
+import { portsCommand } from './ports';
+commands.push(portsCommand);

@@ -183,6 +183,7 @@ export function HistoryScreen() {
                 <tr>
                   <th scope="col">{t('history.colDate')}</th>
                   <th scope="col">{t('history.colModel')}</th>
+                  <th scope="col">{t('history.colSlot')}</th>
                   <th scope="col">{t('history.colDevId')}</th>
                   <th scope="col">{t('history.colVersions')}</th>
                   <th scope="col">{t('history.colResult')}</th>
@@ -197,6 +198,7 @@ export function HistoryScreen() {
                       </button>
                     </td>
                     <td>{rec.model ?? t('common.unknown')}</td>
+                    <td className="history-slot" data-testid="history-slot">{recordPlace(rec)}</td>
                     <td className="num">{maskDevId(rec.devId)}</td>
                     <td className="num">
                       {rec.fromVersion ?? '–'} → {rec.finalVersion ?? rec.targetVersion ?? '–'}
@@ -225,6 +227,10 @@ export function HistoryScreen() {
               <dd className="num">{formatDateTime(selected.startedAt, lng)}</dd>
               <dt>{t('history.colModel')}</dt>
               <dd>{selected.model ?? t('common.unknown')}</dd>
+              <dt>{t('history.colSlot')}</dt>
+              <dd data-testid="history-detail-slot">{selected.slot ?? '–'}</dd>
+              <dt>{t('history.colPort')}</dt>
+              <dd className="code">{selected.portLabel || selected.portId || '–'}</dd>
               <dt>{t('history.colDevId')}</dt>
               <dd className="num">{maskDevId(selected.devId)}</dd>
               <dt>{t('receipt.from')}</dt>
@@ -263,4 +269,9 @@ export function HistoryScreen() {
       </div>
     </section>
   );
+}
+
+/** Where the phone was on the bench: its slot's name, else the port it was on. */
+function recordPlace(rec: Pick<HistoryRecord, 'slot' | 'portLabel' | 'portId'>): string {
+  return rec.slot?.trim() || rec.portLabel?.trim() || rec.portId || '–';
 }

@@ -48,7 +48,9 @@ export function OfferScreen({
   // Privacy and warranty: the versioned texts the request carries, in the customer's language.
   const { privacy, warranty } = consentTextsShown(request, lng);
   const model = request.model ?? device?.model ?? t('common.unknown');
-  const tail = devIdTail(device?.devId);
+  // The customer display sees no device cards: the request names the phone's slot and masked id itself.
+  const tail = devIdTail(request.devId ?? device?.devId);
+  const place = placeOf(device ?? { portId: request.portId, slot: request.slot ?? null, portLabel: request.portLabel ?? null });
   const later = request.supportsSchedule;
   return (
     <section className="offer" aria-labelledby="offer-title" data-testid="customer-offer">
@@ -56,7 +58,7 @@ export function OfferScreen({
         <h1 id="offer-title">{t('customer.offer.title')}</h1>
         <p className="offer-phone" data-testid="offer-phone">
           <span>{t('customer.offer.forPhone', { model })}</span>
-          {device ? <span data-testid="offer-slot">{t('customer.offer.inSlot', { slot: placeOf(device) })}</span> : null}
+          <span data-testid="offer-slot">{t('customer.offer.inSlot', { slot: place })}</span>
           {tail ? <span className="num" data-testid="offer-imei">{t('customer.offer.imeiTail', { tail })}</span> : null}
         </p>
       </header>

@@ -5,6 +5,7 @@ import '../../styles/base.css';
 import '../../styles/tech.css';
 import { LanguagePicker } from '../../components/LanguagePicker';
 import { setDocumentLanguage, SUPPORTED_LANGUAGES } from '../../i18n';
+import { BenchSlotsScreen } from '../admin/BenchSlotsScreen';
 import { CatalogScreen } from '../admin/CatalogScreen';
 import { HistoryScreen } from '../admin/HistoryScreen';
 import { SettingsScreen } from '../admin/SettingsScreen';
@@ -22,9 +23,9 @@ import {
 } from './handover';
 import { LoginScreen } from './LoginScreen';
 
-type View = 'bench' | 'catalog' | 'trust' | 'settings' | 'history';
+type View = 'bench' | 'catalog' | 'trust' | 'slots' | 'settings' | 'history';
 /** An administrator's screens: one "Administration" entry in the menu, then a tab for each. */
-const ADMIN_VIEWS: View[] = ['catalog', 'trust', 'settings'];
+const ADMIN_VIEWS: View[] = ['catalog', 'trust', 'slots', 'settings'];
 type MenuEntry = View | 'admin';
 
 /** The technician area (route /tech): login, then the bench; administrators also see the admin screens. */
@@ -57,7 +58,7 @@ export function TechApp(_props: { path?: string }) {
       </div>
     );
   const isAdmin = session.user.role === 'admin';
-  // A technician may look at the history; catalogue, trust and settings are an administrator's.
+  // A technician may look at the history; catalogue, trust, bench slots and settings are an administrator's.
   const views: View[] = isAdmin ? ['bench', 'history', ...ADMIN_VIEWS] : ['bench', 'history'];
   const current = views.includes(view) ? view : 'bench';
   const inAdmin = ADMIN_VIEWS.includes(current);
@@ -100,6 +101,7 @@ export function TechApp(_props: { path?: string }) {
         {current === 'bench' ? <BenchScreen onHandedOver={onHandedOver} /> : null}
         {current === 'catalog' ? <CatalogScreen /> : null}
         {current === 'trust' ? <TrustScreen /> : null}
+        {current === 'slots' ? <BenchSlotsScreen /> : null}
         {current === 'settings' ? <SettingsScreen /> : null}
         {current === 'history' ? <HistoryScreen /> : null}
       </main>
