@@ -38,6 +38,10 @@ import type {
   JobView,
   KeyRef,
   LoginParams,
+  PeopleView,
+  PersonPinParams,
+  PersonRef,
+  PersonView,
   Receipt,
   ReceiptCode,
   ReceiptParams,
@@ -49,6 +53,7 @@ import type {
   StartJobParams,
   TrustAddParams,
   TrustedKey,
+  UnlockParams,
 } from './schemas';
 
 import { KIOSK_EVENT_NAMES, KIOSK_EVENTS, KIOSK_METHODS, type KioskEventName, type KioskMethod } from './names';
@@ -148,6 +153,15 @@ export interface KioskApi {
     add: Call<TrustAddParams, TrustedKey>;
     remove: Call<KeyRef, null>;
   };
+  /** Who logs in with a PIN (administrators only): list, set a PIN, remove, unlock after wrong PINs. */
+  people: {
+    list: Call0<PeopleView>;
+    /** Add a person or replace their PIN (and role). */
+    setPin: Call<PersonPinParams, PersonView>;
+    remove: Call<PersonRef, null>;
+    /** End a lockout: one person's (name) or, without a name, the bench's login. */
+    unlock: Call<UnlockParams, PeopleView>;
+  };
   settings: {
     get: Call0<Settings>;
     set: Call<SettingsPatch, Settings>;
@@ -244,6 +258,7 @@ export interface KioskEvents {
   'auth:changed': SessionView | null;
   'catalog:changed': BundleView[];
   'trust:changed': TrustedKey[];
+  'people:changed': PeopleView;
   'settings:changed': Settings;
   'history:added': HistoryRecord;
 }

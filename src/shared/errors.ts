@@ -65,6 +65,13 @@ export const ERROR_MESSAGES = {
   PRINTER_NOT_FOUND: 'The receipt printer {detail} is not set up on this computer (it has: {known}). Set that printer up again or choose one of these, then print the receipt again.',
   PRINT_SYSTEM_DOWN: 'The print system of this computer is not running ({detail}). Start it (on Linux and macOS: the CUPS service), then print the receipt again.',
   PRINT_REFUSED: 'The printer did not accept the receipt ({detail}). Check that it is switched on, has paper and accepts jobs, then print the receipt again.',
+  ADMIN_PIN_FORMAT: 'Administrator PINs have at least {required} digits (digits only, at most {max}). Choose another PIN and type it twice.',
+  TECHNICIAN_PIN_FORMAT: 'Technician PINs have at least {required} digits (digits only, at most {max}). Choose another PIN and type it twice.',
+  PIN_TAKEN: 'Another person already uses this PIN. Choose a different one.',
+  PERSON_NAME_INVALID: 'A name has 1 to {max} characters on one line. Type the name again.',
+  PERSON_NOT_FOUND: 'Nobody named {detail} has a PIN on this kiosk. Check the list of people and try again.',
+  LAST_ADMIN: '{detail} is the last administrator: without one the kiosk would have nobody to manage it. Make another person an administrator first.',
+  OWN_LOGIN: 'You are signed in as {detail}, so you cannot remove your own login or take away your own administrator role. Ask another administrator to do it.',
   HOST_DISCONNECTED: 'The screen lost its connection to the kiosk service. It reconnects by itself; if this stays, restart the kiosk.',
 } as const;
 

@@ -125,7 +125,7 @@ export interface AuditFilter {
 }
 
 /** Security-relevant acts recorded in the history beside the update attempts. */
-export type AuditEventType = 'pin-failed' | 'pin-locked' | 'pin-set' | 'pin-removed' | 'pins-migrated' | 'history-exported' | 'history-reanchored' | 'journal-set-aside' | 'accounts-imported';
+export type AuditEventType = 'pin-failed' | 'pin-locked' | 'pin-set' | 'pin-removed' | 'pin-unlocked' | 'pins-migrated' | 'history-exported' | 'history-reanchored' | 'journal-set-aside' | 'accounts-imported';
 
 export type AuditEventData = Record<string, string | number | boolean | null>;
 

@@ -16,7 +16,8 @@ const MAY: Record<Who, readonly KioskMethod[]> = {
   customer: ['getSnapshot', 'consent.pending', 'consent.answer', 'auth.logout', 'auth.session', 'settings.get', 'history.receiptCode', 'history.print'],
   bench: ['getSnapshot', 'auth.login', 'auth.logout', 'auth.session', 'settings.get'],
   technician: KIOSK_METHODS.filter(
-    (m) => !['catalog.import', 'catalog.remove', 'trust.add', 'trust.remove', 'settings.set', 'history.export'].includes(m),
+    (m) =>
+      !['catalog.import', 'catalog.remove', 'trust.add', 'trust.remove', 'people.list', 'people.setPin', 'people.remove', 'people.unlock', 'settings.set', 'history.export'].includes(m),
   ),
   admin: KIOSK_METHODS,
 };
@@ -66,5 +67,12 @@ describe('who may call what (dispatch against METHOD_ACCESS)', () => {
     const result = await dispatchRequest(recordingConnection(ACCESS.technician, []), 'history.export', { format: 'csv' });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error.message).toBe('Only an administrator may export the history with full device ids. Ask an administrator to do it.');
+  });
+
+  it('a technician who tries to set a PIN is told that only an administrator may, and the method never runs', async () => {
+    const ran: string[] = [];
+    const result = await dispatchRequest(recordingConnection(ACCESS.technician, ran), 'people.setPin', { name: 'ben', role: 'admin', pin: '48291733' });
+    expect(ran).toEqual([]);
+    expect(!result.ok && result.error.message).toBe('Only an administrator may set PINs. Ask an administrator to do it.');
   });
 });
