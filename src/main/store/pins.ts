@@ -8,6 +8,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { KioskError } from '../../core/errors';
+import { PIN_MAX_LENGTH, PIN_MIN_LENGTH } from '../../shared/pin-rules';
 import type { AuditStore } from './audit';
 import { dbError, type StoreContext } from './context';
 import { storeFailure } from './errors';
@@ -17,9 +18,7 @@ import type { SettingsStore } from './settings';
 
 export type PinRole = 'technician' | 'admin';
 
-/** Shortest PIN per role: an administrator's guards more. */
-export const PIN_MIN_LENGTH: Record<PinRole, number> = { technician: 4, admin: 6 };
-export const PIN_MAX_LENGTH = 12;
+export { PIN_MAX_LENGTH, PIN_MIN_LENGTH };
 
 /** scrypt cost: 2^14 x 8 x 128 bytes = 16 MiB and some tens of milliseconds per hash. */
 export const DEFAULT_SCRYPT: Required<Pick<ScryptOptions, 'N' | 'r' | 'p'>> & { keylen: number } = { N: 16384, r: 8, p: 1, keylen: 32 };

@@ -7,6 +7,7 @@ import { LanguagePicker } from '../../components/LanguagePicker';
 import { setDocumentLanguage, SUPPORTED_LANGUAGES } from '../../i18n';
 import { CatalogScreen } from '../admin/CatalogScreen';
 import { HistoryScreen } from '../admin/HistoryScreen';
+import { PeopleScreen } from '../admin/PeopleScreen';
 import { SettingsScreen } from '../admin/SettingsScreen';
 import { TrustScreen } from '../admin/TrustScreen';
 import { kioskActions, useSession } from '../kiosk-hooks';
@@ -22,9 +23,9 @@ import {
 } from './handover';
 import { LoginScreen } from './LoginScreen';
 
-type View = 'bench' | 'catalog' | 'trust' | 'settings' | 'history';
+type View = 'bench' | 'catalog' | 'trust' | 'people' | 'settings' | 'history';
 /** An administrator's screens: one "Administration" entry in the menu, then a tab for each. */
-const ADMIN_VIEWS: View[] = ['catalog', 'trust', 'settings'];
+const ADMIN_VIEWS: View[] = ['catalog', 'trust', 'people', 'settings'];
 type MenuEntry = View | 'admin';
 
 /** The technician area (route /tech): login, then the bench; administrators also see the admin screens. */
@@ -100,6 +101,7 @@ export function TechApp(_props: { path?: string }) {
         {current === 'bench' ? <BenchScreen onHandedOver={onHandedOver} /> : null}
         {current === 'catalog' ? <CatalogScreen /> : null}
         {current === 'trust' ? <TrustScreen /> : null}
+        {current === 'people' ? <PeopleScreen /> : null}
         {current === 'settings' ? <SettingsScreen /> : null}
         {current === 'history' ? <HistoryScreen /> : null}
       </main>
