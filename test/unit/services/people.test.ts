@@ -111,6 +111,16 @@ describe('people, managed through the KioskApi', () => {
     expect(service.store.pins.list().map((p) => p.name)).toEqual(['ada', 'tom']);
   });
 
+  it('a demotion still hashing the new PIN and a removal at the same moment cannot leave the kiosk without an administrator', async () => {
+    await service.ensurePin('bob', 'admin', '135791');
+    const bob = service.connect('bench');
+    await bob.auth.login({ pin: '135791' });
+    const [demoted, removed] = await Promise.all([admin.people.setPin({ name: 'bob', role: 'technician', pin: '135792' }), bob.people.remove({ name: 'ada' })]);
+    expect(demoted.ok).toBe(true);
+    expect(errorOf(removed).code).toBe('LAST_ADMIN');
+    expect(service.store.pins.list().filter((p) => p.role === 'admin').map((p) => p.name)).toEqual(['ada']);
+  });
+
   it('a removed person is logged out at their screen\'s next call, and the removal is in the history with who did it', async () => {
     const tom = service.connect('bench');
     await tom.auth.login({ pin: '4711' });
