@@ -41,6 +41,10 @@ import type {
   PortAssignParams,
   PortList,
   PortRef,
+  PeopleView,
+  PersonPinParams,
+  PersonRef,
+  PersonView,
   Receipt,
   ReceiptCode,
   ReceiptParams,
@@ -53,6 +57,7 @@ import type {
   StartJobParams,
   TrustAddParams,
   TrustedKey,
+  UnlockParams,
 } from './schemas';
 
 import { KIOSK_EVENT_NAMES, KIOSK_EVENTS, KIOSK_METHODS, type KioskEventName, type KioskMethod } from './names';
@@ -151,6 +156,15 @@ export interface KioskApi {
     list: Call0<TrustedKey[]>;
     add: Call<TrustAddParams, TrustedKey>;
     remove: Call<KeyRef, null>;
+  };
+  /** Who logs in with a PIN (administrators only): list, set a PIN, remove, unlock after wrong PINs. */
+  people: {
+    list: Call0<PeopleView>;
+    /** Add a person or replace their PIN (and role). */
+    setPin: Call<PersonPinParams, PersonView>;
+    remove: Call<PersonRef, null>;
+    /** End a lockout: one person's (name) or, without a name, the bench's login. */
+    unlock: Call<UnlockParams, PeopleView>;
   };
   settings: {
     get: Call0<Settings>;
@@ -257,6 +271,7 @@ export interface KioskEvents {
   'auth:changed': SessionView | null;
   'catalog:changed': BundleView[];
   'trust:changed': TrustedKey[];
+  'people:changed': PeopleView;
   'settings:changed': Settings;
   'history:added': HistoryRecord;
 }

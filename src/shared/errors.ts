@@ -68,6 +68,13 @@ export const ERROR_MESSAGES = {
   SLOT_NAME_INVALID: 'A slot name is 1 to {required} characters on one line; this one has {measured}. Shorten it and save again.',
   PORT_NAME_INVALID: 'The kiosk does not know a port called {detail}. Pick the port from the list of ports, or give a serial device path (/dev/ttyUSB0) or a USB port path (1-3.4).',
   PROFILE_NOT_FOUND: 'No device profile {detail} is installed on this kiosk. Choose one of the listed profiles and save again.',
+  ADMIN_PIN_FORMAT: 'Administrator PINs have at least {required} digits (digits only, at most {max}). Choose another PIN and type it twice.',
+  TECHNICIAN_PIN_FORMAT: 'Technician PINs have at least {required} digits (digits only, at most {max}). Choose another PIN and type it twice.',
+  PIN_TAKEN: 'Another person already uses this PIN. Choose a different one.',
+  PERSON_NAME_INVALID: 'A name has 1 to {max} characters on one line. Type the name again.',
+  PERSON_NOT_FOUND: 'Nobody named {detail} has a PIN on this kiosk. Check the list of people and try again.',
+  LAST_ADMIN: '{detail} is the last administrator: without one the kiosk would have nobody to manage it. Make another person an administrator first.',
+  OWN_LOGIN: 'You are signed in as {detail}, so you cannot remove your own login or take away your own administrator role. Ask another administrator to do it.',
   HOST_DISCONNECTED: 'The screen lost its connection to the kiosk service. It reconnects by itself; if this stays, restart the kiosk.',
 } as const;
 

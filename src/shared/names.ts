@@ -23,6 +23,10 @@ export const KIOSK_METHODS = [
   'trust.list',
   'trust.add',
   'trust.remove',
+  'people.list',
+  'people.setPin',
+  'people.remove',
+  'people.unlock',
   'settings.get',
   'settings.set',
   'settings.printers',
@@ -52,6 +56,7 @@ export const KIOSK_EVENTS = {
   authChanged: 'auth:changed',
   catalogChanged: 'catalog:changed',
   trustChanged: 'trust:changed',
+  peopleChanged: 'people:changed',
   settingsChanged: 'settings:changed',
   historyAdded: 'history:added',
 } as const;

@@ -262,6 +262,24 @@ const DmListenText = z
   });
 
 export const ReceiptPaperSchema = z.enum(['a4', '80mm']);
+/** A person who logs in with a PIN (never the PIN or its hash). */
+export const PersonViewSchema = z.object({
+  name: z.string(),
+  role: RoleSchema,
+  /** When the PIN was last set. */
+  pinSetAt: Epoch,
+  /** Who set it (an administrator's name, the command line's user), null when not recorded. */
+  pinSetBy: z.string().nullable(),
+  /** Locked out of logging in under this name until then; null when not locked. */
+  lockedUntil: Epoch.nullable(),
+});
+
+/** Everyone with a PIN, and whether logging in on the bench is locked after wrong PINs. */
+export const PeopleViewSchema = z.object({
+  people: z.array(PersonViewSchema),
+  /** Logging in by PIN is locked until then (too many wrong PINs); null when not locked. */
+  loginLockedUntil: Epoch.nullable(),
+});
 
 export const SettingsSchema = z.object({
   /** Devices updated at the same time. */
@@ -467,6 +485,13 @@ export const TrustAddParamsSchema = z
   .object({ name: z.string().min(1).max(200), publicKey: z.string().min(1).max(10_000) })
   .strict();
 export const KeyRefSchema = z.object({ keyId: Id }).strict();
+// Name and PIN are checked by the backend, so people get its plain message, not a schema's.
+export const PersonPinParamsSchema = z
+  .object({ name: z.string().max(200), role: RoleSchema, pin: z.string().max(64) })
+  .strict();
+export const PersonRefSchema = z.object({ name: z.string().min(1).max(200) }).strict();
+/** Unlock one person (name) or, without a name, logging in on the bench. */
+export const UnlockParamsSchema = z.object({ name: z.string().min(1).max(200).optional() }).strict();
 export const SettingsPatchSchema = SettingsSchema.partial().strict();
 export const HistoryRefSchema = z.object({ id: Id }).strict();
 export const HistoryExportParamsSchema = z
@@ -513,6 +538,10 @@ export const METHOD_SCHEMAS = {
   'trust.list': { params: NoParams, result: z.array(TrustedKeySchema) },
   'trust.add': { params: TrustAddParamsSchema, result: TrustedKeySchema },
   'trust.remove': { params: KeyRefSchema, result: z.null() },
+  'people.list': { params: NoParams, result: PeopleViewSchema },
+  'people.setPin': { params: PersonPinParamsSchema, result: PersonViewSchema },
+  'people.remove': { params: PersonRefSchema, result: z.null() },
+  'people.unlock': { params: UnlockParamsSchema, result: PeopleViewSchema },
   'settings.get': { params: NoParams, result: SettingsSchema },
   'settings.set': { params: SettingsPatchSchema, result: SettingsSchema },
   'settings.printers': { params: NoParams, result: z.array(PrinterQueueSchema) },
@@ -551,6 +580,7 @@ export const EVENT_SCHEMAS = {
   'auth:changed': SessionViewSchema.nullable(),
   'catalog:changed': z.array(BundleViewSchema),
   'trust:changed': z.array(TrustedKeySchema),
+  'people:changed': PeopleViewSchema,
   'settings:changed': SettingsSchema,
   'history:added': HistoryRecordSchema,
 } as const satisfies Record<KioskEventName, z.ZodType>;
@@ -606,6 +636,11 @@ export type ImportReport = z.infer<typeof ImportReportSchema>;
 export type BundleRef = z.infer<typeof BundleRefSchema>;
 export type TrustAddParams = z.infer<typeof TrustAddParamsSchema>;
 export type KeyRef = z.infer<typeof KeyRefSchema>;
+export type PersonView = z.infer<typeof PersonViewSchema>;
+export type PeopleView = z.infer<typeof PeopleViewSchema>;
+export type PersonPinParams = z.infer<typeof PersonPinParamsSchema>;
+export type PersonRef = z.infer<typeof PersonRefSchema>;
+export type UnlockParams = z.infer<typeof UnlockParamsSchema>;
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 export type HistoryRef = z.infer<typeof HistoryRefSchema>;
 export type HistoryExportParams = z.infer<typeof HistoryExportParamsSchema>;

@@ -41,7 +41,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     if (isKioskError(e)) {
       io.stderr.write(`fumo-kiosk ${name}: ${e.message} [${e.code}]\n`);
-      return e.code === 'DECODE_ERROR' || e.code === 'INVALID_REQUEST' ? 2 : 1;
+      return e.code === 'DECODE_ERROR' || e.code === 'INVALID_REQUEST' || e.code === 'PIN_TAKEN' ? 2 : 1;
     }
     io.stderr.write(`fumo-kiosk ${name}: unexpected error: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;

@@ -29,16 +29,21 @@ import {
   type KioskMethod,
   type PortAssignParams,
   type PortList,
+  type PersonPinParams,
   type Result,
   type SessionView,
   type Settings,
   type Snapshot,
   type StartJobParams,
   type TrustedKey,
+  toResult,
 } from '../../shared/api';
 import { DEFAULT_SETTINGS } from '../../shared/schemas';
 import { describeError, type ErrorCode } from '../../shared/errors';
+import { KioskError } from '../../core/errors';
 import { qrMatrix } from '../receipts/qr';
+import { People } from '../services/people';
+import { MemoryPins } from './memory-pins';
 
 export const TECHNICIAN_PIN = '1234';
 
@@ -111,7 +116,9 @@ export class ScriptedBackend extends EventEmitter implements KioskBackend {
   private settingsValue: Settings = { ...DEFAULT_SETTINGS };
   private counter = 0;
   private readonly now: () => number;
-  private readonly users: Record<string, ScriptedUser>;
+  /** Who logs in with which PIN; administrators change it through people.*. */
+  readonly pins: MemoryPins;
+  private readonly peopleDesk: People;
   private readonly bundles: BundleView[];
   private readonly keys: TrustedKey[];
   private readonly consentScript: ConsentScript | null;
@@ -120,7 +127,8 @@ export class ScriptedBackend extends EventEmitter implements KioskBackend {
   constructor(options: ScriptedBackendOptions = {}) {
     super();
     this.now = options.now ?? (() => Date.now());
-    this.users = options.users ?? SHELL_USERS;
+    this.pins = new MemoryPins(this.now, options.users ?? SHELL_USERS);
+    this.peopleDesk = new People(this.pins, (view) => this.send(KIOSK_EVENTS.peopleChanged, view));
     this.bundles = options.catalog ?? [];
     this.keys = options.trust ?? [];
     this.consentScript = options.consent ?? null;
@@ -426,7 +434,9 @@ export class ScriptedBackend extends EventEmitter implements KioskBackend {
   auth = {
     login: async (params: { pin: string }) => {
       this.rec('auth.login', { pin: '****' });
-      const user = Object.hasOwn(this.users, params.pin) ? this.users[params.pin] : undefined;
+      const locked = this.pins.lockedUntil();
+      if (locked !== null) return fail<SessionView>('PIN_LOCKED', { detail: `${Math.ceil((locked - this.now()) / 1000)} s` });
+      const user = this.pins.find(params.pin);
       if (!user) return fail<SessionView>('UNAUTHORIZED');
       this.session = { user: { id: user.role, name: user.name, role: user.role }, expiresAt: null };
       this.send(KIOSK_EVENTS.authChanged, this.session);
@@ -465,6 +475,35 @@ export class ScriptedBackend extends EventEmitter implements KioskBackend {
     remove: async (params: { keyId: string }) => {
       this.rec('trust.remove', params);
       return ok(null);
+    },
+  };
+
+  /** The administrator who is logged in: people.* acts in their name. */
+  private actor(): { name: string; role: 'admin' | 'technician' } {
+    if (!this.session) throw new KioskError('UNAUTHORIZED');
+    return { name: this.session.user.name, role: this.session.user.role };
+  }
+
+  people = {
+    list: async () => {
+      this.rec('people.list');
+      return toResult(() => this.peopleDesk.list());
+    },
+    setPin: async (params: PersonPinParams) => {
+      // The PIN itself is never recorded, as the kiosk never records it.
+      this.rec('people.setPin', { ...params, pin: '****' });
+      return toResult(() => this.peopleDesk.setPin(this.actor(), params));
+    },
+    remove: async (params: { name: string }) => {
+      this.rec('people.remove', params);
+      return toResult(async () => {
+        await this.peopleDesk.remove(this.actor(), params.name);
+        return null;
+      });
+    },
+    unlock: async (params: { name?: string }) => {
+      this.rec('people.unlock', params);
+      return toResult(() => this.peopleDesk.unlock(this.actor(), params.name));
     },
   };
 

@@ -14,6 +14,7 @@ export function sharedLoginConnection(api: KioskApi, capability: Capability, rol
     auth: api.auth,
     catalog: api.catalog,
     trust: api.trust,
+    people: api.people,
     settings: api.settings,
     ports: api.ports,
     history: api.history,

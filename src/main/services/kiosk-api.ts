@@ -12,6 +12,7 @@ import {
   fail,
   ok,
   refusal,
+  toApiError,
   toResult,
   type Capability,
   type CallerAccess,
@@ -29,6 +30,7 @@ import type {
   HistoryRecord,
   PortAssignParams,
   PortRef,
+  PersonPinParams,
   SessionView,
   Settings,
   SettingsPatch,
@@ -43,6 +45,7 @@ import type { ConsentBroker } from './consent-broker';
 import { changeSettings } from './settings-change';
 import type { DeviceRegistry } from './device-registry';
 import type { JobViews } from './job-views';
+import type { People } from './people';
 
 /** What the API needs of the service around it. */
 export interface KioskApiParts {
@@ -66,6 +69,8 @@ export interface KioskApiParts {
   recordSettled(id: string): Promise<void>;
   /** A login ends after this long without a call from its screen. */
   sessionIdleMs(): number;
+  /** Who logs in with a PIN (administrators manage them). */
+  people: People;
   /** The catalogue changed: the attached phones' cards are worked out again. */
   catalogChanged?(): Promise<void>;
 }
@@ -123,6 +128,12 @@ export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench
     p.emit('auth:changed', next);
   };
 
+  /** A login whose person lost their PIN or role since ends here: they log in again. */
+  const dropStaleLogin = (): void => {
+    const s = authSession;
+    if (s && !p.people.holds(s.user.name, s.user.role)) setSession(null);
+  };
+
   const requireTechnician = (): SessionView => {
     if (!authSession) throw new KioskError('UNAUTHORIZED');
     return authSession;
@@ -171,6 +182,8 @@ export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench
     sees: (m: KioskEventMessage): boolean => {
       if (m.event === 'auth:changed') return m.payload === ownAuthEvent;
       if (m.event === 'settings:changed') return true;
+      // Who has a PIN is an administrator's to see, as people.list is.
+      if (m.event === 'people:changed') return role() === 'admin';
       if (technician()) return true;
       if (capability !== 'customer') return false;
       if (m.event === 'consent:requested' || m.event === 'consent:handover' || m.event === 'consent:resolved') return true;
@@ -310,6 +323,17 @@ export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench
         }),
     },
 
+    people: {
+      list: () => toResult(() => p.people.list()),
+      setPin: (params: PersonPinParams) => toResult(() => p.people.setPin(actor(), params)),
+      remove: (params: { name: string }) =>
+        toResult(async () => {
+          await p.people.remove(actor(), params.name);
+          return null;
+        }),
+      unlock: (params: { name?: string }) => toResult(() => p.people.unlock(actor(), params.name)),
+    },
+
     settings: {
       get: () => toResult(() => settingsView(p.store)),
       set: (patch: SettingsPatch) =>
@@ -371,16 +395,21 @@ export function createKioskApi(p: KioskApiParts, capability: Capability = 'bench
         }),
     },
   };
-  return guarded(api, () => api.access(), touch);
+  return guarded(api, () => api.access(), touch, dropStaleLogin);
 }
 
 /**
  * Every method checked against the contract's access table before it runs (the hosts check
- * too; this holds for callers in the same process), and a call from a logged-in screen keeps
- * its login alive.
+ * too; this holds for callers in the same process), a login whose person was removed or given
+ * another role meanwhile ends first, and a call from a logged-in screen keeps its login alive.
  */
-function guarded<T extends KioskConnection & { session(): SessionView | null }>(api: T, access: () => CallerAccess, touch: () => void): T {
+function guarded<T extends KioskConnection & { session(): SessionView | null }>(api: T, access: () => CallerAccess, touch: () => void, dropStaleLogin: () => void): T {
   const wrap = (method: KioskMethodName, fn: (params: never) => Promise<Result<unknown>>) => async (params: never): Promise<Result<unknown>> => {
+    try {
+      dropStaleLogin();
+    } catch (e) {
+      return { ok: false, error: toApiError(e) };
+    }
     const who = access();
     const refused = refusal(method, who);
     if (refused) return fail(refused.code, { detail: refused.code === 'ADMIN_REQUIRED' ? adminAct(method) : method, required: refused.needed, measured: who.role ?? who.capability });

@@ -28,6 +28,7 @@ import { consentContext } from './consent-context';
 import { DeviceRegistry, type DeviceEntry } from './device-registry';
 import { noSimulatedPhones, type DeviceTrust } from './device-trust';
 import { DmEndpoint, dmListenFromSettings, type DmListenAddress } from './dm-endpoint';
+import { People } from './people';
 import { HistoryAnnouncer } from './history-announcer';
 import { HttpAdmission } from './http-admission';
 import { HttpSessionWaiters } from './http-session-waiters';
@@ -80,6 +81,7 @@ export class KioskService extends KioskEmitter implements KioskBackend {
   readonly auth: KioskApi['auth'];
   readonly catalog: KioskApi['catalog'];
   readonly trust: KioskApi['trust'];
+  readonly people: KioskApi['people'];
   readonly settings: KioskApi['settings'];
   readonly ports: KioskApi['ports'];
   readonly history: KioskApi['history'];
@@ -161,10 +163,11 @@ export class KioskService extends KioskEmitter implements KioskBackend {
       ...{ clock, sessionIdleMs: () => store.settings.get('sessionIdleSeconds') * 1000, store, runner, devices: registry, views: this.views, consents },
       ...{ demo: options.demo === true, emit, ports: benchPorts, startUpdate: (p) => this.startUpdate(p), retry: (jobId) => this.launcher.retry(jobId) },
       ...{ checkPin: (pin) => store.pins.verify({ pin }), printer: options.printer ?? systemPrinter(), recordSettled: (id) => history.settled(id), catalogChanged: () => phones.reevaluate() },
+      people: new People(store.pins, (view) => emit('people:changed', view)),
     };
     this.api = createKioskApi(this.apiParts, 'bench');
     ({ getSnapshot: this.getSnapshot, devices: this.devices, jobs: this.jobs, consent: this.consent, auth: this.auth } = this.api);
-    ({ catalog: this.catalog, trust: this.trust, settings: this.settings, ports: this.ports, history: this.history } = this.api);
+    ({ catalog: this.catalog, trust: this.trust, people: this.people, settings: this.settings, ports: this.ports, history: this.history } = this.api);
 
     const endpointUrl = (): string | undefined => this.dmEndpoint.urls[0];
     const awaited = (devId: string): boolean => runner.expectedDevices().has(devId);

@@ -133,7 +133,19 @@ export interface AuditFilter {
 }
 
 /** Security-relevant acts recorded in the history beside the update attempts. */
-export type AuditEventType = 'pin-failed' | 'pin-locked' | 'pin-set' | 'pin-removed' | 'pins-migrated' | 'history-exported' | 'history-reanchored' | 'journal-set-aside' | 'accounts-imported' | 'port-assigned' | 'port-unassigned';
+export type AuditEventType =
+  | 'pin-failed'
+  | 'pin-locked'
+  | 'pin-set'
+  | 'pin-removed'
+  | 'pin-unlocked'
+  | 'pins-migrated'
+  | 'history-exported'
+  | 'history-reanchored'
+  | 'journal-set-aside'
+  | 'accounts-imported'
+  | 'port-assigned'
+  | 'port-unassigned';
 
 export type AuditEventData = Record<string, string | number | boolean | null>;
 
@@ -175,10 +187,21 @@ export interface ChainCheck {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export function chainHash(prevHash: string, entry: { seq: number; recordId: string; kind: string; at: number; record: unknown }): string {
+export function chainHash(
+  prevHash: string,
+  entry: { seq: number; recordId: string; kind: string; at: number; record: unknown },
+): string {
   return createHash('sha256')
     .update(prevHash)
-    .update(canonicalJson({ seq: entry.seq, recordId: entry.recordId, kind: entry.kind, at: entry.at, record: entry.record }))
+    .update(
+      canonicalJson({
+        seq: entry.seq,
+        recordId: entry.recordId,
+        kind: entry.kind,
+        at: entry.at,
+        record: entry.record,
+      }),
+    )
     .digest('hex');
 }
 
@@ -194,7 +217,10 @@ interface ChainRow {
 }
 
 /** The columns of audit_records, each checked against the record's last chain entry by verify(). */
-const RECORD_COLUMNS: Record<string, { label: string; expect: (r: AuditRecord, last: { body: string; seq: number }) => unknown }> = {
+const RECORD_COLUMNS: Record<
+  string,
+  { label: string; expect: (r: AuditRecord, last: { body: string; seq: number }) => unknown }
+> = {
   id: { label: 'id', expect: (r) => r.id },
   status: { label: 'status', expect: (r) => r.status },
   started_at: { label: 'start time', expect: (r) => r.startedAt },
@@ -235,9 +261,15 @@ const CSV_COLUMNS: { name: string; value: (r: AuditRecord) => string | number | 
   { name: 'linkKind', value: (r) => r.linkKind },
   { name: 'consentMode', value: (r) => r.consent.mode },
   { name: 'customerConsent', value: (r) => r.consent.customer },
-  { name: 'customerConsentAt', value: (r) => (r.consent.customerAt === null ? null : new Date(r.consent.customerAt).toISOString()) },
+  {
+    name: 'customerConsentAt',
+    value: (r) => (r.consent.customerAt === null ? null : new Date(r.consent.customerAt).toISOString()),
+  },
   { name: 'deviceConsent', value: (r) => r.consent.device },
-  { name: 'deviceConsentAt', value: (r) => (r.consent.deviceAt === null ? null : new Date(r.consent.deviceAt).toISOString()) },
+  {
+    name: 'deviceConsentAt',
+    value: (r) => (r.consent.deviceAt === null ? null : new Date(r.consent.deviceAt).toISOString()),
+  },
   { name: 'consentTextVersion', value: (r) => r.consent.textVersion },
   { name: 'bytesSent', value: (r) => r.bytesSent },
   { name: 'fumoResultCode', value: (r) => r.fumoResultCode },
@@ -281,27 +313,37 @@ export class AuditStore {
   }
 
   private lastHead(): { seq: number; hash: string } {
-    const head = this.ctx.db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as { seq: number; hash: string } | undefined;
+    const head = this.ctx.db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as
+      { seq: number; hash: string } | undefined;
     return head ?? { seq: 0, hash: GENESIS_HASH };
   }
 
   private lastEntry(): HistoryHead | undefined {
-    const r = this.ctx.db.prepare('SELECT seq, hash, record_id, kind, at FROM audit_chain ORDER BY seq DESC LIMIT 1').get() as
-      | { seq: number; hash: string; record_id: string; kind: string; at: number }
-      | undefined;
+    const r = this.ctx.db
+      .prepare('SELECT seq, hash, record_id, kind, at FROM audit_chain ORDER BY seq DESC LIMIT 1')
+      .get() as { seq: number; hash: string; record_id: string; kind: string; at: number } | undefined;
     return r ? { seq: r.seq, hash: r.hash, recordId: r.record_id, kind: r.kind, at: r.at } : undefined;
   }
 
   /** Append one signed chain entry and move the in-database head, in the caller's transaction. */
-  private appendEntry(kind: ChainEntry['kind'], recordId: string, value: AuditRecord | AuditEvent, at: number): { seq: number; body: string } {
+  private appendEntry(
+    kind: ChainEntry['kind'],
+    recordId: string,
+    value: AuditRecord | AuditEvent,
+    at: number,
+  ): { seq: number; body: string } {
     const head = this.lastHead();
     const seq = head.seq + 1;
     const hash = chainHash(head.hash, { seq, recordId, kind, at, record: value });
     const sig = this.key.sign(Buffer.from(hash, 'hex'));
     const body = canonicalJson(value);
     const db = this.ctx.db;
-    db.prepare('INSERT INTO audit_chain (seq, record_id, kind, at, body, prev_hash, hash, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(seq, recordId, kind, at, body, head.hash, hash, sig);
-    db.prepare('INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash').run(seq, hash);
+    db.prepare(
+      'INSERT INTO audit_chain (seq, record_id, kind, at, body, prev_hash, hash, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(seq, recordId, kind, at, body, head.hash, hash, sig);
+    db.prepare(
+      'INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash',
+    ).run(seq, hash);
     return { seq, body };
   }
 
@@ -331,7 +373,8 @@ export class AuditStore {
       if (f.state === 'unreadable') return;
       if (f.state === 'ok') {
         if (!f.signatureOk || f.head.seq >= last.seq) return;
-        const at = this.ctx.db.prepare('SELECT hash FROM audit_chain WHERE seq = ?').get(f.head.seq) as { hash: string } | undefined;
+        const at = this.ctx.db.prepare('SELECT hash FROM audit_chain WHERE seq = ?').get(f.head.seq) as
+          { hash: string } | undefined;
         if (!at || at.hash !== f.head.hash) return;
       } else if (last.seq > 1 && this.anchoredOnce()) {
         // The head file was there (this chain has more than its first entry signed by our key) and was removed.
@@ -345,7 +388,9 @@ export class AuditStore {
 
   /** Whether entries before the newest were already signed by this kiosk's key (so a head file was written for them). */
   private anchoredOnce(): boolean {
-    const r = this.ctx.db.prepare('SELECT hash, sig FROM audit_chain WHERE sig IS NOT NULL ORDER BY seq LIMIT 1').get() as { hash: string; sig: string } | undefined;
+    const r = this.ctx.db
+      .prepare('SELECT hash, sig FROM audit_chain WHERE sig IS NOT NULL ORDER BY seq LIMIT 1')
+      .get() as { hash: string; sig: string } | undefined;
     const last = this.lastEntry();
     if (!r || !last || r.hash === last.hash) return false;
     return this.key.verify(Buffer.from(r.hash, 'hex'), r.sig);
@@ -358,19 +403,31 @@ export class AuditStore {
 
   /** The hash of a record's newest chain entry (its check value on a receipt), or null. */
   entryHash(recordId: string): string | null {
-    const r = this.ctx.db.prepare('SELECT c.hash FROM audit_chain c JOIN audit_records r ON c.seq = r.last_seq WHERE r.id = ?').get(recordId) as { hash: string } | undefined;
+    const r = this.ctx.db
+      .prepare('SELECT c.hash FROM audit_chain c JOIN audit_records r ON c.seq = r.last_seq WHERE r.id = ?')
+      .get(recordId) as { hash: string } | undefined;
     return r?.hash ?? null;
   }
 
   /** Record a security event (a PIN failure, a lockout, an export ...) in the chain. */
   recordEvent(type: AuditEventType, data: AuditEventData = {}, actor: string | null = null): AuditEvent {
     const at = this.ctx.clock.now();
-    const event: AuditEvent = { id: `e-${at.toString(36)}-${hex(this.ctx.random.bytes(6))}`, type, at, actor, data };
+    const event: AuditEvent = {
+      id: `e-${at.toString(36)}-${hex(this.ctx.random.bytes(6))}`,
+      type,
+      at,
+      actor,
+      data,
+    };
     try {
-      this.ctx.db.transaction(() => {
-        const { seq, body } = this.appendEntry('event', event.id, event, at);
-        this.ctx.db.prepare('INSERT INTO audit_events (id, type, at, body, seq) VALUES (?, ?, ?, ?, ?)').run(event.id, event.type, event.at, body, seq);
-      }).immediate();
+      this.ctx.db
+        .transaction(() => {
+          const { seq, body } = this.appendEntry('event', event.id, event, at);
+          this.ctx.db
+            .prepare('INSERT INTO audit_events (id, type, at, body, seq) VALUES (?, ?, ?, ?, ?)')
+            .run(event.id, event.type, event.at, body, seq);
+        })
+        .immediate();
     } catch (e) {
       throw dbError(this.ctx, e);
     }
@@ -382,8 +439,12 @@ export class AuditStore {
   events(filter: { type?: AuditEventType; limit?: number } = {}): AuditEvent[] {
     const rows = (
       filter.type
-        ? this.ctx.db.prepare('SELECT body FROM audit_events WHERE type = ? ORDER BY seq DESC LIMIT ?').all(filter.type, filter.limit ?? -1)
-        : this.ctx.db.prepare('SELECT body FROM audit_events ORDER BY seq DESC LIMIT ?').all(filter.limit ?? -1)
+        ? this.ctx.db
+            .prepare('SELECT body FROM audit_events WHERE type = ? ORDER BY seq DESC LIMIT ?')
+            .all(filter.type, filter.limit ?? -1)
+        : this.ctx.db
+            .prepare('SELECT body FROM audit_events ORDER BY seq DESC LIMIT ?')
+            .all(filter.limit ?? -1)
     ) as { body: string }[];
     return rows.map((r) => JSON.parse(r.body) as AuditEvent);
   }
@@ -410,7 +471,12 @@ export class AuditStore {
     if (last) this.headFile.write(last);
     this.recordEvent(
       'history-reanchored',
-      { reason, previousSeq: previous.state === 'ok' ? previous.head.seq : null, previousHash: previous.state === 'ok' ? previous.head.hash : null, archivedAs },
+      {
+        reason,
+        previousSeq: previous.state === 'ok' ? previous.head.seq : null,
+        previousHash: previous.state === 'ok' ? previous.head.hash : null,
+        archivedAs,
+      },
       actor.name,
     );
     return { previous, archivedAs };
@@ -449,12 +515,14 @@ export class AuditStore {
       finishedAt: null,
     };
     try {
-      this.ctx.db.transaction(() => {
-        if (this.ctx.db.prepare('SELECT 1 FROM audit_records WHERE id = ?').get(id)) {
-          throw new KioskError('INVALID_REQUEST', { detail: `history record ${id} already exists` });
-        }
-        this.append('begin', record, now);
-      }).immediate();
+      this.ctx.db
+        .transaction(() => {
+          if (this.ctx.db.prepare('SELECT 1 FROM audit_records WHERE id = ?').get(id)) {
+            throw new KioskError('INVALID_REQUEST', { detail: `history record ${id} already exists` });
+          }
+          this.append('begin', record, now);
+        })
+        .immediate();
     } catch (e) {
       throw dbError(this.ctx, e);
     }
@@ -466,13 +534,16 @@ export class AuditStore {
     const now = this.ctx.clock.now();
     let out: AuditRecord | undefined;
     try {
-      this.ctx.db.transaction(() => {
-        const current = this.get(id);
-        if (!current) throw new KioskError('RECORD_NOT_FOUND', { detail: id });
-        if (current.status === 'complete') throw new KioskError('INVALID_REQUEST', { detail: `history record ${id} is already complete` });
-        out = fn(current);
-        this.append(kind, out, now);
-      }).immediate();
+      this.ctx.db
+        .transaction(() => {
+          const current = this.get(id);
+          if (!current) throw new KioskError('RECORD_NOT_FOUND', { detail: id });
+          if (current.status === 'complete')
+            throw new KioskError('INVALID_REQUEST', { detail: `history record ${id} is already complete` });
+          out = fn(current);
+          this.append(kind, out, now);
+        })
+        .immediate();
     } catch (e) {
       throw dbError(this.ctx, e);
     }
@@ -511,7 +582,8 @@ export class AuditStore {
   }
 
   get(id: string): AuditRecord | undefined {
-    const r = this.ctx.db.prepare('SELECT body FROM audit_records WHERE id = ?').get(id) as { body: string } | undefined;
+    const r = this.ctx.db.prepare('SELECT body FROM audit_records WHERE id = ?').get(id) as
+      { body: string } | undefined;
     return r ? (JSON.parse(r.body) as AuditRecord) : undefined;
   }
 
@@ -553,13 +625,17 @@ export class AuditStore {
     const w = this.where(filter);
     const limit = filter.limit ?? -1;
     const offset = filter.offset ?? 0;
-    const rows = this.ctx.db.prepare(`SELECT body FROM audit_records ${w.sql} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`).all(...w.args, limit, offset) as { body: string }[];
+    const rows = this.ctx.db
+      .prepare(`SELECT body FROM audit_records ${w.sql} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`)
+      .all(...w.args, limit, offset) as { body: string }[];
     return rows.map((r) => JSON.parse(r.body) as AuditRecord);
   }
 
   count(filter: AuditFilter = {}): number {
     const w = this.where({ ...filter, limit: undefined, offset: undefined });
-    return (this.ctx.db.prepare(`SELECT COUNT(*) AS n FROM audit_records ${w.sql}`).get(...w.args) as { n: number }).n;
+    return (
+      this.ctx.db.prepare(`SELECT COUNT(*) AS n FROM audit_records ${w.sql}`).get(...w.args) as { n: number }
+    ).n;
   }
 
   /** The chain entries in order (for export and inspection). */
@@ -595,10 +671,16 @@ export class AuditStore {
     const unsigned: number[] = [];
     const badSig: number[] = [];
     const latest = new Map<string, { body: string; seq: number; kind: string; value: unknown }>();
-    for (const r of db.prepare('SELECT * FROM audit_chain ORDER BY seq').iterate() as IterableIterator<ChainRow>) {
+    for (const r of db
+      .prepare('SELECT * FROM audit_chain ORDER BY seq')
+      .iterate() as IterableIterator<ChainRow>) {
       entries++;
-      if (r.seq !== expectSeq) problems.push(`chain entry ${expectSeq}${r.seq > expectSeq + 1 ? `..${r.seq - 1}` : ''} is missing`);
-      if (r.prev_hash !== prev) problems.push(`chain entry ${r.seq} does not follow the entry before it (an entry was removed or changed)`);
+      if (r.seq !== expectSeq)
+        problems.push(`chain entry ${expectSeq}${r.seq > expectSeq + 1 ? `..${r.seq - 1}` : ''} is missing`);
+      if (r.prev_hash !== prev)
+        problems.push(
+          `chain entry ${r.seq} does not follow the entry before it (an entry was removed or changed)`,
+        );
       let value: unknown;
       try {
         value = JSON.parse(r.body);
@@ -606,10 +688,18 @@ export class AuditStore {
         problems.push(`chain entry ${r.seq} is unreadable`);
       }
       if (value !== undefined) {
-        const h = chainHash(r.prev_hash, { seq: r.seq, recordId: r.record_id, kind: r.kind, at: r.at, record: value });
-        if (h !== r.hash || canonicalJson(value) !== r.body) problems.push(`chain entry ${r.seq} (record ${r.record_id}) was changed after it was written`);
+        const h = chainHash(r.prev_hash, {
+          seq: r.seq,
+          recordId: r.record_id,
+          kind: r.kind,
+          at: r.at,
+          record: value,
+        });
+        if (h !== r.hash || canonicalJson(value) !== r.body)
+          problems.push(`chain entry ${r.seq} (record ${r.record_id}) was changed after it was written`);
         const id = value && typeof value === 'object' ? (value as { id?: unknown }).id : undefined;
-        if (id !== r.record_id) problems.push(`chain entry ${r.seq} names record ${r.record_id} but holds ${String(id)}`);
+        if (id !== r.record_id)
+          problems.push(`chain entry ${r.seq} names record ${r.record_id} but holds ${String(id)}`);
       }
       // Entries after the signed head must carry the kiosk's signature; earlier ones are covered by the head's hash.
       if (r.sig === null) {
@@ -621,18 +711,30 @@ export class AuditStore {
       expectSeq = r.seq + 1;
       lastSeq = r.seq;
     }
-    if (unsigned.length) problems.push(`chain ${unsigned.length === 1 ? `entry ${unsigned[0]} is` : `entries ${unsigned.join(', ')} are`} not signed by this kiosk (written outside the kiosk)`);
-    if (badSig.length) problems.push(`chain ${badSig.length === 1 ? `entry ${badSig[0]} does` : `entries ${badSig.join(', ')} do`} not carry this kiosk's signature (written or changed outside the kiosk)`);
-    const head = db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as { seq: number; hash: string } | undefined;
-    if (entries === 0 && head) problems.push(`the history is empty but its head says ${head.seq} entries were written`);
+    if (unsigned.length)
+      problems.push(
+        `chain ${unsigned.length === 1 ? `entry ${unsigned[0]} is` : `entries ${unsigned.join(', ')} are`} not signed by this kiosk (written outside the kiosk)`,
+      );
+    if (badSig.length)
+      problems.push(
+        `chain ${badSig.length === 1 ? `entry ${badSig[0]} does` : `entries ${badSig.join(', ')} do`} not carry this kiosk's signature (written or changed outside the kiosk)`,
+      );
+    const head = db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as
+      { seq: number; hash: string } | undefined;
+    if (entries === 0 && head)
+      problems.push(`the history is empty but its head says ${head.seq} entries were written`);
     if (entries > 0 && !head) problems.push('the history head is missing');
     if (entries > 0 && head && (head.seq !== expectSeq - 1 || head.hash !== prev)) {
-      problems.push(`the history head says entry ${head.seq} is the last, the chain ends at ${expectSeq - 1} (entries at the end were removed or added)`);
+      problems.push(
+        `the history head says entry ${head.seq} is the last, the chain ends at ${expectSeq - 1} (entries at the end were removed or added)`,
+      );
     }
 
     let records = 0;
     const seenRecord = new Set<string>();
-    for (const row of db.prepare('SELECT * FROM audit_records').iterate() as IterableIterator<Record<string, unknown>>) {
+    for (const row of db.prepare('SELECT * FROM audit_records').iterate() as IterableIterator<
+      Record<string, unknown>
+    >) {
       records++;
       const id = String(row.id);
       seenRecord.add(id);
@@ -641,23 +743,31 @@ export class AuditStore {
         problems.push(`record ${id} has no entry in the chain (it was added outside the kiosk)`);
         continue;
       }
-      if (l.body !== row.body) problems.push(`record ${id} differs from its last chain entry (it was edited)`);
+      if (l.body !== row.body)
+        problems.push(`record ${id} differs from its last chain entry (it was edited)`);
       const rec = l.value as AuditRecord | undefined;
       if (!rec) continue;
       for (const [col, v] of Object.entries(row)) {
         const c = RECORD_COLUMNS[col];
         if (!c) {
-          problems.push(`record ${id} has a column ${col} that the chain does not cover (the table was changed outside the kiosk)`);
+          problems.push(
+            `record ${id} has a column ${col} that the chain does not cover (the table was changed outside the kiosk)`,
+          );
           continue;
         }
         if (col === 'body') continue;
         const want = c.expect(rec, l);
-        if (v !== want) problems.push(`record ${id}: its ${c.label} column was edited (it says ${shown(v)}, the chain says ${shown(want)})`);
+        if (v !== want)
+          problems.push(
+            `record ${id}: its ${c.label} column was edited (it says ${shown(v)}, the chain says ${shown(want)})`,
+          );
       }
     }
     let events = 0;
     const seenEvent = new Set<string>();
-    for (const row of db.prepare('SELECT * FROM audit_events').iterate() as IterableIterator<Record<string, unknown>>) {
+    for (const row of db.prepare('SELECT * FROM audit_events').iterate() as IterableIterator<
+      Record<string, unknown>
+    >) {
       events++;
       const id = String(row.id);
       seenEvent.add(id);
@@ -670,46 +780,74 @@ export class AuditStore {
       if (!ev) continue;
       for (const [col, v] of Object.entries(row)) {
         const want = EVENT_COLUMNS[col];
-        if (!want) problems.push(`event ${id} has a column ${col} that the chain does not cover (the table was changed outside the kiosk)`);
+        if (!want)
+          problems.push(
+            `event ${id} has a column ${col} that the chain does not cover (the table was changed outside the kiosk)`,
+          );
         else if (v !== want(ev, l)) problems.push(`event ${id}: its ${col} column was edited`);
       }
     }
     for (const [id, l] of latest) {
-      if (l.kind === 'event' ? !seenEvent.has(id) : !seenRecord.has(id)) problems.push(`${l.kind === 'event' ? 'event' : 'record'} ${id} is in the chain but was deleted`);
+      if (l.kind === 'event' ? !seenEvent.has(id) : !seenRecord.has(id))
+        problems.push(`${l.kind === 'event' ? 'event' : 'record'} ${id} is in the chain but was deleted`);
     }
 
     // The anchor outside the database.
     const file = this.headFile.file;
     if (headFile.state === 'missing') {
-      if (entries > 0 || this.key.exists()) problems.push(`the signed history head file ${file} is missing (it was deleted, or the data folder was copied without it)`);
+      if (entries > 0 || this.key.exists())
+        problems.push(
+          `the signed history head file ${file} is missing (it was deleted, or the data folder was copied without it)`,
+        );
     } else if (headFile.state === 'unreadable') {
       problems.push(`the signed history head file ${file} cannot be used: ${headFile.problem}`);
     } else if (!headFile.signatureOk) {
-      problems.push(`the history head file ${file} does not carry this kiosk's signature (it was edited or replaced)`);
+      problems.push(
+        `the history head file ${file} does not carry this kiosk's signature (it was edited or replaced)`,
+      );
     } else if (anchor) {
       if (lastSeq < anchor.seq) {
         const missing = anchor.seq - lastSeq;
         const range = missing === 1 ? `entry ${anchor.seq}` : `entries ${lastSeq + 1}..${anchor.seq}`;
         if (entries === 0) {
-          problems.push(`the database holds no history, but the signed head says ${anchor.seq} entries were written: the database was emptied or replaced`);
+          problems.push(
+            `the database holds no history, but the signed head says ${anchor.seq} entries were written: the database was emptied or replaced`,
+          );
         } else if (seenRecord.has(anchor.recordId) || seenEvent.has(anchor.recordId)) {
           problems.push(
             `a committed change was lost: the history ends at entry ${lastSeq} but the signed head says ${anchor.seq} (${range} missing; the last was the ${anchor.kind} of record ${anchor.recordId}, which the database holds in an earlier state), as when the write-ahead log or the database file is damaged`,
           );
         } else {
-          problems.push(`the newest history was removed: record ${anchor.recordId} and ${range} are gone from the end of the chain (it ends at entry ${lastSeq}, the signed head says ${anchor.seq})`);
+          problems.push(
+            `the newest history was removed: record ${anchor.recordId} and ${range} are gone from the end of the chain (it ends at entry ${lastSeq}, the signed head says ${anchor.seq})`,
+          );
         }
       } else if (anchorHashInDb !== anchor.hash) {
-        problems.push(`chain entry ${anchor.seq} is not the one the signed head names: the history was rewritten`);
+        problems.push(
+          `chain entry ${anchor.seq} is not the one the signed head names: the history was rewritten`,
+        );
       }
     }
-    return { ok: problems.length === 0, entries, records, headHash: entries ? prev : null, events, anchor: anchor ? { seq: anchor.seq, hash: anchor.hash } : null, problems };
+    return {
+      ok: problems.length === 0,
+      entries,
+      records,
+      headHash: entries ? prev : null,
+      events,
+      anchor: anchor ? { seq: anchor.seq, hash: anchor.hash } : null,
+      problems,
+    };
   }
 
   /** Throw HISTORY_TAMPERED when verify() finds problems. */
   assertIntact(): ChainCheck {
     const c = this.verify();
-    if (!c.ok) throw new KioskError('HISTORY_TAMPERED', { detail: c.problems.slice(0, 3).join('; ') + (c.problems.length > 3 ? ` and ${c.problems.length - 3} more` : '') });
+    if (!c.ok)
+      throw new KioskError('HISTORY_TAMPERED', {
+        detail:
+          c.problems.slice(0, 3).join('; ') +
+          (c.problems.length > 3 ? ` and ${c.problems.length - 3} more` : ''),
+      });
     return c;
   }
 
@@ -737,8 +875,11 @@ export class AuditStore {
 
   /** The history entry that last wrote the record (the chain head at that moment): receipts print and sign it. */
   chainEntryOf(id: string): { seq: number; hash: string } | null {
-    const row = this.ctx.db.prepare('SELECT seq, hash FROM audit_chain WHERE seq = (SELECT last_seq FROM audit_records WHERE id = ?)').get(id) as { seq: number; hash: string } | undefined;
+    const row = this.ctx.db
+      .prepare(
+        'SELECT seq, hash FROM audit_chain WHERE seq = (SELECT last_seq FROM audit_records WHERE id = ?)',
+      )
+      .get(id) as { seq: number; hash: string } | undefined;
     return row ?? null;
   }
-
 }

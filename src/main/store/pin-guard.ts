@@ -68,6 +68,20 @@ export class PinGuard {
     return s;
   }
 
+  /** Until when `subject` is locked out (epoch ms), or null when it is not locked now. */
+  lockedUntil(subject: string): number | null {
+    const now = this.clock.now();
+    const s = this.state(subject, now);
+    return s.lockedUntil > now ? s.lockedUntil : null;
+  }
+
+  /** End `subject`'s lockout and wait and forget its wrong PINs (an administrator's act). Returns whether it was locked. */
+  clear(subject: string): boolean {
+    const was = this.lockedUntil(subject) !== null;
+    this.keeper.put(subject, FRESH_GUARD_STATE);
+    return was;
+  }
+
   /**
    * Ask to check a PIN for `subject`. Returns a refusal (no check may run now) or a ticket whose
    * `done(right)` must be called once with the check's outcome.

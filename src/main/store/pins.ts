@@ -8,6 +8,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { KioskError } from '../../core/errors';
+import { PIN_MAX_LENGTH, PIN_MIN_LENGTH } from '../../shared/pin-rules';
 import type { AuditStore } from './audit';
 import { dbError, type StoreContext } from './context';
 import { storeFailure } from './errors';
@@ -17,9 +18,7 @@ import type { SettingsStore } from './settings';
 
 export type PinRole = 'technician' | 'admin';
 
-/** Shortest PIN per role: an administrator's guards more. */
-export const PIN_MIN_LENGTH: Record<PinRole, number> = { technician: 4, admin: 6 };
-export const PIN_MAX_LENGTH = 12;
+export { PIN_MAX_LENGTH, PIN_MIN_LENGTH };
 
 /** scrypt cost: 2^14 x 8 x 128 bytes = 16 MiB and some tens of milliseconds per hash. */
 export const DEFAULT_SCRYPT: Required<Pick<ScryptOptions, 'N' | 'r' | 'p'>> & { keylen: number } = { N: 16384, r: 8, p: 1, keylen: 32 };
@@ -146,7 +145,7 @@ export class PinStore {
     if (problem) throw new KioskError('INVALID_REQUEST', { detail: problem });
     const others = this.rows().filter((r) => r.name !== name);
     const taken = await Promise.all(others.map((r) => PinStore.matches(r, pin)));
-    if (taken.some((t) => t)) throw new KioskError('INVALID_REQUEST', { detail: 'another person already uses this PIN; choose a different one' });
+    if (taken.some((t) => t)) throw new KioskError('PIN_TAKEN');
     const salt = randomBytes(16);
     const hash = await scryptAsync(pin, salt, this.scryptParams);
     const { keylen: _k, ...cost } = this.scryptParams;
@@ -169,12 +168,38 @@ export class PinStore {
     return gone;
   }
 
+  /** Who last set `name`'s PIN, from the history (null when not recorded, e.g. moved from the old file). */
+  setBy(name: string): string | null {
+    const event = this.audit.events({ type: 'pin-set' }).find((e) => e.data['name'] === name);
+    return event?.actor ?? null;
+  }
+
+  /** Until when logging in is locked: as `name` when given, otherwise logging in by PIN alone (the bench). Null: not locked. */
+  lockedUntil(name?: string): number | null {
+    return this.guard.lockedUntil(PinStore.subject(name));
+  }
+
+  /**
+   * End a lockout (and the wait after wrong PINs): `name`'s, or without a name the bench's
+   * login. Recorded in the history with who did it. Returns whether it was locked.
+   */
+  unlock(name: string | undefined, actor: string | null = null): boolean {
+    const subject = PinStore.subject(name);
+    const was = this.guard.clear(subject);
+    this.audit.recordEvent('pin-unlocked', { subject, wasLocked: was }, actor);
+    return was;
+  }
+
+  private static subject(name: string | undefined): string {
+    return name !== undefined ? `user:${name}` : 'login';
+  }
+
   /**
    * Check a PIN (of `name` when given, otherwise of whoever has it) through the guard. Every
    * wrong PIN and every lockout is recorded in the history (never the PIN tried).
    */
   async verify(input: { pin: string; name?: string }): Promise<PinVerifyResult> {
-    const subject = input.name !== undefined ? `user:${input.name}` : 'login';
+    const subject = PinStore.subject(input.name);
     const ticket = this.guard.begin(subject);
     if (!('done' in ticket)) return this.refused(ticket.code, ticket.retryAfterMs);
     let who: PinRow | undefined;

@@ -10,6 +10,8 @@ import type {
   DeviceView,
   HistoryFilter,
   JobView,
+  PeopleView,
+  Role,
   Result,
   SettingsPatch,
 } from '../../shared/api';
@@ -22,6 +24,7 @@ import {
   usePendingConsent as usePendingSlice,
   useSession as useSessionSlice,
   useSettings as useSettingsSlice,
+  usePeopleStore,
   useTrustStore,
 } from '../store';
 
@@ -36,6 +39,8 @@ export const useSession = useSessionSlice;
 export const useSettings = useSettingsSlice;
 export const useCatalog = useCatalogSlice;
 export const useTrust = useTrustStore;
+/** Who has a PIN (administrators; null until loadPeople has answered). */
+export const usePeople = (): PeopleView | null => usePeopleStore();
 /** Changes whenever a history record is added (the history screen reloads its page then). */
 export const useHistoryVersion = (): string => useKioskStore(useShallow((s) => s.history.recent.map((r) => `${r.id}:${r.result ?? ''}`).join('|')));
 
@@ -55,6 +60,16 @@ export const kioskActions = {
   removeBundle: (bundleId: string) => kioskApi().catalog.remove({ bundleId }),
   addKey: (name: string, publicKey: string) => kioskApi().trust.add({ name, publicKey }),
   removeKey: (keyId: string) => kioskApi().trust.remove({ keyId }),
+  /** Load who has a PIN into the store; later changes arrive as people:changed. */
+  loadPeople: async () => {
+    const r = await kioskApi().people.list();
+    if (r.ok) useKioskStore.getState().setPeople(r.value);
+    return okVoid(r);
+  },
+  setPin: (name: string, role: Role, pin: string) => kioskApi().people.setPin({ name, role, pin }),
+  removePerson: (name: string) => kioskApi().people.remove({ name }),
+  /** End a lockout: `name`'s, or without a name logging in on the bench. */
+  unlock: async (name?: string) => okVoid(await kioskApi().people.unlock(name === undefined ? {} : { name })),
   saveSettings: (patch: SettingsPatch) => kioskApi().settings.set(patch),
   /** The print queues of the kiosk computer, to choose the receipt printer from. */
   listPrinters: () => kioskApi().settings.printers(),

@@ -10,6 +10,7 @@ export const useKioskStore = create<KioskState>()((set) => ({
   applySnapshot: (snapshot) => set((s) => reduceSnapshot(s, snapshot, Date.now())),
   applyEvent: (message) => set((s) => reduceEvent(s, message, Date.now())),
   setConnectionStatus: (status) => set((s) => ({ connection: { ...s.connection, status } })),
+  setPeople: (view) => set({ people: { current: view } }),
   setSnapshotError: (error) => set((s) => ({ connection: { ...s.connection, error } })),
   clearCustomer: () =>
     set((s) => ({ consent: { ...s.consent, customerRequestId: null, customerJobId: null } })),

@@ -133,11 +133,14 @@ export function reduceEvent(data: KioskData, m: KioskEventMessage, now = 0): Kio
       };
     }
     case 'auth:changed':
-      return { ...data, session: { current: m.payload } };
+      // Another login may not see who has a PIN: the list is loaded again by whoever may.
+      return { ...data, session: { current: m.payload }, people: { current: null } };
     case 'catalog:changed':
       return { ...data, catalog: { ...data.catalog, bundles: m.payload } };
     case 'trust:changed':
       return { ...data, catalog: { ...data.catalog, trust: m.payload } };
+    case 'people:changed':
+      return { ...data, people: { current: m.payload } };
     case 'settings:changed':
       return { ...data, settings: { current: m.payload } };
     case 'history:added':

@@ -73,6 +73,7 @@ export const useRole = (): Role | null => useKioskStore(selectRole);
 export const useSettings = () => useKioskStore((s) => s.settings.current);
 export const useCatalog = () => useKioskStore((s) => s.catalog.bundles);
 export const useTrustStore = () => useKioskStore((s) => s.catalog.trust);
+export const usePeopleStore = () => useKioskStore((s) => s.people.current);
 export const useRecentHistory = () => useKioskStore((s) => s.history.recent);
 
 /** What a person sees of a job's progress (bar, label, speed, time left), see ./progress. */

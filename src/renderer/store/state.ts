@@ -15,6 +15,7 @@ import type {
   SessionView,
   Settings,
   Snapshot,
+  PeopleView,
   TrustedKey,
 } from '../../shared/api';
 import type { ConnectionStatus } from '../bridge/types';
@@ -66,6 +67,11 @@ export interface CatalogSlice {
   catalog: { bundles: BundleView[]; trust: TrustedKey[] };
 }
 
+export interface PeopleSlice {
+  /** Who has a PIN, once an administrator's screen has loaded it (null: not loaded, or not an administrator). */
+  people: { current: PeopleView | null };
+}
+
 export interface SettingsSlice {
   settings: { current: Settings | null };
 }
@@ -82,6 +88,7 @@ export type KioskData = ConnectionSlice &
   ProgressSlice &
   SessionSlice &
   CatalogSlice &
+  PeopleSlice &
   SettingsSlice &
   HistorySlice;
 
@@ -90,6 +97,8 @@ export interface KioskActions {
   applyEvent(message: KioskEventMessage): void;
   setConnectionStatus(status: ConnectionStatus): void;
   setSnapshotError(error: ApiError | null): void;
+  /** The people list an administrator's screen loaded (people.list). */
+  setPeople(view: PeopleView): void;
   /** The customer display goes back to its start (idle timeout, done). */
   clearCustomer(): void;
   /** Back to the initial state (tests). */
@@ -109,6 +118,7 @@ export function initialData(): KioskData {
     progress: { byJob: {} },
     session: { current: null },
     catalog: { bundles: [], trust: [] },
+    people: { current: null },
     settings: { current: null },
     history: { recent: [] },
   };

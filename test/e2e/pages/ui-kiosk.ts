@@ -38,7 +38,7 @@ export class BenchPage {
   async act(portId: string, action: 'start' | 'handToCustomer' | 'cancel' | 'retry'): Promise<void> {
     await this.card(portId).getByTestId(`action-${action}`).click();
   }
-  async nav(view: 'bench' | 'catalog' | 'trust' | 'slots' | 'settings' | 'history'): Promise<void> {
+  async nav(view: 'bench' | 'catalog' | 'trust' | 'slots' | 'people' | 'settings' | 'history'): Promise<void> {
     // The administrator's screens are tabs under "Administration" in the menu.
     const tab = this.page.getByTestId(`nav-${view}`);
     if (!(await tab.isVisible())) await this.page.getByTestId('nav-admin').click();

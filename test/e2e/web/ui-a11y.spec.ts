@@ -21,9 +21,34 @@ test.describe('accessibility', () => {
     await bench.act('port-1', 'start');
     await expect(bench.card('port-1').getByTestId('action-handToCustomer')).toBeVisible();
     await expectAccessible(bench.page, 'bench with devices');
-    for (const view of ['catalog', 'trust', 'settings', 'history'] as const) {
+    for (const view of ['catalog', 'trust', 'people', 'settings', 'history'] as const) {
       await bench.nav(view);
       await expectAccessible(bench.page, view);
+    }
+  });
+
+  test('axe finds nothing on the People screen with a lockout, a refusal and a remove being asked', async ({ bench, backend }) => {
+    await bench.loginAsAdmin();
+    backend.pins.lock(Date.UTC(2030, 0, 1));
+    await bench.nav('people');
+    await expect(bench.page.getByTestId('login-locked')).toBeVisible();
+    await bench.page.getByTestId('person-name').fill('Sam');
+    await bench.page.getByTestId('person-pin').fill('12');
+    await bench.page.getByTestId('person-pin-again').fill('12');
+    await bench.page.getByTestId('person-save').click();
+    await expect(bench.page.getByTestId('person-error')).toBeVisible();
+    await bench.page.locator('[data-testid="person-row"][data-name="Toni Tech"]').getByTestId('remove').click();
+    await expect(bench.page.getByTestId('remove-confirm')).toBeVisible();
+    await expectAccessible(bench.page, 'people with a lockout, a refusal and a remove asked');
+    for (const button of await bench.page.getByTestId('screen-people').getByRole('button').all()) {
+      const box = await button.boundingBox();
+      if (!box) continue;
+      expect(box.height, await button.innerText()).toBeGreaterThanOrEqual(44);
+      expect(box.width, await button.innerText()).toBeGreaterThanOrEqual(44);
+    }
+    for (const id of ['person-name', 'person-role', 'person-pin', 'person-pin-again']) {
+      const box = await bench.page.getByTestId(id).boundingBox();
+      expect(box!.height, id).toBeGreaterThanOrEqual(44);
     }
   });
 

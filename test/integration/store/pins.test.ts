@@ -47,7 +47,7 @@ describe('PINs in the store', () => {
     await expect(store.pins.set('anna', 'admin', '4829')).rejects.toThrow(/an administrator PIN is 6 to 12 digits/);
     await expect(store.pins.set('tom', 'technician', '582')).rejects.toThrow(/a technician PIN is 4 to 12 digits/);
     await store.pins.set('tom', 'technician', '5821');
-    await expect(store.pins.set('ben', 'technician', '5821')).rejects.toThrow(/another person already uses this PIN/);
+    await expect(store.pins.set('ben', 'technician', '5821')).rejects.toMatchObject({ code: 'PIN_TAKEN' });
     expect(store.pins.list().map((p) => p.name)).toEqual(['tom']);
   });
 

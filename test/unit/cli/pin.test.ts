@@ -55,7 +55,7 @@ describe('fumo-kiosk pin', () => {
     expect(await main(['pin', 'set', 'ben', '--data', data], io('5821\n').io)).toBe(0);
     const shared = io('5821\n');
     expect(await main(['pin', 'set', 'cleo', '--data', data], shared.io)).toBe(2);
-    expect(shared.err()).toContain('another person already uses this PIN');
+    expect(shared.err()).toContain('Another person already uses this PIN');
     const role = io('123456\n');
     expect(await main(['pin', 'set', 'ben', '--role', 'boss', '--data', data], role.io)).toBe(2);
     expect(role.err()).toContain('technician or admin');

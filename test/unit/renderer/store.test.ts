@@ -94,6 +94,17 @@ describe('store reducers', () => {
     expect(selectOverallProgress(d)).toBeCloseTo(1000 / 4000);
   });
 
+  it('keeps the people list an administrator loaded, replaces it on people:changed and forgets it on a login change', () => {
+    const people = { people: [{ name: 'ada', role: 'admin' as const, pinSetAt: 1, pinSetBy: null, lockedUntil: null }], loginLockedUntil: null };
+    let d = reduceEvent(initialData(), { event: 'people:changed', payload: people });
+    expect(d.people.current).toEqual(people);
+    const more = { ...people, loginLockedUntil: 99 };
+    d = reduceEvent(d, { event: 'people:changed', payload: more });
+    expect(d.people.current?.loginLockedUntil).toBe(99);
+    d = reduceEvent(d, { event: 'auth:changed', payload: null });
+    expect(d.people.current).toBeNull();
+  });
+
   it('follows a consent request from handover to answer', () => {
     const req = {
       requestId: 'r1',

@@ -8,6 +8,7 @@ import { setDocumentLanguage, SUPPORTED_LANGUAGES } from '../../i18n';
 import { BenchSlotsScreen } from '../admin/BenchSlotsScreen';
 import { CatalogScreen } from '../admin/CatalogScreen';
 import { HistoryScreen } from '../admin/HistoryScreen';
+import { PeopleScreen } from '../admin/PeopleScreen';
 import { SettingsScreen } from '../admin/SettingsScreen';
 import { TrustScreen } from '../admin/TrustScreen';
 import { kioskActions, useSession } from '../kiosk-hooks';
@@ -23,9 +24,9 @@ import {
 } from './handover';
 import { LoginScreen } from './LoginScreen';
 
-type View = 'bench' | 'catalog' | 'trust' | 'slots' | 'settings' | 'history';
+type View = 'bench' | 'catalog' | 'trust' | 'slots' | 'people' | 'settings' | 'history';
 /** An administrator's screens: one "Administration" entry in the menu, then a tab for each. */
-const ADMIN_VIEWS: View[] = ['catalog', 'trust', 'slots', 'settings'];
+const ADMIN_VIEWS: View[] = ['catalog', 'trust', 'slots', 'people', 'settings'];
 type MenuEntry = View | 'admin';
 
 /** The technician area (route /tech): login, then the bench; administrators also see the admin screens. */
@@ -102,6 +103,7 @@ export function TechApp(_props: { path?: string }) {
         {current === 'catalog' ? <CatalogScreen /> : null}
         {current === 'trust' ? <TrustScreen /> : null}
         {current === 'slots' ? <BenchSlotsScreen /> : null}
+        {current === 'people' ? <PeopleScreen /> : null}
         {current === 'settings' ? <SettingsScreen /> : null}
         {current === 'history' ? <HistoryScreen /> : null}
       </main>
