@@ -74,11 +74,20 @@ export function dmListenRefusal(a: DmListenAddress): string | undefined {
   return `the DM endpoint serves ${a.host} only over HTTPS (install a certificate and key: --dm-cert FILE --dm-key FILE), or over plain HTTP once an administrator marks it as a phone cable's interface (--dm-cable ${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port})`;
 }
 
+/** Where a phone's session came in. */
+export interface DmSessionOrigin {
+  /** The phone's IP address. */
+  remoteAddress: string | undefined;
+  /** The kiosk's own address the session arrived at. */
+  localAddress: string | undefined;
+  /** The address is served over plain HTTP (loopback, or a phone cable's interface), not HTTPS. */
+  plainHttp: boolean;
+}
+
 export interface DmEndpointOptions {
   listen: DmListenAddress[];
   sessionOptions(): ServerSessionOptions;
-  /** `remoteAddress`: the phone's IP address as its session came in. */
-  onSession(session: DmSession, remoteAddress: string | undefined): void;
+  onSession(session: DmSession, origin: DmSessionOrigin): void;
   clock: Clock;
   random: RandomSource;
   log(line: string): void;
@@ -100,7 +109,7 @@ export class DmEndpoint {
       const server = new HttpDmServer({ host: a.host, port: a.port, clock: this.o.clock, random: this.o.random, ...(a.tls ? { tls: a.tls } : {}) });
       server.on('session', (link) => {
         acceptHttpSession(link, this.o.sessionOptions()).then(
-          (session) => this.o.onSession(session, link.remoteAddress),
+          (session) => this.o.onSession(session, { remoteAddress: link.remoteAddress, localAddress: link.localAddress, plainHttp: !a.tls }),
           (e: unknown) => this.o.log(`DM endpoint: a session was refused (${e instanceof Error ? e.message : String(e)})`),
         );
       });
