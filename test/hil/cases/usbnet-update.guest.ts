@@ -6,9 +6,11 @@
  * MAC; the kiosk serves its DM endpoint there as a cable's interface (--dm-cable). The phone
  * calls in, appears on the bench as http:<DevId>, the operator consents, the phone fetches its
  * package from its PkgURL on the same interface, installs, reboots, reports 1226, and both sides
- * say it runs the new version. The phone lives in a network namespace of its own: the interface
- * byte counters on both ends show the package crossed the USB link, and the kiosk's loopback shows
- * it did not go there.
+ * say it runs the new version. The phone's reboot re-enumerates the link: the kiosk's end comes
+ * back as a new interface, gets its address again from the udev rule, and the kiosk's endpoint
+ * hears the phone on it. The phone lives in a network namespace of its own: the interface byte
+ * counters on both ends show the package crossed the USB link, and the kiosk's loopback shows it
+ * did not go there.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
   service.store.accounts.ensure({ deviceId: account.devId, serverId: account.serverId, clientName: account.clientName, clientSecret: account.clientSecret, serverName: account.serverName, serverSecret: account.serverSecret, authType: 'md5' });
   await importDemoCatalog(service.store);
   service.setConsentResponder(async () => ({ accepted: true, by: 'operator', schedule: 'now' }));
+  const ifindex0 = readFileSync(`/sys/class/net/${kioskIf}/ifindex`, 'utf8').trim();
   const kiosk0 = sysCounters(kioskIf);
   const lo0 = sysCounters('lo');
   const phone0 = procCounters(phonePid, phoneIf);
@@ -142,9 +145,19 @@ async function main(): Promise<void> {
   const size = statSync(service.store.catalog.get(end.offer!.bundleId)!.filePath).size;
   check(served[0]!.bytesServed === size, `the whole package served (${served[0]!.bytesServed} of ${size} bytes)`);
 
+  // The phone's reboot took the kiosk's end away; it came back as a new interface with its address.
+  const ifindex1 = readFileSync(`/sys/class/net/${kioskIf}/ifindex`, 'utf8').trim();
+  check(ifindex1 !== ifindex0, `${kioskIf} re-enumerated with the phone's reboot (ifindex ${ifindex0}, now ${ifindex1})`);
+  const addrsAfter = (networkInterfaces()[kioskIf] ?? []).map((a) => a.address);
+  check(addrsAfter.includes(kioskAddr), `${kioskIf} holds ${kioskAddr} again (has ${addrsAfter.join(', ')})`);
+
   // Every byte between the kiosk and the phone crossed the gadget: the package went out of the
-  // kiosk's cdc_ncm interface and into the phone's, not over the kiosk's loopback.
-  const kioskNet = delta(kiosk0, sysCounters(kioskIf));
+  // kiosk's cdc_ncm interface and into the phone's, not over the kiosk's loopback. The kiosk's
+  // end is counted up to the reboot (the phone noted it), the phone's end throughout.
+  const atReboot = JSON.parse(readFileSync('/tmp/usbnet-at-reboot.json', 'utf8')) as { kiosk?: Counters; phone?: Counters };
+  check(atReboot.kiosk && atReboot.phone, `both ends counted at the reboot (got ${JSON.stringify(atReboot)})`);
+  const kioskNet = delta(kiosk0, atReboot.kiosk);
+  const kioskAfter = sysCounters(kioskIf);
   const phoneNet = delta(phone0, procCounters(phonePid, phoneIf));
   const loNet = delta(lo0, sysCounters('lo'));
   check(kioskNet.tx >= size, `${kioskIf} sent at least the package (${kioskNet.tx} bytes for ${size})`);
@@ -162,7 +175,7 @@ async function main(): Promise<void> {
     finalVersion: end.finalVersion,
     packageBytes: size,
     pkgUrlHost: pkgUrl.host,
-    kioskIf: { name: kioskIf, ...kioskNet },
+    kioskIf: { name: kioskIf, ...kioskNet, afterReboot: kioskAfter, ifindex: [Number(ifindex0), Number(ifindex1)] },
     phoneIf: { name: phoneIf, ...phoneNet },
     lo: loNet,
   });

@@ -5,8 +5,8 @@
 # kernel, so the phone's end (the gadget's interface) goes into a network namespace of its own:
 # nothing but the USB link joins it to the kiosk's side, and every byte between them crosses the
 # gadget. The kiosk's end (the cdc_ncm interface the host stack makes) is found by the MAC the
-# gadget gives it, never by its name; then both ends get their addresses, as a kiosk's network
-# configuration matching that MAC would do. What was found goes to /tmp/usbnet.env for the case.
+# gadget gives it, never by its name, and gets its address from a udev rule matching that MAC, as
+# a kiosk's network configuration would. What was found goes to /tmp/usbnet.env for the case.
 # The phone (usbnet-phone.mjs, root, in the phone's namespace, in the background) calls the
 # kiosk's DM endpoint at 192.168.7.1.
 set -e
@@ -42,6 +42,21 @@ mkdir -p "$G/functions/ncm.phone"
 echo "$PHONE_MAC" > "$G/functions/ncm.phone/dev_addr"
 echo "$KIOSK_MAC" > "$G/functions/ncm.phone/host_addr"
 ln -s "$G/functions/ncm.phone" "$G/configs/c.1/"
+# The kiosk's network configuration: the cable's interface, matched by the MAC the phone gives
+# it, gets the kiosk's address each time it appears (the phone's reboot takes it away).
+# The program runs once udev has named the interface: it finds it by the MAC again.
+cat > /run/fumo-usbnet-up.sh <<EOF
+#!/bin/sh
+for n in /sys/class/net/*; do
+  if [ "\$(cat "\$n/address" 2>/dev/null)" = "$KIOSK_MAC" ]; then
+    /usr/sbin/ip addr replace $KIOSK_ADDR/24 dev "\${n##*/}" && /usr/sbin/ip link set "\${n##*/}" up
+    echo "\${n##*/} $KIOSK_ADDR (\$?)" >> /run/fumo-usbnet-up.log
+  fi
+done
+EOF
+chmod 0755 /run/fumo-usbnet-up.sh
+printf '%s\n' "SUBSYSTEM==\"net\", ACTION==\"add\", ATTR{address}==\"$KIOSK_MAC\", RUN+=\"/run/fumo-usbnet-up.sh\"" > /run/udev/rules.d/80-fumo-usbnet.rules
+udevadm control --reload
 echo "$UDC" > "$G/UDC"
 PHONE_IF="$(cat "$G/functions/ncm.phone/ifname")"
 # The host side enumerates a moment after the bind: look for the MAC (bounded, 60 s).
@@ -61,6 +76,7 @@ if [ -z "$KIOSK_IF" ]; then
 fi
 # udev may still rename it (enx<MAC>): once its events are done, the name by MAC again.
 udevadm settle --timeout=30
+cat /run/fumo-usbnet-up.log 2>/dev/null || echo "usbnet-setup: the udev rule has not run" >&2
 for n in /sys/class/net/*; do
   if [ "$(cat "$n/address" 2>/dev/null)" = "$KIOSK_MAC" ]; then KIOSK_IF="$(basename "$n")"; fi
 done
@@ -69,9 +85,6 @@ ip link set "$PHONE_IF" netns phone
 ip -n phone link set lo up
 ip -n phone addr add "$PHONE_ADDR/24" dev "$PHONE_IF"
 ip -n phone link set "$PHONE_IF" up
-ip addr add "$KIOSK_ADDR/24" dev "$KIOSK_IF"
-ip link set "$KIOSK_IF" up
-udevadm settle --timeout=30
 ip -o addr show dev "$KIOSK_IF"
 ip -n phone -o addr show dev "$PHONE_IF"
 {
@@ -86,4 +99,8 @@ chmod 0644 /tmp/usbnet.env
 echo "usbnet-setup: gadget on $UDC; kiosk side $KIOSK_IF ($KIOSK_MAC, $(basename "$(readlink "/sys/class/net/$KIOSK_IF/device/driver")")) $KIOSK_ADDR; phone side $PHONE_IF in namespace phone $PHONE_ADDR"
 cd /hil/src
 # The phone's log goes to the console, beside the kiosk's lines, and to /tmp/phone-usbnet.log.
-HIL_DM_URL="http://$KIOSK_ADDR:$DM_PORT/dm" HIL_PHONE_IF="$PHONE_IF" ip netns exec phone node /hil/bundle/usbnet-phone.mjs 2>&1 | tee /tmp/phone-usbnet.log &
+# `ip netns exec` mounts a /sys of the namespace's own, without configfs: the phone reaches its
+# gadget through a second mount of configfs (the same tree) under /run.
+mkdir -p /run/fumo-configfs
+mount -t configfs configfs /run/fumo-configfs
+HIL_GADGET=/run/fumo-configfs/usb_gadget/fumo-net HIL_UDC="$UDC" HIL_DM_URL="http://$KIOSK_ADDR:$DM_PORT/dm" HIL_PHONE_IF="$PHONE_IF" ip netns exec phone node /hil/bundle/usbnet-phone.mjs 2>&1 | tee /tmp/phone-usbnet.log &
