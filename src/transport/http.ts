@@ -95,6 +95,8 @@ export class HttpServerLink implements Link {
   private closedWith: KioskError | undefined;
   /** The phone's IP address as its first POST came from. */
   remoteAddress: string | undefined;
+  /** The kiosk's own IP address the phone's first POST arrived at (the interface it reached the kiosk on). */
+  localAddress: string | undefined;
 
   constructor(
     readonly id: string,
@@ -336,6 +338,7 @@ export class HttpDmServer extends EventEmitter<HttpDmServerEvents> {
       const created = new HttpServerLink(id, token, `${this.baseUrl}${this.basePath}/s/${token}`, this.clock, () => this.sessions.delete(token));
       // Where the phone is on this interface (an OMA push for its next session goes there).
       created.remoteAddress = req.socket.remoteAddress?.replace(/^::ffff:/, '');
+      created.localAddress = req.socket.localAddress?.replace(/^::ffff:/, '');
       this.sessions.set(token, created);
       link = created;
       link.deliver(payload, post);

@@ -44,9 +44,10 @@ interface HilCase {
   /**
    * 'ftdi': the phone runs here, behind QEMU's usb-serial device (FTDI) on a chardev socket;
    * 'acm': the phone runs in the guest behind a CDC ACM gadget (guest/acm-setup.sh, acm-phone.ts);
-   * 'usb': the phone runs in the guest behind a FunctionFS vendor gadget (guest/usb-setup.sh, usb-phone.ts).
+   * 'usb': the phone runs in the guest behind a FunctionFS vendor gadget (guest/usb-setup.sh, usb-phone.ts);
+   * 'usbnet': the phone runs in the guest behind an NCM network gadget, DM over HTTP (guest/usbnet-setup.sh, usbnet-phone.ts).
    */
-  cable: 'ftdi' | 'acm' | 'usb' | 'acm,usb';
+  cable: 'ftdi' | 'acm' | 'usb' | 'acm,usb' | 'usbnet';
   /** The MaxMsgSize the host's phone states ('ftdi'), where the case needs download chunks smaller than its profile's. */
   phoneMaxMsgSize?: number;
 }
@@ -198,6 +199,7 @@ async function main(): Promise<void> {
     { name: 'acm-update', file: 'phone-update.guest.ts', env: {}, cable: 'acm' },
     { name: 'usb-update', file: 'phone-update.guest.ts', env: {}, cable: 'usb' },
     { name: 'two-phones', file: 'phone-update.guest.ts', env: {}, cable: 'acm,usb' },
+    { name: 'usbnet-update', file: 'usbnet-update.guest.ts', env: {}, cable: 'usbnet' },
   ];
   // `npm run test:hil -- ftdi-unplug`: only the cases named.
   const wanted = process.argv.slice(2);

@@ -134,12 +134,21 @@ export function checkDmListen(listen: readonly DmListenAddress[]): void {
   }
 }
 
+/** Where a phone's session came in. */
+export interface DmSessionOrigin {
+  /** The phone's IP address. */
+  remoteAddress: string | undefined;
+  /** The kiosk's own address the session arrived at. */
+  localAddress: string | undefined;
+  /** The address is served over plain HTTP (loopback, or a phone cable's interface), not HTTPS. */
+  plainHttp: boolean;
+}
+
 export interface DmEndpointOptions {
   /** The addresses, or how to read them when the endpoint starts (the settings are read then). */
   listen: readonly DmListenAddress[] | (() => readonly DmListenAddress[]);
   sessionOptions(): ServerSessionOptions;
-  /** `remoteAddress`: the phone's IP address as its session came in. */
-  onSession(session: DmSession, remoteAddress: string | undefined): void;
+  onSession(session: DmSession, origin: DmSessionOrigin): void;
   clock: Clock;
   random: RandomSource;
   log(line: string): void;
@@ -174,7 +183,7 @@ export class DmEndpoint {
       const server = new HttpDmServer({ host: a.host, port: a.port, clock: this.o.clock, random: this.o.random, ...(a.tls ? { tls: a.tls } : {}) });
       server.on('session', (link) => {
         acceptHttpSession(link, this.o.sessionOptions()).then(
-          (session) => this.o.onSession(session, link.remoteAddress),
+          (session) => this.o.onSession(session, { remoteAddress: link.remoteAddress, localAddress: link.localAddress, plainHttp: !a.tls }),
           (e: unknown) => this.o.log(`DM endpoint: a session was refused (${e instanceof Error ? e.message : String(e)})`),
         );
       });

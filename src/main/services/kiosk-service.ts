@@ -137,7 +137,14 @@ export class KioskService extends KioskEmitter implements KioskBackend {
       ...{ onRequested: (r) => emit('consent:requested', r), onResolved: (e) => emit('consent:resolved', e), onHandover: (e) => emit('consent:handover', e) },
     }));
     const onProgress = (offer: { devId: string }, served: number, total: number): void => jobEvents.onPayloadServed(offer.devId, served, total);
-    const payloads = (this.payloads = new PayloadServer({ open: (bundleId) => store.catalog.openPayload(bundleId), random, ...(options.payloadServer ?? {}), onProgress }));
+    // Where each phone on the DM endpoint reached the kiosk over plain HTTP: its PkgURL is served
+    // there, unless an administrator named the download server's own address.
+    const reachedAt = new Map<string, string>();
+    const ownPayloadHost = options.payloadServer?.host !== undefined || options.payloadServer?.publicHost !== undefined;
+    const payloads = (this.payloads = new PayloadServer({
+      ...{ open: (bundleId: string) => store.catalog.openPayload(bundleId), random, ...(options.payloadServer ?? {}), onProgress },
+      ...(ownPayloadHost ? {} : { reachedAt: (devId: string) => reachedAt.get(devId) }),
+    }));
     const runner = (this.runner = createJobRunner({ store, clock, random, accounts, views: this.views, registry, payloads, consents, fumo: options.fumo }));
     const catalog = createStorePorts(store).catalog;
     const phones = new PhoneSessions({
@@ -175,8 +182,9 @@ export class KioskService extends KioskEmitter implements KioskBackend {
     const http = new HttpAdmission({ waiters: httpWaiters, trust, accounts: ownership, registry, endpointUrl, awaited, offerToRunner, route, log });
     // The flags (options.dmListen) win over the settings; neither: 127.0.0.1 on a free port.
     const listen = (): DmListenAddress[] => options.dmListen ?? dmListenFromSettings(store.settings.getAll()) ?? [{ host: '127.0.0.1', port: 0 }];
-    this.dmEndpoint = new DmEndpoint({ listen, sessionOptions: () => sessionOptions(), onSession: (session, remoteAddress) => {
-      httpCaller.seen(session.hello.devId, remoteAddress);
+    this.dmEndpoint = new DmEndpoint({ listen, sessionOptions: () => sessionOptions(), onSession: (session, origin) => {
+      httpCaller.seen(session.hello.devId, origin.remoteAddress);
+      if (origin.plainHttp && origin.localAddress) reachedAt.set(session.hello.devId, origin.localAddress);
       this.track(http.admit(session));
     }, clock, random, log });
 

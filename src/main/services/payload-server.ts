@@ -1,7 +1,9 @@
 /**
  * The kiosk's own download server for DownloadAndUpdate with a PkgURL: a small HTTP server on
- * the loopback interface (or the address the kiosk is configured with, e.g. the USB network
- * interface a phone reaches), serving each offered bundle at one unguessable per-job URL.
+ * the loopback interface (or the address the kiosk is configured with), and on the address a
+ * phone reached the kiosk's DM endpoint at where that is served over plain HTTP (a USB network
+ * phone's cable interface): a phone on its own side of a USB network cannot reach the kiosk's
+ * loopback. Each offered bundle is served at one unguessable per-job URL.
  *
  * - GET/HEAD /p/<token>/<name>: the stored bundle file, read through the store's payload reader
  *   (never whole in memory), with Content-Length and single-range support (206 / 416).
@@ -24,6 +26,11 @@ export interface PayloadServerOptions {
   port?: number;
   /** Host name written into URLs (default: host). */
   publicHost?: string;
+  /**
+   * The kiosk's plain-HTTP address this phone last reached the DM endpoint at, if any: the
+   * phone's URL is served there (on a port of its own) instead of on `host`.
+   */
+  reachedAt?(devId: string): string | undefined;
   /** Bytes served so far for a token, after each chunk written. */
   onProgress?(offer: PayloadOffer, servedBytes: number, totalBytes: number): void;
 }
@@ -42,51 +49,71 @@ export interface PayloadOffer {
 const CHUNK = 256 * 1024;
 
 export class PayloadServer {
-  private server: Server | undefined;
-  private starting: Promise<void> | undefined;
-  private readonly offers = new Map<string, PayloadOffer>();
+  /** One listener per address, the configured one (`host`) first. */
+  private readonly listeners = new Map<string, Promise<Server>>();
   private readonly sockets = new Set<Socket>();
+  private readonly offers = new Map<string, PayloadOffer>();
   /** Requests for unknown tokens (a wrong token is never told apart from a withdrawn one). */
   rejected = 0;
   /** Withdrawn offers, oldest first (the last 100), with the bytes they served. */
   readonly withdrawn: PayloadOffer[] = [];
+  private mainPort: number | undefined;
 
   constructor(private readonly options: PayloadServerOptions) {}
 
-  /** Listen (once); resolves when the server is reachable. */
-  start(): Promise<void> {
-    this.starting ??= new Promise<void>((resolve, reject) => {
-      const server = createServer((req, res) => void this.handle(req, res));
-      server.on('connection', (s) => {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-      });
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        this.server = server;
-        resolve();
-      });
-    });
-    return this.starting;
+  private get host(): string {
+    return this.options.host ?? '127.0.0.1';
   }
 
+  /** Listen on the configured address (once); resolves when the server is reachable. */
+  async start(): Promise<void> {
+    await this.listenOn(this.host, this.options.port ?? 0);
+  }
+
+  private listenOn(host: string, port: number): Promise<Server> {
+    let listening = this.listeners.get(host);
+    if (!listening) {
+      listening = new Promise<Server>((resolve, reject) => {
+        const server = createServer((req, res) => void this.handle(req, res));
+        server.on('connection', (s) => {
+          this.sockets.add(s);
+          s.on('close', () => this.sockets.delete(s));
+        });
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          if (host === this.host) this.mainPort = (server.address() as AddressInfo).port;
+          resolve(server);
+        });
+      });
+      this.listeners.set(host, listening);
+      // A listener that failed is forgotten, so a later offer tries again.
+      listening.catch(() => {
+        if (this.listeners.get(host) === listening) this.listeners.delete(host);
+      });
+    }
+    return listening;
+  }
+
+  /** The port of the configured address, once it listens. */
   get port(): number | undefined {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? (a as AddressInfo).port : undefined;
+    return this.mainPort;
   }
 
   /** A new URL for this device's download of this bundle (a fresh 128-bit token each time). */
   async offer(bundleId: string, devId: string): Promise<PayloadOffer> {
-    await this.start();
+    const reached = this.options.reachedAt?.(devId);
+    const listenHost = reached ?? this.host;
+    const server = await this.listenOn(listenHost, reached === undefined || reached === this.host ? (this.options.port ?? 0) : 0);
+    const port = (server.address() as AddressInfo).port;
     const token = Buffer.from(this.options.random.bytes(16)).toString('hex');
-    const host = this.options.publicHost ?? this.options.host ?? '127.0.0.1';
+    const host = listenHost === this.host ? (this.options.publicHost ?? this.host) : listenHost;
     const hostPart = host.includes(':') ? `[${host}]` : host;
     const offer: PayloadOffer = {
       token,
       bundleId,
       devId,
-      url: `http://${hostPart}:${this.port ?? 0}/p/${token}/${encodeURIComponent(bundleId)}.fkb`,
+      url: `http://${hostPart}:${port}/p/${token}/${encodeURIComponent(bundleId)}.fkb`,
       bytesServed: 0,
       requests: 0,
     };
@@ -122,12 +149,14 @@ export class PayloadServer {
 
   async close(): Promise<void> {
     this.offers.clear();
-    const server = this.server;
-    this.server = undefined;
-    this.starting = undefined;
-    if (!server) return;
+    const listening = [...this.listeners.values()];
+    this.listeners.clear();
+    this.mainPort = undefined;
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
+    for (const l of listening) {
+      const server = await l.catch(() => undefined);
+      if (server) await new Promise<void>((r) => server.close(() => r()));
+    }
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -16,8 +16,11 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Packages of the guest beyond minbase: udev (udevd, udevadm for SerialPort.list), kmod (modprobe). */
-export const ROOTFS_PACKAGES = ['udev', 'kmod'];
+/**
+ * Packages of the guest beyond minbase: udev (udevd, udevadm for SerialPort.list), kmod (modprobe),
+ * iproute2 (`ip`: addresses and the network namespace of the USB network phone).
+ */
+export const ROOTFS_PACKAGES = ['udev', 'kmod', 'iproute2'];
 /** Modules the initramfs loads before it can mount the rootfs (their dependencies come along). */
 export const INITRAMFS_MODULES = ['virtio_pci', 'virtio_console', '9pnet_virtio', '9p'];
 /** The user the kiosk runs as in the guest, and the group the udev rule gives the phones to. */
