@@ -81,6 +81,7 @@ describe('the override through the API', () => {
       sessionIdleMs: () => 60_000,
       emit: () => undefined,
       checkPin: async () => ({ ok: true as const, name: 'tom', role: 'technician' as const }),
+      people: { holds: () => true },
       runner: { get: (jobId: string) => (jobId === 'j1' ? snapshot : undefined) },
       views,
       startUpdate: async (p: Parameters<KioskApiParts['startUpdate']>[0]) => {
